@@ -1,0 +1,56 @@
+import RaftCore
+
+/// The state of a log store at startup.
+public struct LogState: Hashable, Sendable, Codable {
+    /// The id of the last entry removed by `purge`, if any.
+    public var lastPurgedLogID: LogID?
+    /// The id of the last entry in the log; equals `lastPurgedLogID` when every entry is purged.
+    public var lastLogID: LogID?
+
+    public init(lastPurgedLogID: LogID?, lastLogID: LogID?) {
+        self.lastPurgedLogID = lastPurgedLogID
+        self.lastLogID = lastLogID
+    }
+}
+
+/// Called once the entries of one `append` are durable (or failed to become durable).
+public typealias LogFlushCallback = @Sendable (Result<Void, StorageError>) -> Void
+
+/// The durable Raft log plus the node's vote and commit point. Implemented by the
+/// application or taken from this package (`MemoryLogStore`, `FileLogStore`).
+///
+/// ## Contract
+/// - The runtime issues writes (`append`, `truncate`, `purge`, `saveVote`, `saveCommitted`)
+///   one at a time, in order, and the store must make them durable in that order: when an
+///   append's flush callback reports success, every write issued before it is durable too.
+/// - `append` returns once the entries are readable through `entries(in:)`; durability is
+///   reported separately through its callback, which may run before or after `append`
+///   returns and on any thread. Entries are contiguous: the first index is `lastLogID + 1`.
+/// - `saveVote`, `truncate` and `purge` return once their effect is durable.
+/// - Reads may run concurrently with writes.
+/// - Any thrown error is fatal for the node (the page cache may lie after a failed fsync, so
+///   a store must not retry one).
+public protocol RaftLogStorage<Types>: AnyObject, Sendable {
+    associatedtype Types: RaftTypeConfig
+
+    /// Last purged and last log id.
+    func logState() async throws(StorageError) -> LogState
+    /// Entries with indexes in `range`. Every index in the range between the purged head and
+    /// the last entry must be returned; indexes outside it are skipped.
+    func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>]
+    /// Appends contiguous entries; see the contract above for durability.
+    func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError)
+    /// Deletes every entry after `logID` (all entries when nil).
+    func truncate(after logID: LogID?) async throws(StorageError)
+    /// Deletes every entry up to and including `logID`.
+    func purge(upTo logID: LogID) async throws(StorageError)
+    /// Durably stores the vote.
+    func saveVote(_ vote: Vote) async throws(StorageError)
+    /// The last saved vote, nil if none was saved.
+    func readVote() async throws(StorageError) -> Vote?
+    /// Stores the commit point. Optional durability: it lets a restart re-apply committed
+    /// entries to a volatile state machine without waiting for a leader.
+    func saveCommitted(_ committed: LogID?) async throws(StorageError)
+    /// The last saved commit point.
+    func readCommitted() async throws(StorageError) -> LogID?
+}

@@ -1,0 +1,47 @@
+import RaftCore
+
+/// A snapshot: its metadata and the state machine's serialized state.
+public struct Snapshot<Types: RaftTypeConfig>: Sendable {
+    public var meta: SnapshotMeta<Types>
+    public var data: [UInt8]
+
+    public init(meta: SnapshotMeta<Types>, data: [UInt8]) {
+        self.meta = meta
+        self.data = data
+    }
+}
+
+/// What a state machine has applied: the last entry and the last membership it saw.
+public struct AppliedState<Types: RaftTypeConfig>: Sendable, Equatable {
+    public var lastApplied: LogID?
+    public var membership: StoredMembership<Types>
+
+    public init(lastApplied: LogID?, membership: StoredMembership<Types>) {
+        self.lastApplied = lastApplied
+        self.membership = membership
+    }
+}
+
+/// The application's replicated state. Implemented by the application (`MemoryKVStateMachine`
+/// is a starting point).
+///
+/// ## Contract
+/// - `apply` receives committed entries in log order, each exactly once (the runtime never
+///   re-applies an entry the state machine reported applied). It returns one response per
+///   `.command` entry, in order; blank and membership entries advance the applied state too.
+/// - `buildSnapshot` must capture a consistent view of the state as of the last applied entry;
+///   the runtime calls it off the hot path and may keep applying meanwhile only if the
+///   implementation supports it (the runtime serializes calls to one state machine).
+/// - `installSnapshot` replaces the whole state; afterwards `appliedState()` reports the
+///   snapshot's last log id and membership.
+/// - Any thrown error is fatal for the node.
+public protocol RaftStateMachine<Types>: AnyObject, Sendable {
+    associatedtype Types: RaftTypeConfig
+
+    func appliedState() async throws(StorageError) -> AppliedState<Types>
+    func apply(_ entries: [Entry<Types>]) async throws(StorageError) -> [Types.Response]
+    func buildSnapshot() async throws(StorageError) -> Snapshot<Types>
+    func installSnapshot(_ snapshot: Snapshot<Types>) async throws(StorageError)
+    /// The last snapshot built or installed, if any.
+    func currentSnapshot() async throws(StorageError) -> Snapshot<Types>?
+}

@@ -1,0 +1,51 @@
+/// Who votes and who only learns: one voter set (uniform) or two (joint), plus learners.
+public struct MembershipConfig: Hashable, Codable, Sendable, CustomStringConvertible {
+    /// One set for a uniform configuration; two during a joint-consensus change (old, new).
+    public var voterSets: [VoterSet]
+    /// Nodes that receive the log but never vote, campaign or count toward any quorum.
+    public var learners: Set<NodeID>
+
+    public init(voterSets: [VoterSet], learners: Set<NodeID> = []) {
+        self.voterSets = voterSets
+        self.learners = learners
+    }
+
+    /// A uniform majority configuration.
+    public init(voters: Set<NodeID>, learners: Set<NodeID> = []) {
+        self.init(voterSets: [VoterSet(voters)], learners: learners)
+    }
+
+    public var isJoint: Bool { voterSets.count > 1 }
+
+    public var quorum: JointQuorum { JointQuorum(voterSets) }
+
+    public var voterIDs: Set<NodeID> {
+        voterSets.reduce(into: Set<NodeID>()) { $0.formUnion($1.members) }
+    }
+
+    public var allNodeIDs: Set<NodeID> { voterIDs.union(learners) }
+
+    public func isVoter(_ id: NodeID) -> Bool { voterSets.contains { $0.members.contains(id) } }
+
+    /// The configuration this one ends in: the newest voter set alone.
+    public var finalConfig: MembershipConfig {
+        MembershipConfig(voterSets: [voterSets[voterSets.count - 1]], learners: learners)
+    }
+
+    /// Why this configuration is unusable, or nil.
+    public var validationError: String? {
+        if voterSets.isEmpty { return "a membership needs at least one voter set" }
+        if voterSets.count > 2 { return "a membership has at most two voter sets (old and new)" }
+        for set in voterSets {
+            if let error = set.validationError { return error }
+        }
+        if !learners.isDisjoint(with: voterIDs) { return "a node cannot be both voter and learner" }
+        return nil
+    }
+
+    public var description: String {
+        let sets = voterSets.map(\.description).joined(separator: "+")
+        if learners.isEmpty { return sets }
+        return sets + " learners{" + learners.sorted().map(String.init).joined(separator: ",") + "}"
+    }
+}

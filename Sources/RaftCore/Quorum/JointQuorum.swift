@@ -1,0 +1,31 @@
+/// Joint consensus: a decision needs a quorum of every voter set (Raft §6).
+///
+/// A uniform configuration is a joint configuration with one set, so the engine always counts
+/// through this type and a joint change can never be decided by the newest set alone (field
+/// lesson 1).
+public struct JointQuorum: QuorumSet, Hashable, Sendable {
+    public var sets: [VoterSet]
+
+    public init(_ sets: [VoterSet]) {
+        precondition(!sets.isEmpty, "a joint quorum needs at least one voter set")
+        self.sets = sets
+    }
+
+    public var voterIDs: Set<NodeID> {
+        sets.reduce(into: Set<NodeID>()) { $0.formUnion($1.members) }
+    }
+
+    public func isElectionQuorum(_ granted: (NodeID) -> Bool) -> Bool {
+        sets.allSatisfy { $0.isElectionQuorum(granted) }
+    }
+
+    public func isCommitQuorum(_ acked: (NodeID) -> Bool) -> Bool {
+        sets.allSatisfy { $0.isCommitQuorum(acked) }
+    }
+
+    public func quorumValue(_ value: (NodeID) -> UInt64) -> UInt64 {
+        var result = UInt64.max
+        for set in sets { result = min(result, set.quorumValue(value)) }
+        return result
+    }
+}
