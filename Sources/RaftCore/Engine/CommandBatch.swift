@@ -1,0 +1,56 @@
+/// The commands of one engine step, sorted by who executes them, each list in engine order.
+///
+/// Both the runtime and the simulator execute steps through this type, so they follow the
+/// same rules: log I/O in order on the log store; messages sent at once (the engine holds
+/// back those that must wait for durability); state-machine work in order; replies at once.
+public struct CommandBatch<T: RaftTypeConfig>: Sendable {
+    /// A write to the log store.
+    public enum LogWrite: Sendable {
+        case saveVote(Vote)
+        case append([Entry<T>])
+        case truncate(after: LogID?)
+        case purge(upTo: LogID)
+    }
+
+    /// Work for the state machine.
+    public enum StateMachineWork: Sendable {
+        case apply([Entry<T>])
+        case buildSnapshot
+        case installSnapshot(SnapshotMeta<T>)
+    }
+
+    /// Log writes with the I/O id to report once each is durable.
+    public var logWrites: [(write: LogWrite, io: IOID)] = []
+    public var committed: LogID?
+    public var messages: [(to: NodeID, message: RaftMessage<T>)] = []
+    public var snapshotTransfers: [(to: NodeID, request: InstallSnapshotRequest<T>)] = []
+    public var reads: [(id: ReadID, range: Range<LogIndex>)] = []
+    public var stateMachineWork: [StateMachineWork] = []
+    public var replies: [(token: RequestToken, reply: EngineReply)] = []
+    public var events: [EngineEvent] = []
+
+    public init(_ commands: [EngineCommand<T>]) {
+        for command in commands {
+            switch command {
+            case let .saveVote(vote, io): logWrites.append((.saveVote(vote), io))
+            case let .appendEntries(entries, io): logWrites.append((.append(entries), io))
+            case let .truncateLog(after, io): logWrites.append((.truncate(after: after), io))
+            case let .purgeLog(upTo, io): logWrites.append((.purge(upTo: upTo), io))
+            case .saveCommitted(let logID): committed = logID
+            case let .send(to, message): messages.append((to, message))
+            case let .sendSnapshot(to, request): snapshotTransfers.append((to, request))
+            case let .readEntries(id, range): reads.append((id, range))
+            case .apply(let entries): stateMachineWork.append(.apply(entries))
+            case .buildSnapshot: stateMachineWork.append(.buildSnapshot)
+            case .installSnapshot(let meta): stateMachineWork.append(.installSnapshot(meta))
+            case let .reply(token, reply): replies.append((token, reply))
+            case .event(let event): events.append(event)
+            }
+        }
+    }
+
+    public var isEmpty: Bool {
+        logWrites.isEmpty && committed == nil && messages.isEmpty && snapshotTransfers.isEmpty && reads.isEmpty
+            && stateMachineWork.isEmpty && replies.isEmpty && events.isEmpty
+    }
+}

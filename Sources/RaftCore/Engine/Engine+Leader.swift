@@ -1,0 +1,156 @@
+extension RaftEngine {
+    /// Initializes a pristine node with the cluster's first membership. Call it on one node,
+    /// or on every node with the identical membership; a second call is harmless and reports
+    /// ``InitializeError/alreadyInitialized(lastLogID:vote:)``.
+    public mutating func initialize(_ initialMembership: Membership<T>) throws(InitializeError) {
+        guard log.last == nil, vote == .initial, snapshot == nil else {
+            throw .alreadyInitialized(lastLogID: log.last, vote: vote)
+        }
+        if let error = initialMembership.config.validationError { throw .invalidMembership(error) }
+        guard initialMembership.config.isJoint == false else { throw .invalidMembership("the first membership must be uniform") }
+        guard initialMembership.config.isVoter(id) else { throw .notAVoter(id) }
+        let entry = Entry<T>(logID: LogID(leaderID: .initial, index: 1), payload: .membership(initialMembership))
+        appendToLog([entry])
+        // Campaign at once: the other members are pristine and know no membership yet.
+        if electionEnabled { startCampaign(leadershipTransfer: false) }
+    }
+
+    mutating func becomeLeader() {
+        precondition(role == .candidate && vote.votedFor == id && !vote.committed, "only a candidate with its own vote becomes leader")
+        let leaderID = LeaderID(term: vote.term, nodeID: id)
+        updateVote(.leader(leaderID))
+        role = .leader
+        campaign = nil
+        lastLeaderContact = now
+        let blank = Entry<T>(logID: LogID(leaderID: leaderID, index: log.lastIndex + 1), payload: .blank)
+        leader = LeaderState(leaderID: leaderID, firstLogID: blank.logID, heartbeatDeadline: now + config.heartbeatInterval, electedAt: now)
+        syncProgressWithMembership()
+        emitEvent(.becameLeader(leaderID))
+        appendToLog([blank])
+        leader!.heartbeatDue = true
+        finishInheritedJointChange()
+        advanceCommit()
+    }
+
+    /// Appends client commands as new entries (leader only) and returns the id of the first;
+    /// the others follow it contiguously. Replication starts when commands are taken.
+    @discardableResult
+    public mutating func propose(_ commands: [T.Command]) throws(ProposeError) -> LogID? {
+        guard role == .leader, let leader else { throw .forwardToLeader(ForwardToLeader(leaderID: currentLeader)) }
+        if let transfer = leader.transfer { throw .transferringLeadership(to: transfer.target) }
+        if leader.removedFromMembership { throw .forwardToLeader(ForwardToLeader(leaderID: nil)) }
+        guard !commands.isEmpty else { return nil }
+        var entries: [Entry<T>] = []
+        entries.reserveCapacity(commands.count)
+        var index = log.lastIndex
+        for command in commands {
+            index += 1
+            entries.append(Entry(logID: LogID(leaderID: leader.leaderID, index: index), payload: .command(command)))
+        }
+        appendToLog(entries)
+        advanceCommit()
+        return entries[0].logID
+    }
+
+    /// Makes the leader send a heartbeat to every peer in the next step.
+    public mutating func triggerHeartbeat() {
+        guard role == .leader else { return }
+        leader!.heartbeatDue = true
+    }
+
+    /// Checks quorum contact, leadership transfer deadline, heartbeats and stuck pipelines.
+    mutating func leaderTick() {
+        guard leader != nil else { return }
+        if config.checkQuorum && now >= checkQuorumDeadline {
+            stepDown(.lostQuorumContact)
+            return
+        }
+        if let transfer = leader!.transfer, now >= transfer.deadline {
+            leader!.transfer = nil
+            if let token = transfer.token { output.append(.reply(token, .leaderTransfer(.failure(.timedOut)))) }
+        }
+        if heartbeatEnabled && now >= leader!.heartbeatDeadline {
+            leader!.heartbeatDue = true
+        }
+        expireStuckRequests()
+    }
+
+    /// When a commit quorum last acknowledged this leader, measured at send time. Peers that
+    /// never answered count from the election, so a new leader gets one timeout of grace.
+    var quorumContactTime: RaftInstant {
+        guard let leader else { return now }
+        let quorum = membership.effective.config.quorum
+        let value = quorum.quorumValue { peer -> UInt64 in
+            if peer == id { return now.nanoseconds }
+            let acknowledged = leader.progress[peer]?.lastAckSentAt ?? leader.electedAt
+            return max(acknowledged, leader.electedAt).nanoseconds
+        }
+        return RaftInstant(nanoseconds: value)
+    }
+
+    var checkQuorumDeadline: RaftInstant { quorumContactTime + config.electionTimeoutMax }
+
+    /// Whether a lease read may be served: a commit quorum acknowledged a message sent less
+    /// than `leaseDuration` ago, so no other leader can have been elected since.
+    var isLeaseValid: Bool {
+        guard let leader else { return false }
+        let quorum = membership.effective.config.quorum
+        let value = quorum.quorumValue { peer -> UInt64 in
+            if peer == id { return now.nanoseconds }
+            return leader.progress[peer]?.lastAckSentAt?.nanoseconds ?? 0
+        }
+        return value > 0 && now < RaftInstant(nanoseconds: value) + config.leaseDuration
+    }
+
+    /// Leaves leadership, failing what only a leader could finish.
+    mutating func stepDown(_ reason: StepDownReason) {
+        guard var state = leader else { return }
+        emitEvent(.steppedDown(reason: reason))
+        let forward = ForwardToLeader(leaderID: vote.committed && vote.votedFor != id ? vote.votedFor : nil)
+        while let read = state.readsAwaitingQuorum.popFirst() {
+            output.append(.reply(read.token, .readIndex(.failure(.leadershipLost(forward)))))
+        }
+        if let transfer = state.transfer, let token = transfer.token {
+            if case .higherVote(let newVote) = reason, newVote.votedFor == transfer.target {
+                output.append(.reply(token, .leaderTransfer(.success(transfer.target))))
+            } else if case .leadershipTransferred(let target) = reason, target == transfer.target {
+                output.append(.reply(token, .leaderTransfer(.success(target))))
+            } else {
+                output.append(.reply(token, .leaderTransfer(.failure(.leadershipLost(forward)))))
+            }
+        }
+        if let change = state.membershipChange, let token = change.token {
+            output.append(.reply(token, .membershipChange(.failure(.leadershipLost(forward)))))
+        }
+        state.transfer = nil
+        state.membershipChange = nil
+        leader = nil
+        role = .follower
+        campaign = nil
+        lastLeaderContact = nil
+        resetElectionDeadline()
+    }
+
+    /// Commits the highest index a commit quorum holds durably, if this leader wrote it
+    /// (entries of earlier leaders commit only indirectly: Raft §5.4.2, Figure 8).
+    mutating func advanceCommit() {
+        guard let leader else { return }
+        let quorum = membership.effective.config.quorum
+        let durableIndex = io.durableLogID.indexOrZero
+        let index = quorum.quorumValue { peer -> UInt64 in
+            peer == id ? durableIndex : (leader.progress[peer]?.matchedIndex ?? 0)
+        }
+        guard index > committed.indexOrZero, let candidate = log.logID(at: index), candidate.leaderID == leader.leaderID else { return }
+        committed = candidate
+        commitAdvanced()
+    }
+
+    /// Reacts to a new commit point: memberships that became committed, apply.
+    mutating func commitAdvanced() {
+        for stored in membership.commit(upTo: committed.indexOrZero) {
+            emitEvent(.membershipCommitted(stored.logID!, stored.config))
+            if role == .leader { leaderMembershipCommitted(stored) }
+        }
+        triggerApplyIfNeeded()
+    }
+}

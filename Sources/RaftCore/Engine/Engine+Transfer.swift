@@ -1,0 +1,23 @@
+extension RaftEngine {
+    /// Hands leadership to `target` (leader only): proposals are refused meanwhile, the target
+    /// is brought up to date, then told to campaign at once. The answer comes as a
+    /// ``EngineReply/leaderTransfer(_:)`` reply; after `transferTimeout` this node gives up and
+    /// accepts writes again.
+    public mutating func transferLeadership(to target: NodeID, token: RequestToken?) throws(LeaderTransferError) {
+        guard role == .leader, let state = leader else { throw .forwardToLeader(ForwardToLeader(leaderID: currentLeader)) }
+        if target == id {
+            if let token { output.append(.reply(token, .leaderTransfer(.success(id)))) }
+            return
+        }
+        guard membership.effective.config.isVoter(target) else { throw .targetNotVoter(target) }
+        if let transfer = state.transfer { throw .transferInProgress(to: transfer.target) }
+        leader!.transfer = LeaderTransfer(target: target, token: token, deadline: now + config.transferTimeout)
+        leader!.progress[target]!.timeoutNowSent = false
+    }
+
+    mutating func sendTimeoutNowIfCaughtUp(_ target: NodeID) {
+        guard let progress = leader?.progress[target], !progress.timeoutNowSent, progress.matched == log.last else { return }
+        leader!.progress[target]!.timeoutNowSent = true
+        output.append(.send(to: target, .timeoutNow(TimeoutNowRequest(vote: vote, lastLogID: log.last, rpcID: nextRPC()))))
+    }
+}

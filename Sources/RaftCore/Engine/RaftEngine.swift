@@ -1,0 +1,246 @@
+import DequeModule
+
+/// The Raft protocol for one node, as a pure value: no I/O, no clock, no tasks, no locks.
+///
+/// Inputs are method calls (a message arrived, time passed, an I/O finished, a client asked
+/// for something); outputs are ``EngineCommand``s collected in a buffer that the caller takes
+/// with ``takeCommands()`` and executes. Every protocol decision (voting, elections,
+/// replication, commit, membership, snapshots, reads, leadership transfer) is made here, so the
+/// simulator exercises exactly the code production runs.
+///
+/// Terms follow openraft's vote model: a ``Vote`` names a leadership `(term, node)` and says
+/// whether it won. See `ARCHITECTURE.md` for the command-ordering rules an executor follows.
+public struct RaftEngine<T: RaftTypeConfig>: Sendable {
+    public let id: NodeID
+    public internal(set) var config: EngineConfig
+    var random: SplitMix64
+    public internal(set) var now: RaftInstant
+
+    // MARK: Persistent state (as accepted; durability is tracked by `io`)
+
+    public internal(set) var vote: Vote
+    var log: LogIDList
+    var cache: EntryCache<T>
+    public internal(set) var committed: LogID?
+    /// The last entry handed to the state machine.
+    var applySubmitted: LogID?
+    /// The last entry the state machine confirmed applied.
+    public internal(set) var applied: LogID?
+    public internal(set) var snapshot: SnapshotMeta<T>?
+    var membership: MembershipState<T>
+    public internal(set) var votingSuspended: Bool
+
+    // MARK: Volatile state
+
+    var role: Role = .follower
+    var campaign: Campaign?
+    var leader: LeaderState<T>?
+    var io = LogIOTracker()
+    /// The I/O that saved the current vote.
+    var lastVoteIO: IOID = 0
+    /// The position in `output` of an append command that later entries may join, and its I/O.
+    var openAppend: (position: Int, io: IOID)?
+    /// Messages held until the log I/O they depend on is durable, in I/O order.
+    var heldMessages: Deque<(io: IOID, to: NodeID, message: RaftMessage<T>)> = []
+    var electionDeadline: RaftInstant
+    /// When the current leader was last heard from (leader stickiness).
+    var lastLeaderContact: RaftInstant?
+    var highestTermSeen: Term
+    var nextRPCID: UInt64 = 1
+    var nextReadID: ReadID = 1
+    var applyRead: (id: ReadID, range: Range<LogIndex>)?
+    var snapshotBuildInProgress = false
+    var snapshotInstall: (meta: SnapshotMeta<T>, from: NodeID, rpcID: UInt64)?
+    /// Reads confirmed by a quorum, served once `applied` reaches their log id.
+    var readsAwaitingApply: Deque<PendingRead> = []
+    var committedSaved: LogID?
+    public var electionEnabled = true
+    public var heartbeatEnabled = true
+
+    var output: [EngineCommand<T>] = []
+
+    /// Creates the engine of node `id` from what it recovered from storage.
+    ///
+    /// - Parameter randomSeed: seeds the randomized election timeouts.
+    public init(id: NodeID, config: EngineConfig, recovered: RecoveredState<T>, now: RaftInstant, randomSeed: UInt64) {
+        if let error = config.validate() { preconditionFailure(error.description) }
+        self.id = id
+        self.config = config
+        self.random = SplitMix64(seed: randomSeed ^ (id &* 0x9E37_79B9_7F4A_7C15))
+        self.now = now
+        self.vote = recovered.vote
+        self.highestTermSeen = recovered.vote.term
+        self.votingSuspended = recovered.votingSuspended
+        self.snapshot = recovered.snapshot
+        self.electionDeadline = now
+        self.log = LogIDList(purged: recovered.lastPurgedLogID, runStarts: recovered.logRunStarts, last: recovered.lastLogID)
+        self.cache = EntryCache(nextIndex: log.lastIndex + 1)
+        self.applied = recovered.lastApplied
+        self.applySubmitted = recovered.lastApplied
+        self.committed = maxLogID(recovered.committed, recovered.lastApplied)
+        self.committedSaved = recovered.committed
+        self.membership = MembershipState(committed: recovered.appliedMembership, uncommitted: recovered.membershipsAfterApplied)
+        self.membership.commit(upTo: committed.indexOrZero)
+        self.io.durableLogID = log.last
+        reconcileRecoveredLog(recovered)
+        resetElectionDeadline()
+        triggerApplyIfNeeded()
+    }
+
+    /// Makes the recovered log consistent with the state machine: a log that ends before, or
+    /// disagrees at, the applied entry is replaced by "purged up to applied".
+    private mutating func reconcileRecoveredLog(_ recovered: RecoveredState<T>) {
+        let floor = maxLogID(applied, snapshot?.lastLogID)
+        if let floor, log.logID(at: floor.index) != floor, floor.index > log.purgedIndex || log.purged != floor {
+            output.append(.truncateLog(after: nil, io: io.issue(lastLogIDAfter: nil)))
+            log = LogIDList(purged: nil, runStarts: [], last: nil)
+            log.purge(upTo: floor)
+            output.append(.purgeLog(upTo: floor, io: io.issue(lastLogIDAfter: floor)))
+            io.durableLogID = floor
+            cache.reset(nextIndex: floor.index + 1)
+            membership.truncate(after: floor.index)
+        }
+        if committed.indexOrZero > log.lastIndex { committed = log.last }
+        for entry in recovered.tailEntries where entry.index == cache.endIndex && log.contains(entry.logID) {
+            cache.append(entry)
+        }
+    }
+
+    // MARK: Reading state
+
+    /// The node's role as the outside world sees it.
+    public var serverState: ServerState {
+        switch role {
+        case .leader: return .leader
+        case .candidate: return .candidate
+        case .preCandidate, .follower: return isVoter ? .follower : .learner
+        }
+    }
+
+    public var isLeader: Bool { role == .leader }
+
+    /// The leader this node currently follows (itself when leading), if known.
+    public var currentLeader: NodeID? {
+        guard vote.committed, let votedFor = vote.votedFor else { return nil }
+        if votedFor == id && role != .leader { return nil }
+        return votedFor
+    }
+
+    public var lastLogID: LogID? { log.last }
+    public var lastPurgedLogID: LogID? { log.purged }
+    /// The longest prefix of the log known durable on this node.
+    public var durableLogID: LogID? { io.durableLogID }
+    public var effectiveMembership: StoredMembership<T> { membership.effective }
+    public var committedMembership: StoredMembership<T> { membership.committed }
+    public var isVoter: Bool { membership.effective.config.isVoter(id) }
+    public var isInitialized: Bool { log.last != nil || vote != .initial }
+    public var leaderID: LeaderID? { leader?.leaderID }
+
+    /// The id of the entry at `index`, if the log holds it.
+    public func logID(at index: LogIndex) -> LogID? { log.logID(at: index) }
+
+    /// Per-peer replication state, for metrics (leader only).
+    public var replication: [NodeID: ReplicationStatus] {
+        guard let leader else { return [:] }
+        return leader.progress.mapValues { ReplicationStatus(matched: $0.matched, mode: $0.mode.publicMode, lastAcknowledged: $0.lastAckSentAt) }
+    }
+
+    /// The instant by which ``tick(now:)`` must be called next, nil when no timer is armed.
+    public var nextDeadline: RaftInstant? {
+        var deadline: RaftInstant?
+        func consider(_ instant: RaftInstant) { if deadline == nil || instant < deadline! { deadline = instant } }
+        switch role {
+        case .leader:
+            guard let leader else { break }
+            if heartbeatEnabled { consider(leader.heartbeatDeadline) }
+            if config.checkQuorum { consider(checkQuorumDeadline) }
+            if let transfer = leader.transfer { consider(transfer.deadline) }
+            for progress in leader.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
+        case .follower, .preCandidate, .candidate:
+            if canCampaign { consider(electionDeadline) }
+        }
+        return deadline
+    }
+
+    // MARK: Output
+
+    /// Finishes the current step and hands over every command produced since the last call.
+    /// Replication messages are formed here, so many proposals in one step share one message
+    /// per peer.
+    public mutating func takeCommands() -> [EngineCommand<T>] {
+        if role == .leader { pumpReplication() }
+        saveCommittedIfChanged()
+        let commands = output
+        output = []
+        openAppend = nil
+        output.reserveCapacity(16)
+        return commands
+    }
+
+    mutating func nextRPC() -> UInt64 {
+        defer { nextRPCID += 1 }
+        return nextRPCID
+    }
+
+    mutating func emitEvent(_ event: EngineEvent) { output.append(.event(event)) }
+
+    private mutating func saveCommittedIfChanged() {
+        if let committed, committed != committedSaved {
+            committedSaved = committed
+            output.append(.saveCommitted(committed))
+        }
+    }
+
+    // MARK: Time
+
+    /// Advances the engine's clock and fires every timer that is due.
+    public mutating func tick(now newNow: RaftInstant) {
+        if newNow > now { now = newNow }
+        switch role {
+        case .leader:
+            leaderTick()
+        case .follower, .preCandidate, .candidate:
+            if canCampaign && now >= electionDeadline { startCampaign(leadershipTransfer: false) }
+        }
+    }
+
+    mutating func resetElectionDeadline() {
+        let low = config.electionTimeoutMin.nanosecondsClamped
+        let high = config.electionTimeoutMax.nanosecondsClamped
+        let value = UInt64.random(in: low..<high, using: &random)
+        electionDeadline = now + .nanoseconds(Int64(value))
+    }
+
+    /// Whether this node may start elections now.
+    var canCampaign: Bool {
+        electionEnabled && !votingSuspended && isVoter && role != .leader
+    }
+
+    // MARK: Operator switches
+
+    /// Lets a node that lost acknowledged state vote and campaign again. Call only once the
+    /// node has been re-admitted (removed and re-added) or its data verified, see
+    /// `RecoveredState.votingSuspended`.
+    public mutating func resumeVoting() {
+        votingSuspended = false
+        resetElectionDeadline()
+    }
+}
+
+/// What a leader reports about replication to one peer.
+public struct ReplicationStatus: Hashable, Sendable {
+    public enum Mode: String, Hashable, Sendable { case probe, replicate, snapshot }
+    public var matched: LogID?
+    public var mode: Mode
+    public var lastAcknowledged: RaftInstant?
+}
+
+extension Progress.Mode {
+    var publicMode: ReplicationStatus.Mode {
+        switch self {
+        case .probe: return .probe
+        case .replicate: return .replicate
+        case .snapshot: return .snapshot
+        }
+    }
+}

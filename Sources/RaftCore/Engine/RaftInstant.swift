@@ -1,0 +1,33 @@
+/// A point on a monotonic clock, in nanoseconds from an arbitrary origin. The engine never
+/// reads a clock: the caller passes the current instant to ``RaftEngine/tick(now:)``.
+public struct RaftInstant: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    public var nanoseconds: UInt64
+
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+
+    public static let zero = RaftInstant(nanoseconds: 0)
+
+    public static func < (lhs: RaftInstant, rhs: RaftInstant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+
+    public static func + (lhs: RaftInstant, rhs: Duration) -> RaftInstant {
+        RaftInstant(nanoseconds: lhs.nanoseconds &+ rhs.nanosecondsClamped)
+    }
+
+    /// The time from `earlier` to `self`, zero if `earlier` is later.
+    public func duration(since earlier: RaftInstant) -> Duration {
+        nanoseconds > earlier.nanoseconds ? .nanoseconds(Int64(nanoseconds - earlier.nanoseconds)) : .zero
+    }
+
+    public var description: String { "t=\(nanoseconds / 1_000_000)ms" }
+}
+
+extension Duration {
+    /// This duration in whole nanoseconds, 0 if negative, clamped to `UInt64`.
+    public var nanosecondsClamped: UInt64 {
+        let (seconds, attoseconds) = components
+        if seconds < 0 { return 0 }
+        let (wholeNanos, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return .max }
+        return wholeNanos &+ UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+}

@@ -1,0 +1,90 @@
+import DequeModule
+
+/// The recent tail of the log kept in memory so replication and apply rarely read storage.
+///
+/// Holds a contiguous range of entries ending at the last log entry. Bounded by entry count
+/// and bytes; the engine evicts from the front and issues storage reads for anything older.
+struct EntryCache<T: RaftTypeConfig>: Sendable {
+    private var entries: Deque<Entry<T>> = []
+    private var sizes: Deque<Int> = []
+    private(set) var byteCount: Int = 0
+    /// The index of `entries.first`, or of the next entry to be appended when empty.
+    private(set) var firstIndex: LogIndex
+
+    init(nextIndex: LogIndex) {
+        self.firstIndex = nextIndex
+    }
+
+    var count: Int { entries.count }
+    var isEmpty: Bool { entries.isEmpty }
+    /// One past the last cached index.
+    var endIndex: LogIndex { firstIndex + LogIndex(entries.count) }
+
+    func contains(_ index: LogIndex) -> Bool { index >= firstIndex && index < endIndex }
+
+    subscript(index: LogIndex) -> Entry<T> {
+        entries[Int(index - firstIndex)]
+    }
+
+    /// Entries `[from, to)`, limited to `maxEntries` and to `maxBytes` (at least one entry).
+    func slice(from start: LogIndex, to end: LogIndex, maxEntries: Int, maxBytes: Int) -> [Entry<T>] {
+        precondition(start >= firstIndex && end <= endIndex && start <= end, "slice must be cached")
+        var result: [Entry<T>] = []
+        let count = min(Int(end - start), maxEntries)
+        result.reserveCapacity(count)
+        var bytes = 0
+        var position = Int(start - firstIndex)
+        while result.count < count {
+            let size = sizes[position]
+            if !result.isEmpty && bytes + size > maxBytes { break }
+            result.append(entries[position])
+            bytes += size
+            position += 1
+        }
+        return result
+    }
+
+    /// Bytes of entries `[from, to)`.
+    func bytes(from start: LogIndex, to end: LogIndex) -> Int {
+        var total = 0
+        var position = Int(start - firstIndex)
+        let stop = Int(end - firstIndex)
+        while position < stop { total += sizes[position]; position += 1 }
+        return total
+    }
+
+    mutating func append(_ entry: Entry<T>) {
+        precondition(entry.index == endIndex, "cache appends are contiguous")
+        let size = entry.byteCount
+        entries.append(entry)
+        sizes.append(size)
+        byteCount += size
+    }
+
+    /// Drops cached entries after `index`.
+    mutating func truncate(after index: LogIndex) {
+        while let last = entries.last, last.index > index {
+            entries.removeLast()
+            byteCount -= sizes.removeLast()
+        }
+        if entries.isEmpty { firstIndex = min(firstIndex, index + 1) }
+    }
+
+    /// Drops cached entries up to and including `index`.
+    mutating func evict(upTo index: LogIndex) {
+        while let first = entries.first, first.index <= index {
+            entries.removeFirst()
+            byteCount -= sizes.removeFirst()
+        }
+        if entries.isEmpty { firstIndex = max(firstIndex, index + 1) }
+        else { firstIndex = entries.first!.index }
+    }
+
+    /// Empties the cache; the next append must be `nextIndex`.
+    mutating func reset(nextIndex: LogIndex) {
+        entries.removeAll()
+        sizes.removeAll()
+        byteCount = 0
+        firstIndex = nextIndex
+    }
+}

@@ -1,0 +1,49 @@
+/// The memberships a node knows: the last committed one and those appended after it.
+///
+/// A membership takes effect as soon as it is appended (Raft §6), so the *effective*
+/// membership is the newest one in the log, committed or not.
+struct MembershipState<T: RaftTypeConfig>: Sendable {
+    private(set) var committed: StoredMembership<T>
+    /// Membership entries after the commit point, in log order.
+    private(set) var uncommitted: [StoredMembership<T>]
+
+    init(committed: StoredMembership<T>, uncommitted: [StoredMembership<T>]) {
+        self.committed = committed
+        self.uncommitted = uncommitted
+    }
+
+    var effective: StoredMembership<T> { uncommitted.last ?? committed }
+
+    var hasUncommitted: Bool { !uncommitted.isEmpty }
+
+    mutating func append(_ stored: StoredMembership<T>) {
+        precondition(logIDLess(effective.logID, stored.logID), "memberships are appended in log order")
+        uncommitted.append(stored)
+    }
+
+    /// Marks every membership up to `index` committed; returns those that became committed.
+    @discardableResult
+    mutating func commit(upTo index: LogIndex) -> [StoredMembership<T>] {
+        var newlyCommitted: [StoredMembership<T>] = []
+        while let first = uncommitted.first, first.logID.indexOrZero <= index {
+            newlyCommitted.append(uncommitted.removeFirst())
+        }
+        if let last = newlyCommitted.last { committed = last }
+        return newlyCommitted
+    }
+
+    /// Forgets memberships whose entries were truncated away.
+    mutating func truncate(after index: LogIndex) {
+        while let last = uncommitted.last, last.logID.indexOrZero > index { uncommitted.removeLast() }
+    }
+
+    /// Starts over from a snapshot's membership, keeping later memberships of a kept suffix.
+    mutating func reset(committed newCommitted: StoredMembership<T>, keepingAfter index: LogIndex?) {
+        committed = newCommitted
+        if let index {
+            uncommitted.removeAll { $0.logID.indexOrZero <= index }
+        } else {
+            uncommitted.removeAll()
+        }
+    }
+}
