@@ -29,7 +29,7 @@ extension RaftEngine {
             let sentEntries = replicate(to: peer)
             if !sentEntries {
                 let progress = leader!.progress[peer]!
-                let commitBehind = progress.sentCommitIndex < committed.indexOrZero && progress.matchedIndex > progress.sentCommitIndex
+                let commitBehind = progress.sentCommitIndex < min(committed.indexOrZero, progress.matchedIndex)
                 if (broadcast || commitBehind) && progress.retryAfter <= now {
                     sendAppend(to: peer, prevLogID: progress.matched, entries: [])
                 }
@@ -87,7 +87,9 @@ extension RaftEngine {
         let endIndex = entries.last.map { $0.index + 1 } ?? 0
         progress.recordSent(Progress.Sent(rpcID: rpcID, sentAt: now, round: leader!.currentRound, endIndex: endIndex, bytes: bytes), maxHeartbeatRecords: 4)
         if endIndex > 0 { progress.nextIndex = endIndex }
-        progress.sentCommitIndex = max(progress.sentCommitIndex, committed.indexOrZero)
+        // The follower can commit no further than the last entry this message asserts.
+        let assertedIndex = entries.last?.index ?? prevLogID.indexOrZero
+        progress.sentCommitIndex = max(progress.sentCommitIndex, min(committed.indexOrZero, assertedIndex))
         let request = AppendEntriesRequest(vote: vote, prevLogID: prevLogID, entries: entries, leaderCommit: committed, rpcID: rpcID)
         output.append(.send(to: peer, .appendEntries(request)))
     }

@@ -35,7 +35,8 @@ struct Progress: Sendable {
     var lastAckSentAt: RaftInstant?
     /// The highest read-confirmation round the peer acknowledged.
     var ackedRound: UInt64 = 0
-    /// The commit point last sent to the peer.
+    /// The highest commit point the peer can have learned from what was sent: a message
+    /// commits no further than the last entry it asserts.
     var sentCommitIndex: LogIndex = 0
     /// Do not send before this instant (back-off after an unreachable peer).
     var retryAfter: RaftInstant = .zero
