@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "RaftCore", targets: ["RaftCore"]),
         .library(name: "Raft", targets: ["Raft"]),
+        .library(name: "RaftTesting", targets: ["RaftTesting"]),
+        .library(name: "RaftFileStore", targets: ["RaftFileStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
@@ -27,7 +29,24 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        .target(name: "RaftTesting", dependencies: ["Raft", "RaftCore"]),
+        .target(
+            name: "RaftFileStore",
+            dependencies: [
+                "Raft",
+                "RaftCore",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(name: "raft-filestore-crash-helper", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
+        .executableTarget(name: "raft-filestore-bench", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore"]),
+        .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore"]),
+        .testTarget(
+            name: "RaftFileStoreTests",
+            dependencies: ["RaftFileStore", "RaftTesting", "Raft", "RaftCore", "raft-filestore-crash-helper"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
