@@ -9,8 +9,19 @@ struct Recovery<Types: RaftTypeConfig> {
         let vote = try await log.readVote() ?? .initial
         let committed = try await log.readCommitted()
         let logState = try await log.logState()
-        let applied = try await stateMachine.appliedState()
-        let snapshot = try await stateMachine.currentSnapshot()?.meta
+        var applied = try await stateMachine.appliedState()
+        let snapshot = try await stateMachine.currentSnapshot()
+        // A volatile state machine with a durable snapshot starts from that snapshot.
+        if let snapshot, applied.lastApplied.indexOrZero < snapshot.meta.lastLogID.indexOrZero {
+            try await stateMachine.installSnapshot(snapshot)
+            applied = try await stateMachine.appliedState()
+        }
+        let purgedIndex = logState.lastPurgedLogID.indexOrZero
+        if applied.lastApplied.indexOrZero < purgedIndex {
+            throw StorageError(
+                subject: .stateMachine, verb: .read,
+                reason: "the state machine applied up to \(applied.lastApplied.indexOrZero) but the log is purged up to \(purgedIndex) and no snapshot covers the gap")
+        }
         let first = logState.lastPurgedLogID.indexOrZero + 1
         let last = logState.lastLogID.indexOrZero
         let runStarts = try await LogIDRunsLoader(log: log).runStarts(from: first, through: last)
@@ -32,7 +43,7 @@ struct Recovery<Types: RaftTypeConfig> {
         return RecoveredState(
             vote: vote, lastPurgedLogID: logState.lastPurgedLogID, logRunStarts: runStarts, lastLogID: logState.lastLogID,
             committed: committed, lastApplied: applied.lastApplied, appliedMembership: applied.membership,
-            membershipsAfterApplied: memberships, snapshot: snapshot, tailEntries: tail,
+            membershipsAfterApplied: memberships, snapshot: snapshot?.meta, tailEntries: tail,
             votingSuspended: votingSuspended)
     }
 }

@@ -37,10 +37,11 @@ actor TestCluster {
 
     /// Starts node `id` from its stores (fresh stores the first time).
     @discardableResult
-    func start(_ id: NodeID, config override: RaftConfig? = nil, storageLost: Bool = false) async throws -> RaftNode<KVTypes> {
+    func start(_ id: NodeID, config override: RaftConfig? = nil, storageLost: Bool = false, keepStateMachine: Bool = false) async throws -> RaftNode<KVTypes> {
         let logStore = logStores[id] ?? MemoryLogStore<KVTypes>()
-        // The state machine is volatile: a restart replays the log (or installs a snapshot).
-        let stateMachine = MemoryKVStateMachine()
+        // By default the state machine is volatile: a restart replays the log; a kept one
+        // models a durable state machine (with its snapshot).
+        let stateMachine = keepStateMachine ? (stateMachines[id] ?? MemoryKVStateMachine()) : MemoryKVStateMachine()
         logStores[id] = logStore
         stateMachines[id] = stateMachine
         let node = try await RaftNode.start(
@@ -57,9 +58,9 @@ actor TestCluster {
         await node.shutdown()
     }
 
-    func restart(_ id: NodeID) async throws -> RaftNode<KVTypes> {
+    func restart(_ id: NodeID, keepStateMachine: Bool = false) async throws -> RaftNode<KVTypes> {
         await stop(id)
-        return try await start(id)
+        return try await start(id, keepStateMachine: keepStateMachine)
     }
 
     /// Replaces a node's log store with an empty one (a wiped data directory).
