@@ -9,6 +9,9 @@ extension RaftEngine {
         }
         for peer in targets where leader!.progress[peer] == nil {
             leader!.progress[peer] = Progress(nextIndex: log.lastIndex + 1)
+            // Nothing is in flight to a new peer and nothing may be appended soon: probe it in
+            // this step, not at the next heartbeat.
+            leader!.heartbeatDue = true
         }
         leader!.peerOrder = targets.sorted()
         if let transfer = leader!.transfer, !targets.contains(transfer.target) {
