@@ -139,9 +139,14 @@ extension ManualCluster {
     /// Delivers messages until none is left that neither comes from nor goes to a node of
     /// `held`; messages of held nodes stay in flight, in order, for a later delivery.
     func stabilize(holding held: Set<NodeID>, maxRounds: Int = 200) {
+        stabilize(withholding: { from, to, _ in held.contains(from) || held.contains(to) }, maxRounds: maxRounds)
+    }
+
+    /// Delivers messages until only messages matching `withheld` are left in flight.
+    func stabilize(withholding withheld: (NodeID, NodeID, RaftMessage<TestTypes>) -> Bool, maxRounds: Int = 200) {
         processAll()
         for _ in 0..<maxRounds {
-            if deliverOnly(where: { from, to, _ in !held.contains(from) && !held.contains(to) }) == 0 { return }
+            if deliverOnly(where: { !withheld($0, $1, $2) }) == 0 { return }
         }
         preconditionFailure("cluster did not stabilize")
     }
@@ -167,4 +172,38 @@ extension ManualCluster {
         nodes[id]!.storedCommitted = committed
         restart(id)
     }
+}
+
+extension ManualCluster {
+    /// Completes only the oldest pending apply batch of `id`.
+    func completeFirstApply(_ id: NodeID) {
+        let later = Array(nodes[id]!.pendingApply.dropFirst())
+        nodes[id]!.pendingApply = Array(nodes[id]!.pendingApply.prefix(1))
+        completeApply(id, process: false)
+        nodes[id]!.pendingApply = later + nodes[id]!.pendingApply
+        process(id)
+    }
+
+    /// Builds a snapshot of `id`'s state machine now and purges the log up to it.
+    func compact(_ id: NodeID) {
+        with(id) { $0.triggerSnapshot() }
+        let snapshotIndex = nodes[id]!.engine.snapshot?.lastLogID?.index ?? 0
+        with(id) { $0.triggerPurge(upTo: snapshotIndex) }
+    }
+}
+
+/// Entries for hand-fed logs: `entries(term: 1, leader: 1, 3...5)` are commands "c3".."c5".
+func commandEntries(term: Term, leader: NodeID, _ indexes: ClosedRange<LogIndex>) -> [TestEntry] {
+    indexes.map { TestEntry(logID: lid(term, leader, $0), payload: .command("c\($0)")) }
+}
+
+/// The first two entries `initialize` and the first leader (1, term 1) write: the membership
+/// of `voters` and the leader's blank entry.
+func bootstrapEntries(_ voters: Set<NodeID> = [1, 2, 3]) -> [TestEntry] {
+    [TestEntry(logID: lid(0, 0, 1), payload: .membership(membership(voters))), TestEntry(logID: lid(1, 1, 2), payload: .blank)]
+}
+
+/// A request from `leader` of `term`, which must be the receiver's current leader or newer.
+func appendRequest(term: Term, leader: NodeID, prev: LogID?, _ entries: [TestEntry], commit: LogID?, rpcID: UInt64 = 900) -> RaftMessage<TestTypes> {
+    .appendEntries(AppendEntriesRequest(vote: .leader(LeaderID(term: term, nodeID: leader)), prevLogID: prev, entries: entries, leaderCommit: commit, rpcID: rpcID))
 }
