@@ -18,7 +18,9 @@ extension NodeLoop {
         }
         for (to, request) in batch.snapshotTransfers { startSnapshotTransfer(to: to, request: request) }
         for work in batch.stateMachineWork { dispatch(work) }
-        for (token, reply) in batch.replies { answer(token, reply) }
+        // Answered after the metrics of this turn are published, so a caller that looks at
+        // metrics right after its answer sees the state that produced it.
+        deferredReplies.append(contentsOf: batch.replies)
         for event in batch.events { record(event) }
     }
 
@@ -75,6 +77,13 @@ extension NodeLoop {
             chunkSize: config.snapshotChunkSize, chunkTimeout: config.snapshotChunkTimeout)
         snapshotSends[peer] = Task { await sender.send(request) }
         instruments?.snapshotsSent.increment()
+    }
+
+    func answerDeferredReplies() {
+        guard !deferredReplies.isEmpty else { return }
+        let replies = deferredReplies
+        deferredReplies.removeAll(keepingCapacity: true)
+        for (token, reply) in replies { answer(token, reply) }
     }
 
     private func answer(_ token: RequestToken, _ reply: EngineReply) {

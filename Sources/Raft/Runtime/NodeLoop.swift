@@ -69,6 +69,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
     var pendingTransfers: [RequestToken: UnsafeContinuation<Result<NodeID, Failure>, Never>] = [:]
     var appliedWaiters: [(index: LogIndex, continuation: UnsafeContinuation<Result<Void, Failure>, Never>)] = []
     var nextToken: RequestToken = 1
+    var deferredReplies: [(token: RequestToken, reply: EngineReply)] = []
     var nextSweep: RaftInstant = .zero
     var runningState: RunningState = .running
     var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
@@ -103,6 +104,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
         workerTasks.append(Task { await worker.run() })
         executeEngineCommands()
         publishMetrics()
+        answerDeferredReplies()
         timer.schedule(engine.nextDeadline)
         while runningState == .running {
             let events = await mailbox.takeAll()
@@ -117,6 +119,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
             executeEngineCommands()
             sweepExpiredIncoming()
             publishMetrics()
+            answerDeferredReplies()
             timer.schedule(engine.nextDeadline)
             instruments?.loopBatchSize.record(events.count)
         }
@@ -356,6 +359,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
         if case .fatal(let error) = runningState { reason = .storage(error) } else { reason = .shuttingDown }
         timer.cancel()
         mailbox.close()
+        answerDeferredReplies()
         for responder in turnResponders { resolve(responder, .failure(reason)) }
         turnResponders = []
         while let pending = pendingWrites.popFirst() { resolve(pending.responder, .failure(reason == .shuttingDown ? .outcomeUnknown : reason)) }

@@ -17,6 +17,7 @@ extension RaftEngine {
         }
         lastLeaderContact = now
         resetElectionDeadline()
+        settleTransfer(newLeader: sender)
         return (true, voteDurabilityDependency)
     }
 

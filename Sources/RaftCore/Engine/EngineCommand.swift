@@ -79,5 +79,4 @@ public enum StepDownReason: Sendable, Equatable {
     case higherVote(Vote)
     case lostQuorumContact
     case removedFromMembership
-    case leadershipTransferred(to: NodeID)
 }

@@ -53,6 +53,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     var snapshotInstall: (meta: SnapshotMeta<T>, from: NodeID, rpcID: UInt64)?
     /// Reads confirmed by a quorum, served once `applied` reaches their log id.
     var readsAwaitingApply: Deque<PendingRead> = []
+    /// A transfer this node started as leader, waiting to learn whether the target won.
+    var transferAwaitingOutcome: LeaderTransfer?
     var committedSaved: LogID?
     public var electionEnabled = true
     public var heartbeatEnabled = true
@@ -158,6 +160,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
             for progress in leader.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
         case .follower, .preCandidate, .candidate:
             if canCampaign { consider(electionDeadline) }
+            if let transfer = transferAwaitingOutcome { consider(transfer.deadline) }
         }
         return deadline
     }
@@ -200,6 +203,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         case .leader:
             leaderTick()
         case .follower, .preCandidate, .candidate:
+            settleTransfer(newLeader: nil)
             if canCampaign && now >= electionDeadline { startCampaign(leadershipTransfer: false) }
         }
     }

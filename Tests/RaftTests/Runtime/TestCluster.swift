@@ -72,11 +72,15 @@ actor TestCluster {
 
     var runningIDs: [NodeID] { nodes.keys.sorted() }
 
-    /// Waits until exactly one running node (outside `excluding`) leads and the others agree.
+    /// Waits until exactly one running node (outside `excluding`) leads and has committed an
+    /// entry of its own term (so earlier memberships are committed too).
     func leader(excluding: Set<NodeID> = [], timeout: Duration = .seconds(10)) async throws -> RaftNode<KVTypes> {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let candidates = nodes.values.filter { !excluding.contains($0.id) && $0.metrics.isLeader }
+            let candidates = nodes.values.filter { node in
+                let metrics = node.metrics
+                return !excluding.contains(node.id) && metrics.isLeader && metrics.committed?.term == metrics.currentTerm
+            }
             if candidates.count == 1 { return candidates[0] }
             try await Task.sleep(for: .milliseconds(10))
         }
