@@ -22,6 +22,7 @@ actor TestCluster {
         config.engine.leaseDuration = .milliseconds(150)
         config.engine.snapshotPolicy = .never
         config.rpcTimeout = .milliseconds(300)
+        config.snapshotChunkTimeout = .milliseconds(400)
         change(&config)
         return config
     }
