@@ -129,14 +129,16 @@ extension NodeLoop {
     }
 
     func publishMetrics() {
-        let metrics = RaftMetrics<Types>(
-            id: engine.id, runningState: runningState, state: engine.serverState, currentTerm: engine.vote.term, vote: engine.vote,
-            currentLeader: engine.currentLeader, lastLogID: engine.lastLogID, durableLogID: engine.durableLogID,
-            committed: engine.committed, lastApplied: engine.applied, snapshot: engine.snapshot?.lastLogID,
-            purged: engine.lastPurgedLogID, membership: engine.effectiveMembership, committedMembership: engine.committedMembership,
-            replication: engine.replication, votingSuspended: engine.votingSuspended)
-        if let instruments, engine.isLeader {
-            let last = engine.lastLogID.indexOrZero
+        let metrics = inspectEngine { engine in
+            RaftMetrics<Types>(
+                id: engine.id, runningState: runningState, state: engine.serverState, currentTerm: engine.vote.term, vote: engine.vote,
+                currentLeader: engine.currentLeader, lastLogID: engine.lastLogID, durableLogID: engine.durableLogID,
+                committed: engine.committed, lastApplied: engine.applied, snapshot: engine.snapshot?.lastLogID,
+                purged: engine.lastPurgedLogID, membership: engine.effectiveMembership, committedMembership: engine.committedMembership,
+                replication: engine.replication, votingSuspended: engine.votingSuspended)
+        }
+        if let instruments, metrics.isLeader {
+            let last = metrics.lastLogIndex
             for (peer, status) in metrics.replication {
                 instruments.replicationLag(peer).record(Int64(clamping: last - min(last, status.matched.indexOrZero)))
             }

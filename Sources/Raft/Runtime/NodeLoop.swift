@@ -120,7 +120,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
             sweepExpiredIncoming()
             publishMetrics()
             answerDeferredReplies()
-            timer.schedule(engine.nextDeadline)
+            timer.schedule(inspectEngine { $0.nextDeadline })
             instruments?.loopBatchSize.record(events.count)
         }
         await stop()
@@ -223,6 +223,15 @@ final class NodeLoop<Types: RaftTypeConfig> {
         case .heartbeatEnabled(let enabled): engine.heartbeatEnabled = enabled
         case .electionEnabled(let enabled): engine.electionEnabled = enabled
         }
+    }
+
+    /// Reads the engine where it lives. Calling a getter on `engine` straight off this class
+    /// makes the compiler copy the whole engine value first (retaining and releasing every
+    /// buffer it holds), because it cannot prove the stored property unchanged during the
+    /// call; an inout access borrows it in place. Measured: several microseconds per loop turn.
+    @inline(__always)
+    func inspectEngine<Result>(_ body: (inout RaftEngine<Types>) -> Result) -> Result {
+        body(&engine)
     }
 
     func takeToken() -> RequestToken {
