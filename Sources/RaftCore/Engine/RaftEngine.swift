@@ -173,9 +173,11 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     public mutating func takeCommands() -> [EngineCommand<T>] {
         if role == .leader { pumpReplication() }
         saveCommittedIfChanged()
+        openAppend = nil
+        // A step without commands keeps the buffer for the next one instead of allocating.
+        guard !output.isEmpty else { return [] }
         let commands = output
         output = []
-        openAppend = nil
         output.reserveCapacity(16)
         return commands
     }
