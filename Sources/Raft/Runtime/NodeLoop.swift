@@ -8,31 +8,8 @@ final class NodeLoop<Types: RaftTypeConfig> {
     typealias Failure = RaftError<Types.NodeAddress>
     typealias WriteResult = Result<Types.Response, Failure>
 
-    /// Where the result of one proposed command goes.
-    enum WriteResponder {
-        case single(UnsafeContinuation<WriteResult, Never>)
-        case many(WriteManyBatch, slot: Int)
-    }
-
-    /// The results of one `writeMany`, resumed when the last command is resolved.
-    final class WriteManyBatch {
-        var results: [WriteResult?]
-        var remaining: Int
-        let continuation: UnsafeContinuation<[WriteResult], Never>
-
-        init(count: Int, continuation: UnsafeContinuation<[WriteResult], Never>) {
-            results = Array(repeating: nil, count: count)
-            remaining = count
-            self.continuation = continuation
-        }
-
-        func resolve(_ slot: Int, _ result: WriteResult) {
-            precondition(results[slot] == nil, "a write is resolved once")
-            results[slot] = result
-            remaining -= 1
-            if remaining == 0 { continuation.resume(returning: results.map { $0! }) }
-        }
-    }
+    typealias WriteResponder = PendingWriteResponder<Types>
+    typealias WriteManyBatch = PendingWriteBatch<Types>
 
     struct IncomingKey: Hashable {
         var peer: NodeID
@@ -59,7 +36,8 @@ final class NodeLoop<Types: RaftTypeConfig> {
     // Requests waiting for the engine.
     var turnCommands: [Types.Command] = []
     var turnResponders: [WriteResponder] = []
-    var pendingWrites: Deque<(logID: LogID, responder: WriteResponder, proposedAt: ContinuousClock.Instant?)> = []
+    /// Proposed writes whose entries were not yet handed to the state machine, by index.
+    var pendingWrites: Deque<PendingWrite<Types>> = []
     var pendingIncoming: [IncomingKey: (reply: IncomingReply<Types>, deadline: RaftInstant)] = [:]
     var pendingChunks: [IncomingKey: UnsafeContinuation<SnapshotChunkResponse, Never>] = [:]
     var snapshotReception: (snapshotID: String, from: NodeID, data: [UInt8])?
@@ -85,13 +63,14 @@ final class NodeLoop<Types: RaftTypeConfig> {
         self.mailbox = mailbox
         self.publisher = publisher
         self.logWriter = LogWriter(store: logStore, node: mailbox)
-        self.stateMachineWorker = StateMachineWorker(stateMachine: stateMachine, node: mailbox)
+        let instruments = RaftInstruments.make(nodeID: engine.id)
+        self.stateMachineWorker = StateMachineWorker(stateMachine: stateMachine, node: mailbox, instruments: instruments)
         self.stateMachine = stateMachine
         self.network = network
         self.clock = clock
         self.timer = TimerService(mailbox: mailbox, clock: clock)
         self.logger = logger
-        self.instruments = RaftInstruments.make(nodeID: engine.id)
+        self.instruments = instruments
         self.logger[metadataKey: "raft-node"] = "\(engine.id)"
         self.lastTerm = engine.vote.term
         self.logger[metadataKey: "raft-term"] = "\(engine.vote.term)"
@@ -194,8 +173,8 @@ final class NodeLoop<Types: RaftTypeConfig> {
             engine.logIOFlushed(upTo: io)
         case let .entriesRead(id, entries):
             engine.entriesRead(id: id, entries: entries)
-        case let .applied(entries, responses):
-            resolveWrites(applied: entries, responses: responses)
+        case .applied(let entries, _):
+            // The worker already answered the writes of these entries.
             if let last = entries.last { engine.applied(upTo: last.logID) }
             resumeAppliedWaiters()
         case .snapshotBuilt(let meta):
@@ -262,7 +241,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
         let needsSort = (pendingWrites.last?.logID.index ?? 0) >= first.index
         for (offset, responder) in responders.enumerated() {
             let logID = LogID(leaderID: first.leaderID, index: first.index + LogIndex(offset))
-            pendingWrites.append((logID, responder, proposedAt))
+            pendingWrites.append(PendingWrite(logID: logID, responder: responder, proposedAt: proposedAt))
         }
         if needsSort {
             pendingWrites = Deque(pendingWrites.sorted { $0.logID.index < $1.logID.index })
@@ -270,37 +249,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
     }
 
     func resolve(_ responder: WriteResponder, _ result: WriteResult) {
-        switch responder {
-        case .single(let continuation): continuation.resume(returning: result)
-        case let .many(batch, slot): batch.resolve(slot, result)
-        }
-    }
-
-    /// A write succeeds when its own entry is applied, fails when another entry is applied at
-    /// its index, and is unknown when its index was covered by a snapshot (field lesson 23).
-    private func resolveWrites(applied entries: [Entry<Types>], responses: [Types.Response]) {
-        guard !pendingWrites.isEmpty else { return }
-        var responseIndex = 0
-        for entry in entries {
-            var response: Types.Response?
-            if case .command = entry.payload {
-                if responseIndex < responses.count { response = responses[responseIndex] }
-                responseIndex += 1
-            }
-            while let pending = pendingWrites.first, pending.logID.index <= entry.index {
-                pendingWrites.removeFirst()
-                if pending.logID == entry.logID, let response {
-                    if let instruments, let proposedAt = pending.proposedAt {
-                        instruments.commitLatency.recordNanoseconds(Int64(clamping: proposedAt.duration(to: .now).nanosecondsClamped))
-                    }
-                    resolve(pending.responder, .success(response))
-                } else if pending.logID.index == entry.index {
-                    resolve(pending.responder, .failure(.writeFailed))
-                } else {
-                    resolve(pending.responder, .failure(.outcomeUnknown))
-                }
-            }
-        }
+        responder.resolve(result)
     }
 
     private func resumeAppliedWaiters() {

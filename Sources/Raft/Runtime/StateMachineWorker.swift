@@ -1,10 +1,11 @@
 import DequeModule
 
 /// Runs the state machine on a task of its own, in engine order, so a slow apply never
-/// delays heartbeats or votes.
+/// delays heartbeats or votes. It also answers the writes whose entries it applied.
 final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
     enum Operation: Sendable {
-        case apply([Entry<Types>])
+        /// Entries to apply, and the writes waiting for them (ascending, none beyond the last).
+        case apply([Entry<Types>], writes: [PendingWrite<Types>])
         case buildSnapshot
         case install(Snapshot<Types>)
     }
@@ -12,22 +13,29 @@ final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
     let mailbox = Mailbox<Operation>()
     private let stateMachine: any RaftStateMachine<Types>
     private let node: Mailbox<NodeEvent<Types>>
+    private let instruments: RaftInstruments?
 
-    init(stateMachine: any RaftStateMachine<Types>, node: Mailbox<NodeEvent<Types>>) {
+    init(stateMachine: any RaftStateMachine<Types>, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
         self.stateMachine = stateMachine
         self.node = node
+        self.instruments = instruments
     }
 
     func run() async {
         while true {
             let operations = await mailbox.takeAll()
             if operations.isEmpty { return }
-            for operation in operations {
+            for (position, operation) in operations.enumerated() {
                 do {
                     try await perform(operation)
                 } catch {
                     node.push(.storageFailed(error))
                     mailbox.close()
+                    // Nothing after a fatal error is applied; its writes fail like the node's.
+                    let unapplied = operations.dropFirst(position) + (mailbox.takeNow() ?? [])
+                    for case let .apply(_, writes) in unapplied {
+                        for write in writes { write.responder.resolve(.failure(.storage(error))) }
+                    }
                     return
                 }
             }
@@ -36,8 +44,9 @@ final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
 
     private func perform(_ operation: Operation) async throws(StorageError) {
         switch operation {
-        case .apply(let entries):
+        case let .apply(entries, writes):
             let responses = try await stateMachine.apply(entries)
+            PendingWrite.resolve(writes, applied: entries, responses: responses, instruments: instruments)
             node.push(.applied(entries: entries, responses: responses))
         case .buildSnapshot:
             do {
