@@ -1,6 +1,6 @@
 /// Everything a ``RaftNode`` can be tuned with. Defaults suit a LAN cluster; call
 /// ``validate()`` (``RaftNode`` does) to get a typed error naming a bad field.
-public struct RaftConfig: Sendable, Hashable {
+public struct RaftConfig: Sendable, Hashable, Codable {
     /// The protocol engine's settings (timeouts, batching, in-flight limits, snapshot policy).
     public var engine = EngineConfig()
     /// Time allowed for one append, vote or timeout-now RPC.
@@ -30,7 +30,7 @@ public struct RaftConfig: Sendable, Hashable {
 }
 
 /// A configuration field with an unusable value.
-public struct RaftConfigError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct RaftConfigError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The field's name, e.g. `engine.electionTimeoutMax`.
     public var field: String
     public var reason: String

@@ -1,5 +1,5 @@
 /// Whether a node is running, and if not, why.
-public enum RunningState: Sendable, Hashable {
+public enum RunningState: Sendable, Hashable, Codable {
     case running
     /// Stopped by `shutdown()`.
     case stopped
@@ -8,7 +8,7 @@ public enum RunningState: Sendable, Hashable {
 }
 
 /// A snapshot of one node's state, published after every loop turn that changed it.
-public struct RaftMetrics<Types: RaftTypeConfig>: Sendable, Equatable {
+public struct RaftMetrics<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
     public var id: NodeID
     public var runningState: RunningState
     public var state: ServerState

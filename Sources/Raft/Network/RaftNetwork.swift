@@ -1,5 +1,5 @@
 /// Why an RPC to a peer failed. The runtime backs off from unreachable peers.
-public enum RPCError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// The peer could not be reached (connection refused, no route): back off.
     case unreachable(String)
     /// No answer within the timeout; the request may or may not have been processed.

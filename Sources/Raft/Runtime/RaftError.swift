@@ -2,7 +2,7 @@
 ///
 /// Errors are either *retryable* (another node leads, a change is in progress, the outcome is
 /// unknown and can be checked) or *fatal* (storage failed, the node stopped).
-public enum RaftError<Address: Sendable & Hashable>: Error, Sendable, Hashable {
+public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, Hashable, Codable {
     /// This node does not lead; send the request to `leaderID` at `address` (nil when unknown).
     case forwardToLeader(leaderID: NodeID?, address: Address?)
     /// The write's entry was replaced by another leader's entry: it did not take effect.

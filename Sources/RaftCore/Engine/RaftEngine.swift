@@ -232,8 +232,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 }
 
 /// What a leader reports about replication to one peer.
-public struct ReplicationStatus: Hashable, Sendable {
-    public enum Mode: String, Hashable, Sendable { case probe, replicate, snapshot }
+public struct ReplicationStatus: Hashable, Sendable, Codable {
+    public enum Mode: String, Hashable, Sendable, Codable { case probe, replicate, snapshot }
     public var matched: LogID?
     public var mode: Mode
     public var lastAcknowledged: RaftInstant?

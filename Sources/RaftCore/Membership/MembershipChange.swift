@@ -1,6 +1,6 @@
 /// One requested change to the cluster's membership. A change of voters is carried out by joint
 /// consensus (old → old+new → new); a change of learners alone takes one entry.
-public enum MembershipChange<T: RaftTypeConfig>: Sendable {
+public enum MembershipChange<T: RaftTypeConfig>: Sendable, Codable {
     /// Makes existing nodes (usually caught-up learners) voters.
     case addVoterIDs(Set<NodeID>)
     /// Adds voters with their addresses (they may be new to the cluster).
@@ -18,7 +18,7 @@ public enum MembershipChange<T: RaftTypeConfig>: Sendable {
 }
 
 /// Why a membership change was refused.
-public enum MembershipChangeError: Error, Hashable, Sendable, CustomStringConvertible {
+public enum MembershipChangeError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// Another change has not committed yet; retry after it has.
     case changeInProgress(pending: LogID?)
     /// The current membership is not the one the caller expected (conditional change).
