@@ -64,7 +64,7 @@ extension NodeLoop {
                 continuation.resume(returning: .success(response))
             }
         case .installSnapshotResponse(let response):
-            pendingChunks.removeValue(forKey: key)?.resume(returning: .installed(response))
+            pendingChunks.removeValue(forKey: key)?.continuation.resume(returning: .installed(response))
         default:
             break
         }
@@ -168,8 +168,8 @@ extension NodeLoop {
         }
         receivedSnapshots = [chunk.meta.snapshotID: reception.data]
         let key = IncomingKey(peer: leader, rpcID: chunk.rpcID)
-        pendingChunks.removeValue(forKey: key)?.resume(returning: .outOfOrder(expectedOffset: 0))
-        pendingChunks[key] = continuation
+        pendingChunks.removeValue(forKey: key)?.continuation.resume(returning: .outOfOrder(expectedOffset: 0))
+        pendingChunks[key] = (continuation, clock.now + config.snapshotChunkTimeout)
         engine.receive(.installSnapshot(InstallSnapshotRequest(vote: chunk.vote, meta: chunk.meta, rpcID: chunk.rpcID)), from: leader)
     }
 }

@@ -61,7 +61,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
     var turnResponders: [WriteResponder] = []
     var pendingWrites: Deque<(logID: LogID, responder: WriteResponder, proposedAt: ContinuousClock.Instant?)> = []
     var pendingIncoming: [IncomingKey: (reply: IncomingReply<Types>, deadline: RaftInstant)] = [:]
-    var pendingChunks: [IncomingKey: UnsafeContinuation<SnapshotChunkResponse, Never>] = [:]
+    var pendingChunks: [IncomingKey: (continuation: UnsafeContinuation<SnapshotChunkResponse, Never>, deadline: RaftInstant)] = [:]
     var snapshotReception: (snapshotID: String, from: NodeID, data: [UInt8])?
     var receivedSnapshots: [String: [UInt8]] = [:]
     var pendingReads: [RequestToken: UnsafeContinuation<Result<LogID?, Failure>, Never>] = [:]
@@ -308,11 +308,15 @@ final class NodeLoop<Types: RaftTypeConfig> {
     /// the RPC timeout instead of hanging their caller.
     private func sweepExpiredIncoming() {
         let now = clock.now
-        guard now >= nextSweep, !pendingIncoming.isEmpty else { return }
+        guard now >= nextSweep, !pendingIncoming.isEmpty || !pendingChunks.isEmpty else { return }
         nextSweep = now + .milliseconds(50)
         for (key, pending) in pendingIncoming where pending.deadline <= now {
             pendingIncoming.removeValue(forKey: key)
             pending.reply.fail(.timeout)
+        }
+        for (key, pending) in pendingChunks where pending.deadline <= now {
+            pendingChunks.removeValue(forKey: key)
+            pending.continuation.resume(returning: .outOfOrder(expectedOffset: 0))
         }
     }
 
@@ -365,7 +369,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
         while let pending = pendingWrites.popFirst() { resolve(pending.responder, .failure(reason == .shuttingDown ? .outcomeUnknown : reason)) }
         for (_, pending) in pendingIncoming { pending.reply.fail(.remote("node stopped")) }
         pendingIncoming = [:]
-        for (_, continuation) in pendingChunks { continuation.resume(returning: .outOfOrder(expectedOffset: 0)) }
+        for (_, pending) in pendingChunks { pending.continuation.resume(returning: .outOfOrder(expectedOffset: 0)) }
         pendingChunks = [:]
         for (_, continuation) in pendingReads { continuation.resume(returning: .failure(reason)) }
         pendingReads = [:]

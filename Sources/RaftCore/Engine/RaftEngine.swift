@@ -85,6 +85,9 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         self.membership.commit(upTo: committed.indexOrZero)
         self.io.durableLogID = log.last
         reconcileRecoveredLog(recovered)
+        // A restarted node does not know how recently its leader was alive: it assumes just
+        // now, so it cannot help elect a new leader while the old one may still hold a lease.
+        if vote.committed && vote.votedFor != id { lastLeaderContact = now }
         resetElectionDeadline()
         triggerApplyIfNeeded()
     }
