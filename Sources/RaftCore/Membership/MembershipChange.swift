@@ -15,6 +15,9 @@ public enum MembershipChange<T: RaftTypeConfig>: Sendable, Codable {
     case removeLearners(Set<NodeID>)
     /// Turns voters into learners.
     case demoteVoters(Set<NodeID>)
+    /// Replaces the voter set together with its quorum rule (e.g. to move to hierarchical or
+    /// flexible quorums). Every member must already be known.
+    case replaceVoterSet(VoterSet)
 }
 
 /// Why a membership change was refused.
@@ -83,6 +86,12 @@ extension Membership {
         case .removeLearners(let ids):
             for id in ids where voters.members.contains(id) { throw .nodeIsVoter(id) }
             learners.subtract(ids)
+        case .replaceVoterSet(let newSet):
+            for id in newSet.members where !known.contains(id) { throw .unknownNode(id) }
+            let removed = voters.members.subtracting(newSet.members)
+            voters = newSet
+            learners.subtract(newSet.members)
+            if retainRemovedVoters { learners.formUnion(removed) }
         case .demoteVoters(let ids):
             let demoted = ids.intersection(voters.members)
             voters = voters.withMembers(voters.members.subtracting(demoted))
