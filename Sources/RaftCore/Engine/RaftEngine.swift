@@ -176,11 +176,27 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     public mutating func takeCommands() -> [EngineCommand<T>] {
         if role == .leader { pumpReplication() }
         saveCommittedIfChanged()
+        checkInvariants()
         let commands = output
         output = []
         openAppend = nil
         output.reserveCapacity(16)
         return commands
+    }
+
+    /// Relations between the engine's own fields that hold after every step, whatever the
+    /// input. Preconditions stay on in release builds: a violation means a bug, and carrying
+    /// on could break safety.
+    func checkInvariants() {
+        precondition(log.purgedIndex <= log.lastIndex, "purged beyond the last entry")
+        precondition(committed.indexOrZero <= log.lastIndex, "committed beyond the last entry")
+        precondition(applied.indexOrZero <= applySubmitted.indexOrZero, "applied beyond what was handed to the state machine")
+        precondition(applySubmitted.indexOrZero <= committed.indexOrZero, "handed uncommitted entries to the state machine")
+        precondition(applySubmitted.indexOrZero <= max(io.durableLogID.indexOrZero, log.purgedIndex), "applied an entry not durable here")
+        precondition(cache.isEmpty || cache.endIndex == log.lastIndex + 1, "the entry cache must end at the last entry")
+        precondition((role == .leader) == (leader != nil), "leader state exists exactly when leading")
+        precondition(role != .leader || vote == Vote.leader(leader!.leaderID), "a leader holds its own committed vote")
+        precondition(membership.effective.logID.indexOrZero <= log.lastIndex, "effective membership beyond the log")
     }
 
     mutating func nextRPC() -> UInt64 {
