@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "RaftCore", targets: ["RaftCore"]),
         .library(name: "Raft", targets: ["Raft"]),
+        .library(name: "RaftTesting", targets: ["RaftTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
@@ -26,6 +27,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        .target(name: "RaftTesting"),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
     ],
     swiftLanguageModes: [.v6]
