@@ -29,6 +29,7 @@ let package = Package(
         ),
         .target(name: "RaftTesting"),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
+        .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )
