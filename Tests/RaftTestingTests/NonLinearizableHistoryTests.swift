@@ -94,13 +94,33 @@ import Testing
         h.write(1, "x", "b", 4, 5)
         h.add(3, .write("x", "z"), 4, 5, .fail)
         h.read(2, "x", "a", 6, 7)
+        h.read(3, "x", "y", 6, 8)
+        h.read(4, "x", "z", 5, 9)
         let violation = check(h).violation
         #expect(violation?.longestLinearizablePrefix == [OperationID(0), OperationID(1), OperationID(2)])
+        #expect(violation?.statesAlongPrefix == ["a", "a", "b"])
         #expect(violation?.stateAfterPrefix == "b")
         #expect(violation?.blockingOperation == OperationID(4))
-        #expect(violation?.operations.count == 5)
-        let text = violation.map(String.init(describing:)) ?? ""
+        #expect(violation?.otherCandidates == [OperationID(6), OperationID(5)])
+        #expect(violation?.operations.count == 7)
+        let text = check(h).description
         #expect(text.contains("partition x"))
+        #expect(text.contains("state after it: b"))
         #expect(text.contains("cannot linearize next: #4"))
+    }
+
+    @Test func violationReportShowsValuesAsRecorded() {
+        // Nobody reads p or q, so the model renames q to p for the search; the report must
+        // still show q where the unknown write of q explains the failed compare-and-set.
+        var h = HistoryBuilder()
+        h.write(1, "x", "p", 0, 1)
+        h.write(1, "x", "a", 2, 3)
+        h.add(2, .write("x", "q"), 4, nil, .unknown)
+        h.cas(3, "x", "a", "c", false, 5, 6)
+        h.read(3, "x", "never-written", 7, 8)
+        let violation = check(h).violation
+        #expect(violation?.longestLinearizablePrefix == [OperationID(0), OperationID(1), OperationID(2), OperationID(3)])
+        #expect(violation?.statesAlongPrefix == ["p", "a", "q", "q"])
+        #expect(violation?.blockingOperation == OperationID(4))
     }
 }

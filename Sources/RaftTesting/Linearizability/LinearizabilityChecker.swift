@@ -99,14 +99,11 @@ public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
             return .linearizable
         case .timedOut:
             return .timedOut(partitions: [key])
-        case .violation(let path, let state, let blocking):
+        case .violation(let path, let blocking):
             return .notLinearizable(
                 LinearizabilityViolation(
-                    partition: key,
-                    operations: partition,
-                    longestLinearizablePrefix: path.map { searched[$0].id },
-                    stateAfterPrefix: state,
-                    blockingOperation: blocking.map { searched[$0].id }))
+                    model: model, partition: key, recorded: partition, searched: searched,
+                    path: path, blocking: blocking))
         }
     }
 }

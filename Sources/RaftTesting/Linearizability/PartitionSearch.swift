@@ -1,8 +1,9 @@
 /// The outcome of searching one partition.
 enum PartitionVerdict<State> {
     case linearizable
-    /// No linearization exists; see ``SearchVerdict/violation(deepestPath:stateAfterPath:blocking:)``.
-    case violation(deepestPath: [Int], stateAfterPath: State, blocking: Int?)
+    /// No linearization exists; see ``SearchVerdict/violation(path:blocking:)``. States are
+    /// the model's, not ids.
+    case violation(path: [(operation: Int, alternative: Int, stateAfter: State)], blocking: Int?)
     case timedOut
 }
 
@@ -49,8 +50,10 @@ struct PartitionSearch<Model: LinearizabilityModel> {
             return .linearizable
         case .timedOut:
             return .timedOut
-        case .violation(let path, let state, let blocking):
-            return .violation(deepestPath: path, stateAfterPath: table.states[state], blocking: blocking)
+        case .violation(let path, let blocking):
+            return .violation(
+                path: path.map { ($0.operation, $0.alternative, table.states[$0.stateAfter]) },
+                blocking: blocking)
         }
     }
 }

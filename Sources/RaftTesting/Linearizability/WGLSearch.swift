@@ -12,13 +12,21 @@ struct SearchOperation {
     var isAcknowledged: Bool { completedAt != nil }
 }
 
+/// One operation of a linearization found by the search.
+struct SearchStep {
+    var operation: Int
+    var alternative: Int
+    var stateAfter: Int
+}
+
 /// The outcome of searching one partition, with states as ``StateTable`` ids.
 enum SearchVerdict {
     case linearizable
-    /// No linearization exists. `deepestPath` is the longest sequence of operation indices
-    /// the search managed to linearize, `stateAfterPath` the state it reached, and
-    /// `blocking` the acknowledged operation that could not be fitted after it.
-    case violation(deepestPath: [Int], stateAfterPath: Int, blocking: Int?)
+    /// No linearization exists. `path` is the longest sequence of operations the search
+    /// managed to linearize, each with the index of the successor it took (among several
+    /// an unknown outcome may allow) and the state after it; `blocking` is the acknowledged
+    /// operation that could not be fitted after it.
+    case violation(path: [SearchStep], blocking: Int?)
     case timedOut
 }
 
@@ -137,8 +145,7 @@ struct WGLSearch {
         var state = 0
         // The longest path seen when backtracking, for the report, and how many of its
         // first frames are still on the stack unchanged.
-        var deepestPath: [Int] = []
-        var deepestState = 0
+        var deepestPath: [SearchStep] = []
         var deepestBlocking: Int?
         var unchangedPrefix = 0
         var pass = Pass.acknowledged
@@ -194,13 +201,18 @@ struct WGLSearch {
                 if stack.count > deepestPath.count || deepestBlocking == nil {
                     // Only frames pushed since the last record can differ from it.
                     deepestPath.removeSubrange(unchangedPrefix...)
-                    deepestPath += stack[unchangedPrefix...].map(\.operation)
-                    deepestState = state
+                    for depth in unchangedPrefix..<stack.count {
+                        let after = depth + 1 < stack.count ? stack[depth + 1].stateBefore : state
+                        deepestPath.append(
+                            SearchStep(
+                                operation: stack[depth].operation, alternative: stack[depth].alternative,
+                                stateAfter: after))
+                    }
                     deepestBlocking = acknowledgedEvents.operation[deadline]
                     unchangedPrefix = stack.count
                 }
                 guard let frame = stack.popLast() else {
-                    return .violation(deepestPath: deepestPath, stateAfterPath: deepestState, blocking: deepestBlocking)
+                    return .violation(path: deepestPath, blocking: deepestBlocking)
                 }
                 unchangedPrefix = min(unchangedPrefix, stack.count)
                 undo(frame)
