@@ -7,6 +7,7 @@ public struct History<Input, Output> {
     /// Every operation recorded so far, in invocation order.
     public private(set) var operations: [HistoryOperation<Input, Output>]
 
+    /// An empty history.
     public init() {
         self.operations = []
     }

@@ -1,7 +1,9 @@
 /// Identifies one operation in a recorded history, so that reports can point back at it.
 public struct OperationID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The number ``History`` assigns: the operation's position in invocation order.
     public var rawValue: Int
 
+    /// Wraps a number; ids need only be unique within the history being checked.
     public init(_ rawValue: Int) {
         self.rawValue = rawValue
     }
@@ -37,10 +39,16 @@ extension OperationOutcome: Hashable where Output: Hashable {}
 /// Give every recorded event its own time (an event counter or strictly increasing simulated
 /// nanoseconds) to get the strictest check.
 public struct HistoryOperation<Input, Output> {
+    /// Names the operation in reports.
     public var id: OperationID
+    /// The client that issued it; used only in reports, since linearizability constrains
+    /// operations by real time, not by client.
     public var clientID: UInt64
+    /// What was asked of the object.
     public var input: Input
+    /// When the client issued it.
     public var invokedAt: UInt64
+    /// How it ended, as far as the client knows.
     public var outcome: OperationOutcome<Output>
     /// When the client saw the outcome. Required for `.ok` and `.fail`; for `.unknown` it is
     /// informational only, because such an operation may take effect after it.
@@ -88,6 +96,7 @@ extension HistoryOperation: Equatable where Input: Equatable, Output: Equatable 
 extension HistoryOperation: Hashable where Input: Hashable, Output: Hashable {}
 
 extension HistoryOperation: CustomStringConvertible {
+    /// One line for reports: `#id client c [invoked, completed] input -> outcome`.
     public var description: String {
         let end = completedAt.map(String.init) ?? "?"
         let result: String

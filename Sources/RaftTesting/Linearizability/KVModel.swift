@@ -8,12 +8,16 @@
 public struct KVModel<Key: Hashable & Sendable, Value: Hashable & Sendable>: LinearizabilityModel {
     /// A request to the store.
     public enum Input: Hashable, Sendable {
+        /// Returns the key's value.
         case read(Key)
+        /// Sets the key's value.
         case write(Key, Value)
         /// Sets `new` only if the current value is `expected`; `nil` means "absent".
         case compareAndSet(Key, expected: Value?, new: Value)
+        /// Makes the key absent.
         case delete(Key)
 
+        /// The key the operation touches, which is also its partition.
         public var key: Key {
             switch self {
             case .read(let key), .write(let key, _), .compareAndSet(let key, _, _), .delete(let key):
@@ -26,26 +30,34 @@ public struct KVModel<Key: Hashable & Sendable, Value: Hashable & Sendable>: Lin
     public enum Output: Hashable, Sendable {
         /// The value read; `nil` when the key is absent.
         case read(Value?)
+        /// The write took effect.
         case written
+        /// Whether the current value matched and was replaced.
         case compareAndSet(succeeded: Bool)
+        /// The delete took effect.
         case deleted
     }
 
     /// Values keys hold before the history starts; other keys start absent.
     public var initialValues: [Key: Value]
 
+    /// A store whose keys start with `initialValues`, or absent.
     public init(initialValues: [Key: Value] = [:]) {
         self.initialValues = initialValues
     }
 
+    /// Keys are independent registers, so each is checked on its own.
     public func partition(of input: Input) -> Key {
         input.key
     }
 
+    /// The key's initial value, `nil` meaning absent.
     public func initialState(for partition: Key) -> Value? {
         initialValues[partition]
     }
 
+    /// The register semantics: a read returns the current value, a write or delete replaces
+    /// it, a compare-and-set replaces it exactly when it equals `expected`.
     public func step(_ state: Value?, _ input: Input, _ output: Output) -> (ok: Bool, newState: Value?) {
         switch (input, output) {
         case (.read, .read(let value)):
@@ -63,6 +75,7 @@ public struct KVModel<Key: Hashable & Sendable, Value: Hashable & Sendable>: Lin
         }
     }
 
+    /// Writes and deletes do not look at the current value.
     public func overwritesState(_ input: Input) -> Bool {
         switch input {
         case .write, .delete: return true
@@ -70,6 +83,7 @@ public struct KVModel<Key: Hashable & Sendable, Value: Hashable & Sendable>: Lin
         }
     }
 
+    /// What an operation whose reply was lost may have done.
     public func statesAfterUnobservedStep(_ state: Value?, _ input: Input) -> [Value?] {
         switch input {
         case .read:
@@ -87,6 +101,7 @@ public struct KVModel<Key: Hashable & Sendable, Value: Hashable & Sendable>: Lin
 }
 
 extension KVModel.Input: CustomStringConvertible {
+    /// `read(k)`, `write(k, v)`, `cas(k, expected -> new)` or `delete(k)`.
     public var description: String {
         switch self {
         case .read(let key): return "read(\(key))"
@@ -99,6 +114,7 @@ extension KVModel.Input: CustomStringConvertible {
 }
 
 extension KVModel.Output: CustomStringConvertible {
+    /// The value read (`nil` if absent), `written`, `true`/`false` or `deleted`.
     public var description: String {
         switch self {
         case .read(let value): return value.map { "\($0)" } ?? "nil"

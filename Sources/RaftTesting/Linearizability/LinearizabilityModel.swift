@@ -63,18 +63,22 @@ public protocol LinearizabilityModel: Sendable {
 
 /// The partition key of a model whose history cannot be split.
 public enum SinglePartition: Hashable, Sendable {
+    /// The whole history.
     case whole
 }
 
 extension LinearizabilityModel where PartitionKey == SinglePartition {
+    /// Everything is one partition.
     public func partition(of input: Input) -> SinglePartition { .whole }
 }
 
 extension LinearizabilityModel {
+    /// No operation is assumed to ignore the state.
     public func overwritesState(_ input: Input) -> Bool {
         false
     }
 
+    /// The history as recorded.
     public func simplify(
         partition operations: [HistoryOperation<Input, Output>]
     ) -> [HistoryOperation<Input, Output>] {

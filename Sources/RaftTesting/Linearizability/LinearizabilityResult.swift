@@ -8,6 +8,7 @@ public enum LinearizabilityResult<Model: LinearizabilityModel>: Sendable {
     /// history may or may not be linearizable.
     case timedOut(partitions: [Model.PartitionKey])
 
+    /// Whether the history is known to be linearizable; `false` also when unknown.
     public var isLinearizable: Bool {
         if case .linearizable = self { return true }
         return false
@@ -21,6 +22,7 @@ public enum LinearizabilityResult<Model: LinearizabilityModel>: Sendable {
 }
 
 extension LinearizabilityResult: CustomStringConvertible {
+    /// `linearizable`, the violation's report, or which partitions timed out.
     public var description: String {
         switch self {
         case .linearizable:
