@@ -51,7 +51,8 @@ public struct HistoryOperation<Input, Output> {
     /// How it ended, as far as the client knows.
     public var outcome: OperationOutcome<Output>
     /// When the client saw the outcome. Required for `.ok` and `.fail`; for `.unknown` it is
-    /// informational only, because such an operation may take effect after it.
+    /// informational only, because such an operation may take effect after it. (An `.ok`
+    /// operation whose time was later removed by mutation is checked as unknown.)
     public var completedAt: UInt64?
 
     /// Creates an operation record.
