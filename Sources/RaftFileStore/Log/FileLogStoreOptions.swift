@@ -2,7 +2,7 @@
 public struct FileLogStoreOptions: Sendable {
     /// A segment is closed and a new one started once it would grow past this size. Purging
     /// frees whole segments, so smaller segments free space sooner; larger ones mean fewer
-    /// files and fewer segment-roll fsyncs. 4 KiB ... 1 GiB.
+    /// files and fewer segment-roll fsyncs. 512 bytes ... 1 GiB.
     public var segmentSizeBytes: Int = 64 << 20
     /// The most recent entries kept decoded in memory (replication and apply read the tail).
     /// Entries not yet written to disk are always kept, beyond this bound.
@@ -17,7 +17,7 @@ public struct FileLogStoreOptions: Sendable {
 
     var validated: FileLogStoreOptions {
         var options = self
-        options.segmentSizeBytes = min(max(options.segmentSizeBytes, 4 << 10), 1 << 30)
+        options.segmentSizeBytes = min(max(options.segmentSizeBytes, 512), 1 << 30)
         options.cacheMaxEntries = max(options.cacheMaxEntries, 0)
         options.cacheMaxBytes = max(options.cacheMaxBytes, 0)
         options.maxPendingBytes = max(options.maxPendingBytes, 1)

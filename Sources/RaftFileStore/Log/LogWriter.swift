@@ -16,6 +16,8 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
     private var activeEntryRecords = 0
     private var nextSegment: UInt64
     private var buffer: [UInt8] = []
+    /// Records written without an fsync (commit points ride along with the next group).
+    private var hasUnsyncedWrites = false
     /// The log as the record stream describes it so far (for commit markers and headers).
     private var streamLast: LogID?
     private var streamPurged: LogID?
@@ -152,6 +154,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
             core.state.withLock { $0.vote = vote }
             completion(.success(()))
         case .close(let completion):
+            groupNeedsSync = groupNeedsSync || hasUnsyncedWrites || !buffer.isEmpty
             try flushGroup()
             shutDown()
             completion?(.success(()))
@@ -243,10 +246,12 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
             }
             activeSize += Int64(buffer.count)
             buffer.removeAll(keepingCapacity: true)
+            hasUnsyncedWrites = true
         }
         if sync {
             // Never retried: see PosixFileSystem.fsync.
             try withFile(.sync, active.path) { () throws(FileSystemError) in try fileSystem.fsync(active.handle) }
+            hasUnsyncedWrites = false
         }
     }
 
@@ -271,11 +276,11 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
             return state.pendingWaiters
         }
         for waiter in waiters { waiter.resume() }
+        // Before the completions, so a purge returns with the space already freed.
+        if groupPurged { try deleteObsoleteSegments() }
         let finished = completions
-        let purged = groupPurged
         resetGroup()
         for completion in finished { completion.run(.success(())) }
-        if purged { try deleteObsoleteSegments() }
     }
 
     private func resetGroup() {
