@@ -33,6 +33,8 @@ public struct BinaryEncoder: Sendable {
     /// Appends the encoding of `value` to `bytes`, so a caller can pack many values into one
     /// buffer (a log batch, a network frame) without intermediate arrays.
     public func encode<T: Encodable>(_ value: T, appendingTo bytes: inout [UInt8]) throws(BinaryEncodingError) {
+        // Leaf values (a string or byte command per log entry) need no encoder objects.
+        if BinaryValueEncoder.appendFastFrame(value, to: &bytes) { return }
         let context = EncodingContext()
         let sink = BinaryValueEncoder(codingPath: [], context: context)
         sink.kind = .unkeyed

@@ -85,9 +85,15 @@ struct PosixFileSystem: FileSystem {
     }
 
     func fsync(_ file: FileHandle) throws(FileSystemError) {
+        // fdatasync where available: it makes the data and the metadata needed to read it back
+        // (size, block map) durable, skipping timestamps, which nothing here reads.
         // No retry on EINTR or anything else: after a failed fsync the kernel may have dropped
         // the dirty pages, and a second fsync would report success for lost data.
+        #if canImport(Glibc)
+        if fdatasync(file.raw) != 0 { throw failure("fdatasync") }
+        #else
         if Sys.fsync(file.raw) != 0 { throw failure("fsync") }
+        #endif
     }
 
     func ftruncate(_ file: FileHandle, size: Int64) throws(FileSystemError) {
