@@ -1,5 +1,5 @@
 /// Tuning of a ``FileLogStore``. The defaults suit a node with a few GB of memory.
-public struct FileLogStoreOptions: Sendable {
+public struct FileLogStoreOptions: Hashable, Sendable, Codable {
     /// A segment is closed and a new one started once it would grow past this size. Purging
     /// frees whole segments, so smaller segments free space sooner; larger ones mean fewer
     /// files and fewer segment-roll fsyncs. 512 bytes ... 1 GiB.

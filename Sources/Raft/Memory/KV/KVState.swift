@@ -4,7 +4,7 @@ import RaftCore
 ///
 /// A value type so the in-memory and file-backed state machines share one apply function, and
 /// so a snapshot is a cheap copy-on-write copy taken under a lock and encoded outside it.
-public struct KVState: Sendable, Equatable {
+public struct KVState: Sendable, Equatable, Codable {
     public private(set) var values: [String: String]
     public private(set) var lastApplied: LogID?
     public private(set) var membership: StoredMembership<KVTypes>
