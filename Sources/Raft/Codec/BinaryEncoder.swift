@@ -21,6 +21,7 @@
 /// written in sorted order instead of Swift's per-process hash order. Collections of
 /// non-`Comparable` elements keep the hash order and are not deterministic.
 public struct BinaryEncoder: Sendable {
+    /// An encoder; it holds no state, so one can be shared.
     public init() {}
 
     /// Encodes `value` as one frame.

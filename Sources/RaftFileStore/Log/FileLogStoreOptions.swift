@@ -13,6 +13,7 @@ public struct FileLogStoreOptions: Hashable, Sendable, Codable {
     /// slow disk slows the producer instead of filling memory.
     public var maxPendingBytes: Int = 128 << 20
 
+    /// The defaults.
     public init() {}
 
     var validated: FileLogStoreOptions {

@@ -14,6 +14,7 @@ public struct FileLogRecoveryReport: Sendable, CustomStringConvertible {
     /// Wall time of the recovery.
     public var duration: Duration = .zero
 
+    /// An empty report.
     public init() {}
 
     public var description: String {

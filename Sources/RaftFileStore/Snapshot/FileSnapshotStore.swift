@@ -13,11 +13,14 @@ import Synchronization
 /// Calls block on file I/O; state machines call them off the hot path (snapshot build and
 /// install).
 public final class FileSnapshotStore<Types: RaftTypeConfig>: Sendable {
+    /// Where the snapshot files are.
     public let directory: String
     private let fileSystem: any FileSystem
     /// The sequence number of the newest snapshot file.
     private let latestSequence: Mutex<UInt64>
 
+    /// Opens (creating if needed) `directory`, removing temporary files of a save that a crash
+    /// interrupted.
     public convenience init(directory: String) throws(StorageError) {
         try self.init(directory: directory, fileSystem: PosixFileSystem())
     }
