@@ -1,7 +1,8 @@
 // Measures FileLogStore with real fsyncs: append throughput at several batch and entry sizes,
 // and recovery (open) time of a large log. Build with -c release; see BENCHMARKS-filestore.md.
 //
-// usage: raft-filestore-bench [--dir PATH] [--seconds S] [--runs N] [--recovery-entries N] [--skip-appends] [--skip-recovery]
+// usage: raft-filestore-bench [--dir PATH] [--seconds S] [--runs N] [--recovery-entries N]
+//                             [--skip-appends] [--skip-recovery] [--skip-memory]
 
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,7 @@ struct Settings {
     var recoveryEntries = 1_000_000
     var appends = true
     var recovery = true
+    var memory = true
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -35,6 +37,7 @@ struct Settings {
             case "--recovery-entries": recoveryEntries = Int(iterator.next() ?? "") ?? recoveryEntries
             case "--skip-appends": appends = false
             case "--skip-recovery": recovery = false
+            case "--skip-memory": memory = false
             default:
                 print("unknown argument \(argument)")
                 exit(2)
@@ -219,7 +222,36 @@ func runRecovery(_ settings: Settings) async throws {
     print("\nlast open: \(report)\n")
 }
 
+/// MemoryLogStore for comparison: the cost of the storage API itself, without I/O.
+func runMemory(_ settings: Settings) async throws {
+    print("## MemoryLogStore (no I/O; median of \(settings.runs) runs)\n")
+    print("| batch | entries/s |")
+    print("|---:|---:|")
+    let payload = [UInt8](repeating: 0xEF, count: 64)
+    for batch in [1, 256] {
+        var rates: [Double] = []
+        for _ in 0..<settings.runs {
+            let store = MemoryLogStore<BenchTypes>()
+            let total = batch == 1 ? 1_000_000 : 4_000_000
+            let clock = ContinuousClock()
+            let start = clock.now
+            var next: LogIndex = 1
+            while Int(next) <= total {
+                let entries = (0..<batch).map { offset in
+                    Entry<BenchTypes>(logID: LogID(term: 1, nodeID: 1, index: next + LogIndex(offset)), payload: .command(payload))
+                }
+                next += LogIndex(batch)
+                try await store.append(entries, onDurable: { _ in })
+            }
+            rates.append(Double(next - 1) / seconds(clock.now - start))
+        }
+        print("| \(batch) | \(Int(median(rates).rounded())) |")
+    }
+    print("")
+}
+
 let settings = Settings(CommandLine.arguments)
+if settings.memory { try await runMemory(settings) }
 if settings.appends { try await runAppends(settings) }
 if settings.recovery { try await runRecovery(settings) }
 removeDirectory(settings.directory)

@@ -16,6 +16,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
     private var activeEntryRecords = 0
     private var nextSegment: UInt64
     private var buffer: [UInt8] = []
+    private static var retainedBufferBytes: Int { 16 << 20 }
     /// Records written without an fsync (commit points ride along with the next group).
     private var hasUnsyncedWrites = false
     /// The log as the record stream describes it so far (for commit markers and headers).
@@ -245,7 +246,8 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
                 try fileSystem.write(handle, buffer, at: offset)
             }
             activeSize += Int64(buffer.count)
-            buffer.removeAll(keepingCapacity: true)
+            // Keep the buffer's memory for the next group, unless one huge group inflated it.
+            buffer.removeAll(keepingCapacity: buffer.capacity <= Self.retainedBufferBytes)
             hasUnsyncedWrites = true
         }
         if sync {
