@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(name: "raft-filestore-crash-helper", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
         .executableTarget(name: "raft-filestore-bench", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),
         .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore"]),
         .testTarget(
             name: "RaftFileStoreTests",
