@@ -8,10 +8,10 @@ import Testing
 struct DurableClusterTests {
     static func config() -> RaftConfig {
         var config = RaftConfig()
-        config.engine.heartbeatInterval = .milliseconds(30)
-        config.engine.electionTimeoutMin = .milliseconds(200)
-        config.engine.electionTimeoutMax = .milliseconds(400)
-        config.engine.leaseDuration = .milliseconds(150)
+        config.engine.heartbeatInterval = .milliseconds(50)
+        config.engine.electionTimeoutMin = .milliseconds(600)
+        config.engine.electionTimeoutMax = .milliseconds(1200)
+        config.engine.leaseDuration = .milliseconds(500)
         config.engine.snapshotPolicy = .everyAppliedEntries(25)
         config.engine.logsKeptAfterSnapshot = 5
         config.engine.purgeBatchSize = 5

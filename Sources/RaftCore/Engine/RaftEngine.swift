@@ -69,6 +69,9 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         self.id = id
         self.config = config
         self.random = SplitMix64(seed: randomSeed ^ (id &* 0x9E37_79B9_7F4A_7C15))
+        // Request ids start at a random point so answers meant for an earlier incarnation of
+        // this node are not taken for answers to the new one's requests.
+        self.nextRPCID = (random.next() >> 12) + 1
         self.now = now
         self.vote = recovered.vote
         self.highestTermSeen = recovered.vote.term
