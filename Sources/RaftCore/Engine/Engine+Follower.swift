@@ -150,7 +150,8 @@ extension RaftEngine {
             membership.reset(committed: meta.lastMembership, keepingAfter: last.index)
         } else {
             // The log disagrees or ends earlier: it is entirely replaced by the snapshot.
-            output.append(.truncateLog(after: nil, io: issueLogIO(lastLogIDAfter: nil)))
+            let previousPurge = log.purged
+            output.append(.truncateLog(after: previousPurge, io: issueLogIO(lastLogIDAfter: previousPurge)))
             log = .empty
             log.purge(upTo: last)
             cache.reset(nextIndex: last.index + 1)

@@ -100,7 +100,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     private mutating func reconcileRecoveredLog(_ recovered: RecoveredState<T>) {
         let floor = maxLogID(applied, snapshot?.lastLogID)
         if let floor, log.logID(at: floor.index) != floor, floor.index > log.purgedIndex || log.purged != floor {
-            output.append(.truncateLog(after: nil, io: io.issue(lastLogIDAfter: nil)))
+            let previousPurge = log.purged
+            output.append(.truncateLog(after: previousPurge, io: io.issue(lastLogIDAfter: previousPurge)))
             log = LogIDList(purged: nil, runStarts: [], last: nil)
             log.purge(upTo: floor)
             output.append(.purgeLog(upTo: floor, io: io.issue(lastLogIDAfter: floor)))
