@@ -22,6 +22,10 @@ struct LogRecovery {
         var result = RecoveredLog()
         var directoryChanged = false
         let names = try withFile(.read, directory) { () throws(FileSystemError) in try fileSystem.list(directory) }
+        if names.contains(RepairPlanFile.name) {
+            throw StorageError.corruption(path: Paths.join(directory, RepairPlanFile.name), offset: nil,
+                "a repair of this directory was interrupted: run FileLogStore.repair again before opening it")
+        }
 
         if names.contains(MetaFile.temporaryName) {
             // A vote write that never reached its rename: that saveVote never returned.
