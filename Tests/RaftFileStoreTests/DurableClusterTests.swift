@@ -24,10 +24,13 @@ struct DurableClusterTests {
         var stateMachine: FileBackedKVStateMachine
     }
 
-    static func start(_ id: NodeID, in directory: TemporaryDirectory, router: InProcessRouter<KVTypes>) async throws -> Node {
-        let log = try FileLogStore<KVTypes>(directory: directory.sub("node-\(id)/log"))
+    static func logDirectory(_ id: NodeID, in directory: TemporaryDirectory) -> String { directory.sub("node-\(id)/log") }
+
+    static func start(_ id: NodeID, in directory: TemporaryDirectory, router: InProcessRouter<KVTypes>, storageLost: Bool = false) async throws -> Node {
+        let log = try FileLogStore<KVTypes>(directory: logDirectory(id, in: directory))
         let stateMachine = try FileBackedKVStateMachine(directory: directory.sub("node-\(id)/snapshots"))
-        let raft = try await RaftNode.start(id: id, config: config(), logStore: log, stateMachine: stateMachine, network: router.network(for: id), randomSeed: id)
+        let raft = try await RaftNode.start(id: id, config: config(), logStore: log, stateMachine: stateMachine, network: router.network(for: id),
+                                            storageLost: storageLost, randomSeed: id)
         router.register(raft)
         return Node(raft: raft, log: log, stateMachine: stateMachine)
     }

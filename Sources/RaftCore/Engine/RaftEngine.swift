@@ -100,13 +100,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     private mutating func reconcileRecoveredLog(_ recovered: RecoveredState<T>) {
         let floor = maxLogID(applied, snapshot?.lastLogID)
         if let floor, log.logID(at: floor.index) != floor, floor.index > log.purgedIndex || log.purged != floor {
-            let previousPurge = log.purged
-            output.append(.truncateLog(after: previousPurge, io: io.issue(lastLogIDAfter: previousPurge)))
-            log = LogIDList(purged: nil, runStarts: [], last: nil)
-            log.purge(upTo: floor)
-            output.append(.purgeLog(upTo: floor, io: io.issue(lastLogIDAfter: floor)))
+            replaceLog(bySnapshotAt: floor)
             io.durableLogID = floor
-            cache.reset(nextIndex: floor.index + 1)
             membership.truncate(after: floor.index)
         }
         if committed.indexOrZero > log.lastIndex { committed = log.last }

@@ -10,6 +10,7 @@ import RaftCore
 ///   torn tail of an unacknowledged group is cut off, while damage to acknowledged data is
 ///   reported as a `StorageError` with `isCorruption` and the file and offset: the node must
 ///   not vote with a log it cannot trust, and nothing acknowledged is ever dropped silently.
+///   ``repair(directory:options:)`` lets such a node rejoin as a non-voter.
 /// - An I/O error (a failed `fsync`, `ENOSPC`) is fatal: the failed group's callbacks report
 ///   it and every later call throws it. Nothing acknowledged before it is lost.
 /// - Memory is bounded: an index of 16 bytes per entry, plus a cache of recent entries (see

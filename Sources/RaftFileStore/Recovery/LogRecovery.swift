@@ -12,14 +12,7 @@ struct RecoveredLog {
 
 /// Opens a log directory: verifies every segment and tells a torn, unacknowledged tail (cut
 /// off) from damaged acknowledged data (a typed corruption error with the file and offset;
-/// never silently dropped).
-///
-/// The rules, for the last segment:
-/// - records are kept up to the first one that fails verification;
-/// - if a valid commit marker still follows that record, the batch it ends was acknowledged,
-///   so the failure is corruption;
-/// - otherwise the rest is the torn tail of a batch whose fsync never completed: it is cut off.
-/// Any invalid record in an earlier (sealed) segment is corruption.
+/// never silently dropped). The rules are ``SegmentVerifier``'s.
 struct LogRecovery {
     let fileSystem: any FileSystem
     let directory: String
@@ -29,6 +22,10 @@ struct LogRecovery {
         var result = RecoveredLog()
         var directoryChanged = false
         let names = try withFile(.read, directory) { () throws(FileSystemError) in try fileSystem.list(directory) }
+        if names.contains(RepairPlanFile.name) {
+            throw StorageError.corruption(path: Paths.join(directory, RepairPlanFile.name), offset: nil,
+                "a repair of this directory was interrupted: run FileLogStore.repair again before opening it")
+        }
 
         if names.contains(MetaFile.temporaryName) {
             // A vote write that never reached its rename: that saveVote never returned.
@@ -103,7 +100,10 @@ struct LogRecovery {
         result.report.segmentsScanned += 1
         result.report.bytesScanned += Int64(bytes.count)
 
-        guard let header = SegmentHeader.parse(bytes), header.sequence == sequence else {
+        let verdict = SegmentVerifier.verify(bytes, sequence: sequence, isLast: isLast, into: &result.replay)
+        let header: SegmentHeader
+        switch verdict {
+        case .badHeader:
             // The writer makes the header durable before writing any record, so an unreadable
             // header with nothing after it is a segment whose creation was cut short.
             if isLast && bytes.count <= SegmentHeader.size {
@@ -111,77 +111,25 @@ struct LogRecovery {
                 return true
             }
             throw StorageError.corruption(path: path, offset: 0, "segment header fails verification")
-        }
-        if !result.replay.started {
-            result.replay.start(base: header.baseLogID)
-        } else if header.baseLogID != result.replay.lastLogID {
-            throw StorageError.corruption(path: path, offset: 32,
-                "segment starts after \(header.baseLogID.map(\.description) ?? "nil") but the previous segment ends at \(result.replay.lastLogID.map(\.description) ?? "nil")")
-        }
-
-        let seed = header.recordSeed
-        var position = SegmentHeader.size
-        scan: while position < bytes.count {
-            guard let record = RecordHeader.parse(bytes, at: position),
-                  record.payloadLength <= bytes.count - position - RecordLayout.headerSize,
-                  RecordHeader.checksumMatches(bytes, at: position, payloadLength: record.payloadLength, seed: seed)
-            else { break scan }
-            let payload = position + RecordLayout.headerSize
-            var violation: String?
-            switch record.type {
-            case .entry:
-                guard let logID = EntryRecord.logID(bytes, payloadAt: payload, length: record.payloadLength) else { break scan }
-                let slot = DiskSlot(segment: sequence, offset: UInt32(position), length: UInt32(RecordLayout.headerSize + record.payloadLength))
-                violation = result.replay.append(logID, slot)
-            case .commitMarker, .truncate, .purge, .committed:
-                guard record.payloadLength == LogIDField.byteCount, let logID = LogIDField.read(bytes, at: payload) else { break scan }
-                switch record.type {
-                case .commitMarker: violation = result.replay.commitMarker(logID)
-                case .truncate: violation = result.replay.truncate(after: logID)
-                case .purge:
-                    guard let logID else { break scan }
-                    result.replay.purge(upTo: logID)
-                default: result.replay.committed = logID
-                }
+        case .doesNotJoin(_, let reason):
+            throw StorageError.corruption(path: path, offset: Int64(SegmentVerifier.baseOffset), reason)
+        case let .scanned(scannedHeader, validEnd, stop):
+            header = scannedHeader
+            switch stop {
+            case .endOfFile:
+                break
+            case .damaged(let reason):
+                throw StorageError.corruption(path: path, offset: Int64(validEnd), reason)
+            case .tornTail:
+                // A torn, never-acknowledged batch: cut it off so new segments follow a clean end.
+                let end = Int64(validEnd)
+                try withFile(.write, path, offset: end) { () throws(FileSystemError) in try fileSystem.ftruncate(handle, size: end) }
+                try withFile(.sync, path) { () throws(FileSystemError) in try fileSystem.fsync(handle) }
+                result.report.discardedTailBytes += Int64(bytes.count) - end
             }
-            if let violation {
-                throw StorageError.corruption(path: path, offset: Int64(position), violation)
-            }
-            position += RecordLayout.paddedSize(payloadLength: record.payloadLength)
         }
-
-        if position < bytes.count {
-            guard isLast else {
-                throw StorageError.corruption(path: path, offset: Int64(position), "record fails verification in a sealed segment")
-            }
-            if let marker = findCommitMarker(bytes, after: position, seed: seed) {
-                throw StorageError.corruption(path: path, offset: Int64(position),
-                    "record fails verification, but the commit marker at offset \(marker) after it shows the batch was acknowledged")
-            }
-            // A torn, never-acknowledged batch: cut it off so new segments follow a clean end.
-            let validEnd = Int64(position)
-            try withFile(.write, path, offset: validEnd) { () throws(FileSystemError) in try fileSystem.ftruncate(handle, size: validEnd) }
-            try withFile(.sync, path) { () throws(FileSystemError) in try fileSystem.fsync(handle) }
-            result.report.discardedTailBytes += Int64(bytes.count) - validEnd
-        }
-        result.segments.append(SegmentFile(sequence: sequence, path: path, handle: handle, recordSeed: seed, fileSystem: fileSystem))
+        result.segments.append(SegmentFile(sequence: sequence, path: path, handle: handle, recordSeed: header.recordSeed, fileSystem: fileSystem))
         handleHandedOver = true
         return false
-    }
-
-    /// The offset of a valid commit marker after `offset`, searched at every 8-byte boundary
-    /// (record lengths after a damaged header cannot be trusted).
-    private func findCommitMarker(_ bytes: [UInt8], after offset: Int, seed: UInt32) -> Int? {
-        var candidate = offset + RecordLayout.alignment
-        while candidate + RecordLayout.logIDRecordSize <= bytes.count {
-            if bytes[candidate + 4] == RecordType.commitMarker.rawValue,
-               let record = RecordHeader.parse(bytes, at: candidate),
-               record.payloadLength == LogIDField.byteCount,
-               RecordHeader.checksumMatches(bytes, at: candidate, payloadLength: record.payloadLength, seed: seed) {
-                return candidate
-            }
-            candidate += RecordLayout.alignment
-        }
-        return nil
     }
 }

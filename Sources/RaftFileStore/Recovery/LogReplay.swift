@@ -10,12 +10,15 @@ struct LogReplay {
     var committed: LogID?
     /// Entries up to this index precede the first surviving segment; they must all be purged.
     var unloadedUpTo: LogIndex = 0
+    /// The log id at `unloadedUpTo` (what a purge record proving them purged must cover).
+    var unloadedUpToID: LogID?
     var started = false
 
     mutating func start(base: LogID?) {
         started = true
         lastLogID = base
         unloadedUpTo = base.indexOrZero
+        unloadedUpToID = base
     }
 
     mutating func append(_ logID: LogID, _ slot: DiskSlot) -> String? {
@@ -36,7 +39,10 @@ struct LogReplay {
             disk.truncate(after: logID.indexOrZero)
             lastLogID = logID.indexOrZero == purged.indexOrZero ? purged : logID
         }
-        unloadedUpTo = min(unloadedUpTo, logID.indexOrZero)
+        if logID.indexOrZero < unloadedUpTo {
+            unloadedUpTo = logID.indexOrZero
+            unloadedUpToID = logID
+        }
         return nil
     }
 

@@ -361,7 +361,9 @@ final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
             try reading(state, "list")
             guard state.directories.contains(directory) else { throw Self.error(ENOENT, "list \(directory)") }
             let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-            return state.names.keys.filter { $0.hasPrefix(prefix) && !$0.dropFirst(prefix.count).contains("/") }
+            // Files and subdirectories, as readdir lists them.
+            return (Array(state.names.keys) + Array(state.directories))
+                .filter { $0.hasPrefix(prefix) && !$0.dropFirst(prefix.count).isEmpty && !$0.dropFirst(prefix.count).contains("/") }
                 .map { String($0.dropFirst(prefix.count)) }
         }
     }
