@@ -5,12 +5,14 @@
 /// A node accepts a request only if the request's vote is at least its own (see
 /// ``isAtLeast(_:mode:)``), so the vote never moves backwards.
 public struct Vote: Hashable, Codable, Sendable, CustomStringConvertible {
+/// The term this vote belongs to.
     public var term: Term
     /// The candidate or leader this node voted for in `term`; `nil` before voting in the term.
     public var votedFor: NodeID?
     /// True when `votedFor` was granted a quorum: the vote then names the term's leader.
     public var committed: Bool
 
+/// A vote; a committed vote must name its leader.
     public init(term: Term, votedFor: NodeID?, committed: Bool = false) {
         precondition(votedFor != nil || !committed, "a committed vote names its leader")
         self.term = term
