@@ -1,6 +1,6 @@
 /// Everything a ``RaftNode`` can be tuned with. Defaults suit a LAN cluster; call
 /// ``validate()`` (``RaftNode`` does) to get a typed error naming a bad field.
-public struct RaftConfig: Sendable, Hashable {
+public struct RaftConfig: Sendable, Hashable, Codable {
     /// The protocol engine's settings (timeouts, batching, in-flight limits, snapshot policy).
     public var engine = EngineConfig()
     /// Time allowed for one append, vote or timeout-now RPC.
@@ -10,7 +10,8 @@ public struct RaftConfig: Sendable, Hashable {
     public var snapshotChunkTimeout: Duration = .seconds(5)
     /// Bytes of snapshot data per chunk.
     public var snapshotChunkSize: Int = 1 << 20
-    /// Client writes taken into one proposal at most; more wait for the next loop turn.
+    /// Client writes proposed as one batch at most (one log append, one message per peer);
+    /// more writes queued in the same turn are proposed as further batches.
     public var maxWritesPerTurn: Int = 4096
     /// An identifier shared by the nodes of one cluster, checked by transports that support it.
     public var clusterName: String = "swift-raft"
@@ -30,7 +31,7 @@ public struct RaftConfig: Sendable, Hashable {
 }
 
 /// A configuration field with an unusable value.
-public struct RaftConfigError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct RaftConfigError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The field's name, e.g. `engine.electionTimeoutMax`.
     public var field: String
     public var reason: String

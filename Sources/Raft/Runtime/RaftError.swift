@@ -2,7 +2,7 @@
 ///
 /// Errors are either *retryable* (another node leads, a change is in progress, the outcome is
 /// unknown and can be checked) or *fatal* (storage failed, the node stopped).
-public enum RaftError<Address: Sendable & Hashable>: Error, Sendable, Hashable {
+public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, Hashable, Codable {
     /// This node does not lead; send the request to `leaderID` at `address` (nil when unknown).
     case forwardToLeader(leaderID: NodeID?, address: Address?)
     /// The write's entry was replaced by another leader's entry: it did not take effect.
@@ -28,11 +28,13 @@ public enum RaftError<Address: Sendable & Hashable>: Error, Sendable, Hashable {
     case leadershipLost(leaderID: NodeID?, address: Address?)
     /// The request is not supported by the transport (e.g. follower reads).
     case unsupported(String)
+    /// A request this node made to a peer failed (unreachable, timed out, or refused).
+    case network(RPCError)
 
     /// Whether retrying (possibly elsewhere) can succeed.
     public var isRetryable: Bool {
         switch self {
-        case .forwardToLeader, .transferringLeadership, .timeout, .leadershipLost, .outcomeUnknown: return true
+        case .forwardToLeader, .transferringLeadership, .timeout, .leadershipLost, .outcomeUnknown, .network: return true
         case .membershipChange(.changeInProgress): return true
         default: return false
         }

@@ -45,7 +45,11 @@ final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
     private func perform(_ operation: Operation) async throws(StorageError) {
         switch operation {
         case let .apply(entries, writes):
+            let start: ContinuousClock.Instant? = instruments == nil ? nil : .now
             let responses = try await stateMachine.apply(entries)
+            if let instruments, let start {
+                instruments.applyLatency.recordNanoseconds(Int64(clamping: start.duration(to: .now).nanosecondsClamped))
+            }
             PendingWrite.resolve(writes, applied: entries, responses: responses, instruments: instruments)
             node.push(.applied(entries: entries, responses: responses))
         case .buildSnapshot:

@@ -2,9 +2,9 @@ import RaftCore
 
 /// A failure of the log store or the state machine. Fatal for the node: it stops, and the
 /// error is reported in metrics and to every pending call.
-public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct StorageError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// What was being accessed.
-    public enum Subject: Hashable, Sendable, CustomStringConvertible {
+    public enum Subject: Hashable, Sendable, Codable, CustomStringConvertible {
         case vote
         case committed
         case logState
@@ -34,7 +34,7 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// What was being done.
-    public enum Verb: String, Hashable, Sendable {
+    public enum Verb: String, Hashable, Sendable, Codable {
         case read, write, delete, sync, open
     }
 
@@ -63,7 +63,7 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// A broken storage contract, caught by the defensive-check wrappers (`DefensiveLogStorage`,
 /// `DefensiveStateMachine`).
-public enum DefensiveViolation: Hashable, Sendable, CustomStringConvertible {
+public enum DefensiveViolation: Hashable, Sendable, Codable, CustomStringConvertible {
     case voteWentBackwards(from: Vote, to: Vote)
     case committedWentBackwards(from: LogID?, to: LogID?)
     case appendNotContiguous(expectedIndex: LogIndex, got: LogIndex)

@@ -22,6 +22,13 @@ extension RaftEngine {
     }
 
     mutating func handleAppendEntries(_ request: AppendEntriesRequest<T>, from sender: NodeID) {
+        // Checked before the request's vote is adopted: a garbled request changes nothing.
+        guard isWellFormed(request) else {
+            emitEvent(.rejectedMessage(from: sender, reason: "malformed append entries"))
+            let outcome = AppendEntriesResponse.Outcome.conflict(hintIndex: committed.indexOrZero, hintLeaderID: committed?.leaderID)
+            send(.appendEntriesResponse(AppendEntriesResponse(vote: vote, rpcID: request.rpcID, outcome: outcome)), to: sender, after: voteDurabilityDependency)
+            return
+        }
         let (accepted, voteDependency) = acceptLeader(request.vote, from: sender)
         guard accepted else {
             send(.appendEntriesResponse(AppendEntriesResponse(vote: vote, rpcID: request.rpcID, outcome: .rejected)), to: sender, after: nil)
@@ -33,11 +40,6 @@ extension RaftEngine {
         if let prev = request.prevLogID, !holdsOrCovers(prev) {
             let hintIndex = log.lastIndex(atOrBefore: prev.index, withLeaderAtMost: prev.leaderID)
             reply(.conflict(hintIndex: hintIndex, hintLeaderID: log.logID(at: hintIndex)?.leaderID), after: voteDependency)
-            return
-        }
-        guard isWellFormed(request) else {
-            emitEvent(.rejectedMessage(from: sender, reason: "malformed append entries"))
-            reply(.conflict(hintIndex: committed.indexOrZero, hintLeaderID: committed?.leaderID), after: voteDependency)
             return
         }
         let newEntriesStart = appendNonConflicting(request.entries)
@@ -112,10 +114,15 @@ extension RaftEngine {
     // MARK: Snapshots from the leader
 
     mutating func handleInstallSnapshot(_ request: InstallSnapshotRequest<T>, from sender: NodeID) {
-        let (accepted, voteDependency) = acceptLeader(request.vote, from: sender)
         func reply(_ outcome: InstallSnapshotResponse.Outcome, after dependency: IOID?) {
             send(.installSnapshotResponse(InstallSnapshotResponse(vote: vote, rpcID: request.rpcID, outcome: outcome)), to: sender, after: dependency)
         }
+        // A snapshot cannot cover entries of a leader newer than the one sending it.
+        if let snapshotLast = request.meta.lastLogID, let sendingLeader = request.vote.leaderID, snapshotLast.leaderID > sendingLeader {
+            emitEvent(.rejectedMessage(from: sender, reason: "snapshot ends at \(snapshotLast), newer than its sender \(sendingLeader)"))
+            return reply(.rejected, after: nil)
+        }
+        let (accepted, voteDependency) = acceptLeader(request.vote, from: sender)
         guard accepted else { return reply(.rejected, after: nil) }
         guard let snapshotLast = request.meta.lastLogID, snapshotLast.index > committed.indexOrZero else {
             // Older than what is committed here: nothing to install (and nothing to lose).
@@ -143,12 +150,7 @@ extension RaftEngine {
             membership.reset(committed: meta.lastMembership, keepingAfter: last.index)
         } else {
             // The log disagrees or ends earlier: it is entirely replaced by the snapshot.
-            output.append(.truncateLog(after: nil, io: issueLogIO(lastLogIDAfter: nil)))
-            log = .empty
-            log.purge(upTo: last)
-            cache.reset(nextIndex: last.index + 1)
-            io.clamp(to: last)
-            output.append(.purgeLog(upTo: last, io: issueLogIO(lastLogIDAfter: last)))
+            replaceLog(bySnapshotAt: last)
             membership.reset(committed: meta.lastMembership, keepingAfter: nil)
         }
         if io.durableLogID.indexOrZero < last.index { io.durableLogID = last }

@@ -27,7 +27,8 @@ public enum EngineCommand<T: RaftTypeConfig>: Sendable {
     case saveVote(Vote, io: IOID)
     /// Append entries (contiguous with the log); make them readable now and durable soon.
     case appendEntries([Entry<T>], io: IOID)
-    /// Delete every entry after `after` (all when nil). Pending writes for deleted entries fail.
+    /// Delete every entry after `after` (all when nil). Writes waiting for deleted entries can
+    /// no longer learn their outcome on this node.
     case truncateLog(after: LogID?, io: IOID)
     /// Delete every entry up to and including `upTo` (the log may end before it).
     case purgeLog(upTo: LogID, io: IOID)
@@ -63,7 +64,7 @@ public enum EngineReply: Sendable, Equatable {
 }
 
 /// Noteworthy transitions, for logs and metrics.
-public enum EngineEvent: Sendable, Equatable {
+public enum EngineEvent: Sendable, Equatable, Codable {
     case becameCandidate(term: Term, preVote: Bool)
     case becameLeader(LeaderID)
     case becameFollower(leader: NodeID?, term: Term)
@@ -75,7 +76,7 @@ public enum EngineEvent: Sendable, Equatable {
 }
 
 /// Why a leader stopped leading.
-public enum StepDownReason: Sendable, Equatable {
+public enum StepDownReason: Sendable, Equatable, Codable {
     case higherVote(Vote)
     case lostQuorumContact
     case removedFromMembership

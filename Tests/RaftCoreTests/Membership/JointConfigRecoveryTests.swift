@@ -110,4 +110,71 @@ struct JointConfigRecoveryTests {
         let leader = try #require(cluster.leaders.first)
         #expect(cluster[leader].committedMembership.config == MembershipConfig(voters: [1, 4, 5]))
     }
+
+    /// Regression: a leader that committed a joint entry together with later membership
+    /// entries (its predecessor's commit point was not persisted) appended the joint entry's
+    /// final configuration again, after the final entry or after a second joint entry, which
+    /// reverted that second change.
+    @Test func leaderCommittingSeveralMembershipEntriesAtOnceFinishesOnlyTheNewestChange() throws {
+        func config(_ sets: [Set<NodeID>]) -> TestMembership {
+            var addresses: [NodeID: String] = [:]
+            for id in sets.reduce(Set(), { $0.union($1) }) { addresses[id] = "node-\(id)" }
+            return TestMembership(config: MembershipConfig(voterSets: sets.map { VoterSet($0) }), addresses: addresses)
+        }
+        let log: [TestEntry] = [
+            TestEntry(logID: lid(0, 0, 1), payload: .membership(config([[1, 2, 3, 4]]))),
+            TestEntry(logID: lid(1, 1, 2), payload: .blank),
+            TestEntry(logID: lid(1, 1, 3), payload: .membership(config([[1, 2, 3, 4], [1, 2, 3]]))),
+            TestEntry(logID: lid(1, 1, 4), payload: .membership(config([[1, 2, 3]]))),
+            TestEntry(logID: lid(1, 1, 5), payload: .membership(config([[1, 2, 3], [1, 2]]))),
+        ]
+        let cluster = ManualCluster(ids: [])
+        for id: NodeID in [1, 2, 3] {
+            cluster.addNode(id, storedLog: log, vote: .leader(LeaderID(term: 1, nodeID: 1)), committed: lid(1, 1, 2))
+        }
+        cluster.run(for: .seconds(1))
+
+        let leader = try #require(cluster.leaders.first)
+        let later = cluster.nodes[leader]!.storedLog.filter { $0.index > 5 }.compactMap { $0.membership?.config }
+        #expect(later == [MembershipConfig(voters: [1, 2])], "only the second change's final configuration")
+        #expect(cluster[leader].committedMembership.config == MembershipConfig(voters: [1, 2]))
+    }
+
+    @Test func leaderCommittingJointAndFinalEntriesAtOnceAppendsNoSecondFinalEntry() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        try cluster.addLearners([4], via: 1)
+        let before = cluster[1].committed
+        try cluster.changeMembership(.addVoterIDs([4]), on: 1)
+        cluster.stabilize()
+        let final = try #require(cluster[1].effectiveMembership.logID)
+        // Every node restarts with a commit point from before the change.
+        for id: NodeID in 1...4 {
+            cluster.nodes[id]!.storedCommitted = before
+            cluster.restart(id)
+        }
+        cluster.run(for: .seconds(1))
+        let leader = try #require(cluster.leaders.first)
+        let membershipEntriesAfterFinal = cluster.nodes[leader]!.storedLog.filter { $0.index > final.index && $0.membership != nil }
+        #expect(membershipEntriesAfterFinal.isEmpty)
+        #expect(cluster[leader].committedMembership.logID == final)
+        try cluster.changeMembership(.removeVoters([4]), on: leader)
+    }
+
+    /// The joint entry records which removed voters stay as learners, so a leader that
+    /// inherits the change keeps them as the caller asked.
+    @Test func inheritedChangeKeepsRetainedVotersAsLearners() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3, 4])
+        try cluster.changeMembership(.removeVoters([4]), on: 1, retainRemovedVoters: true)
+        let joint = try #require(cluster[1].effectiveMembership.logID)
+        #expect(cluster[1].effectiveMembership.config.learners == [4])
+        // The joint entry reaches everyone; the leader dies before it commits.
+        cluster.deliverRound()
+        cluster.isolated = [1]
+        cluster.inFlight.removeAll()
+        cluster.run(for: .milliseconds(800))
+        let newLeader = try #require(cluster.leaders.first { $0 != 1 })
+        #expect(cluster[newLeader].committedMembership.logID!.index > joint.index)
+        #expect(cluster[newLeader].committedMembership.config == MembershipConfig(voters: [1, 2, 3], learners: [4]))
+        #expect(cluster[4].serverState == .learner)
+    }
 }
