@@ -64,21 +64,29 @@ struct Progress: Sendable {
     /// only heartbeats, because appends sent before it may still wait for the follower's disk
     /// while heartbeats are answered at once. An unknown (stale) id settles nothing.
     mutating func acknowledge(rpcID: UInt64) -> Sent? {
-        guard let record = sent.first(where: { $0.rpcID == rpcID }) else { return nil }
-        let settlesAppends = record.endIndex > 0
-        var kept: Deque<Sent> = []
-        for item in sent {
-            if item.rpcID <= rpcID && (settlesAppends || item.endIndex == 0) {
-                if item.endIndex > 0 {
-                    inflightMessages -= 1
-                    inflightBytes -= item.bytes
+        guard let position = sent.firstIndex(where: { $0.rpcID == rpcID }) else { return nil }
+        let record = sent[position]
+        if record.endIndex > 0 {
+            // Requests are recorded in send order: everything up to this one is settled.
+            for _ in 0...position { forget(sent.removeFirst()) }
+        } else {
+            var index = sent.startIndex
+            while index < sent.endIndex && sent[index].rpcID <= rpcID {
+                if sent[index].endIndex == 0 {
+                    sent.remove(at: index)
+                } else {
+                    index += 1
                 }
-            } else {
-                kept.append(item)
             }
         }
-        sent = kept
         return record
+    }
+
+    private mutating func forget(_ item: Sent) {
+        if item.endIndex > 0 {
+            inflightMessages -= 1
+            inflightBytes -= item.bytes
+        }
     }
 
     mutating func recordSent(_ record: Sent, maxHeartbeatRecords: Int) {

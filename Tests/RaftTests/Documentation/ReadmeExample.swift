@@ -22,15 +22,32 @@ func runThreeNodeCluster() async throws -> String? {
 
     // Form the cluster once, on one node; the others learn the membership from it.
     try await nodes[0].initialize(Membership(voters: [1: "node-1", 2: "node-2", 3: "node-3"]))
-    let metrics = try await nodes[1].wait(until: .leader(), timeout: .seconds(5))
-    let leader = nodes.first { $0.id == metrics.currentLeader }!
 
-    // Writes go to the leader; a follower answers .forwardToLeader(leaderID:address:).
-    _ = try await leader.write(.put(key: "greeting", value: "hello"))
-    _ = try await leader.write(.compareAndSet(key: "greeting", expected: "hello", new: "hello, raft"))
+    // Requests go to the leader. Any other node answers .forwardToLeader(leaderID:address:)
+    // (leader unknown while an election runs): follow the hint and retry.
+    func onLeader<Value>(_ request: (RaftNode<KVTypes>) async throws -> Value) async throws -> Value {
+        var target = nodes[0]
+        while true {
+            do {
+                return try await request(target)
+            } catch let error as RaftError<String> where error.isRetryable {
+                if case .forwardToLeader(let leaderID?, _) = error {
+                    target = nodes.first { $0.id == leaderID }!
+                } else {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+        }
+    }
+
+    _ = try await onLeader { try await $0.write(.put(key: "greeting", value: "hello")) }
+    _ = try await onLeader { try await $0.write(.compareAndSet(key: "greeting", expected: "hello", new: "hello, raft")) }
 
     // A linearizable read: confirm leadership and wait for apply, then read local state.
-    try await leader.ensureLinearizable()
+    let leader = try await onLeader { node in
+        try await node.ensureLinearizable()
+        return node
+    }
     let value = stateMachines[leader.id]!.value(forKey: "greeting")
 
     for node in nodes { await node.shutdown() }
