@@ -7,11 +7,13 @@ let package = Package(
     products: [
         .library(name: "RaftCore", targets: ["RaftCore"]),
         .library(name: "Raft", targets: ["Raft"]),
+        .library(name: "RaftTesting", targets: ["RaftTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -26,7 +28,21 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        .target(
+            name: "RaftTesting",
+            dependencies: ["RaftCore", .product(name: "DequeModule", package: "swift-collections")],
+            exclude: ["Simulation/README.md"]
+        ),
+        .executableTarget(
+            name: "raft-sim",
+            dependencies: [
+                "RaftTesting",
+                "RaftCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
+        .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "RaftCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -136,7 +136,7 @@ extension RaftEngine {
     mutating func advanceCommit() {
         guard let leader else { return }
         let quorum = membership.effective.config.quorum
-        let durableIndex = io.durableLogID.indexOrZero
+        let durableIndex = testingFaults.contains(.commitCountsUnflushedEntries) ? log.lastIndex : io.durableLogID.indexOrZero
         let index = quorum.quorumValue { peer -> UInt64 in
             peer == id ? durableIndex : (leader.progress[peer]?.matchedIndex ?? 0)
         }

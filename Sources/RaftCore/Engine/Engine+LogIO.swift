@@ -35,7 +35,9 @@ extension RaftEngine {
 
     /// Removes every entry after `index`. Committed entries are never removed.
     mutating func truncateLog(after index: LogIndex) {
-        precondition(index >= committed.indexOrZero, "committed entries are never truncated")
+        precondition(
+            index >= committed.indexOrZero || testingFaults.contains(.truncatesCommittedEntries),
+            "committed entries are never truncated")
         precondition(index >= log.purgedIndex, "purged entries cannot be truncated")
         guard index < log.lastIndex else { return }
         log.truncate(after: index)
@@ -105,7 +107,8 @@ extension RaftEngine {
     /// Hands committed, locally durable entries to the state machine, in batches.
     mutating func triggerApplyIfNeeded() {
         guard applyRead == nil, snapshotInstall == nil else { return }
-        let upTo = min(committed.indexOrZero, io.durableLogID.indexOrZero)
+        let applicable = testingFaults.contains(.appliesBeforeCommit) ? log.lastIndex : committed.indexOrZero
+        let upTo = min(applicable, io.durableLogID.indexOrZero)
         let start = applySubmitted.indexOrZero + 1
         guard upTo >= start else { return }
         let end = min(upTo + 1, start + LogIndex(config.maxEntriesPerApply))

@@ -56,6 +56,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     var committedSaved: LogID?
     public var electionEnabled = true
     public var heartbeatEnabled = true
+    /// Deliberate bugs for simulator self-tests; always empty outside tests.
+    package var testingFaults: EngineTestingFaults = []
 
     var output: [EngineCommand<T>] = []
 
