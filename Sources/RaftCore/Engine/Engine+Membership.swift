@@ -48,8 +48,10 @@ extension RaftEngine {
     mutating func leaderMembershipCommitted(_ stored: StoredMembership<T>) {
         guard leader != nil else { return }
         if stored.config.isJoint {
-            // Leave the joint configuration, also when a previous leader started the change.
-            if !membership.hasUncommitted {
+            // Leave the joint configuration, also when a previous leader started the change,
+            // unless a later membership entry (the final one, or another change) follows it:
+            // several entries can commit at once under a new leader.
+            if membership.effective.logID == stored.logID {
                 let final = Membership<T>(config: stored.config.finalConfig, addresses: stored.membership.addresses).prunedAddresses()
                 appendMembership(final)
             }

@@ -9,6 +9,9 @@ extension RaftEngine {
         }
         for peer in targets where leader!.progress[peer] == nil {
             leader!.progress[peer] = Progress(nextIndex: log.lastIndex + 1)
+            // Nothing is in flight to a new peer and nothing may be appended soon: probe it in
+            // this step, not at the next heartbeat.
+            leader!.heartbeatDue = true
         }
         leader!.peerOrder = targets.sorted()
         if let transfer = leader!.transfer, !targets.contains(transfer.target) {
@@ -209,8 +212,10 @@ extension RaftEngine {
     public mutating func deliveryFailed(to peer: NodeID, rpcID: UInt64) {
         guard role == .leader, var progress = leader?.progress[peer] else { return }
         let wasTracked: Bool
-        if case .snapshot(let snapshotRPC) = progress.mode, snapshotRPC == rpcID {
-            wasTracked = true
+        if case .snapshot(let snapshotRPC) = progress.mode {
+            // Only the snapshot's own failure ends a snapshot transfer: a lost heartbeat must not
+            // restart a possibly long transfer whose install would then be ignored (lesson 13).
+            wasTracked = snapshotRPC == rpcID
         } else {
             wasTracked = progress.sent.contains { $0.rpcID == rpcID }
         }

@@ -3,6 +3,12 @@ public struct MembershipConfig: Hashable, Codable, Sendable, CustomStringConvert
     /// One set for a uniform configuration; two during a joint-consensus change (old, new).
     public var voterSets: [VoterSet]
     /// Nodes that receive the log but never vote, campaign or count toward any quorum.
+    ///
+    /// In a joint configuration these are the learners of the configuration it ends in
+    /// (``finalConfig``), so they may include voters of the outgoing set that the change demotes
+    /// (`retainRemovedVoters`, `demoteVoters`): such a node keeps voting in the old set until the
+    /// joint configuration is left. Recording them here keeps the change's outcome in the log,
+    /// so a leader elected mid-change finishes it the same way.
     public var learners: Set<NodeID>
 
     public init(voterSets: [VoterSet], learners: Set<NodeID> = []) {
@@ -39,7 +45,7 @@ public struct MembershipConfig: Hashable, Codable, Sendable, CustomStringConvert
         for set in voterSets {
             if let error = set.validationError { return error }
         }
-        if !learners.isDisjoint(with: voterIDs) { return "a node cannot be both voter and learner" }
+        if !learners.isDisjoint(with: voterSets[voterSets.count - 1].members) { return "a node cannot be both voter and learner" }
         return nil
     }
 

@@ -17,6 +17,8 @@ struct ManualNode {
     var replies: [(RequestToken, EngineReply)] = []
     var events: [EngineEvent] = []
     var pendingApply: [[TestEntry]] = []
+    /// A snapshot install held back by `ManualCluster.heldSnapshotInstalls`.
+    var pendingInstall: SnapshotMeta<TestTypes>?
 
     var storedLastLogID: LogID? { storedLog.last?.logID ?? storedPurged }
 
@@ -41,6 +43,10 @@ final class ManualCluster {
     var isolated: Set<NodeID> = []
     var droppedLinks: Set<[NodeID]> = []
     var snapshotsInTransit: [String: [(LogID, String)]] = [:]
+    /// Nodes whose snapshot builds fail: the engine gets `snapshotBuildFailed()` instead.
+    var failingSnapshotBuilds: Set<NodeID> = []
+    /// Nodes whose snapshot installs wait for `completeSnapshotInstall(_:)`.
+    var heldSnapshotInstalls: Set<NodeID> = []
     var delivered: [(from: NodeID, to: NodeID, message: RaftMessage<TestTypes>)] = []
     let config: EngineConfig
     private var snapshotCounter = 0
@@ -123,6 +129,10 @@ final class ManualCluster {
         case .apply(let entries):
             nodes[id]!.pendingApply.append(entries)
         case .buildSnapshot:
+            if failingSnapshotBuilds.contains(id) {
+                nodes[id]!.engine.snapshotBuildFailed()
+                return
+            }
             completeApply(id, process: false)
             snapshotCounter += 1
             let node = nodes[id]!
@@ -130,14 +140,23 @@ final class ManualCluster {
             nodes[id]!.snapshot = (meta, node.appliedCommands)
             nodes[id]!.engine.snapshotBuilt(meta)
         case .installSnapshot(let meta):
+            if heldSnapshotInstalls.contains(id) {
+                nodes[id]!.pendingInstall = meta
+                return
+            }
             completeApply(id, process: false)
-            let commands = snapshotsInTransit[meta.snapshotID] ?? []
-            nodes[id]!.appliedCommands = commands
-            nodes[id]!.smLastApplied = meta.lastLogID
-            nodes[id]!.smMembership = meta.lastMembership
-            nodes[id]!.snapshot = (meta, commands)
-            nodes[id]!.engine.snapshotInstalled(meta)
+            installInModel(meta, on: id)
         }
+    }
+
+    /// Replaces the state machine model's state with the snapshot and tells the engine.
+    func installInModel(_ meta: SnapshotMeta<TestTypes>, on id: NodeID) {
+        let commands = snapshotsInTransit[meta.snapshotID] ?? []
+        nodes[id]!.appliedCommands = commands
+        nodes[id]!.smLastApplied = meta.lastLogID
+        nodes[id]!.smMembership = meta.lastMembership
+        nodes[id]!.snapshot = (meta, commands)
+        nodes[id]!.engine.snapshotInstalled(meta)
     }
 
     /// Reports every executed log I/O of `id` durable.
