@@ -21,6 +21,13 @@ extension RaftEngine {
     }
 
     mutating func handleAppendEntries(_ request: AppendEntriesRequest<T>, from sender: NodeID) {
+        // Checked before the request's vote is adopted: a garbled request changes nothing.
+        guard isWellFormed(request) else {
+            emitEvent(.rejectedMessage(from: sender, reason: "malformed append entries"))
+            let outcome = AppendEntriesResponse.Outcome.conflict(hintIndex: committed.indexOrZero, hintLeaderID: committed?.leaderID)
+            send(.appendEntriesResponse(AppendEntriesResponse(vote: vote, rpcID: request.rpcID, outcome: outcome)), to: sender, after: voteDurabilityDependency)
+            return
+        }
         let (accepted, voteDependency) = acceptLeader(request.vote, from: sender)
         guard accepted else {
             send(.appendEntriesResponse(AppendEntriesResponse(vote: vote, rpcID: request.rpcID, outcome: .rejected)), to: sender, after: nil)
@@ -32,11 +39,6 @@ extension RaftEngine {
         if let prev = request.prevLogID, !holdsOrCovers(prev) {
             let hintIndex = log.lastIndex(atOrBefore: prev.index, withLeaderAtMost: prev.leaderID)
             reply(.conflict(hintIndex: hintIndex, hintLeaderID: log.logID(at: hintIndex)?.leaderID), after: voteDependency)
-            return
-        }
-        guard isWellFormed(request) else {
-            emitEvent(.rejectedMessage(from: sender, reason: "malformed append entries"))
-            reply(.conflict(hintIndex: committed.indexOrZero, hintLeaderID: committed?.leaderID), after: voteDependency)
             return
         }
         let newEntriesStart = appendNonConflicting(request.entries)

@@ -94,6 +94,9 @@ extension RaftEngine {
     /// than `leaseDuration` ago, so no other leader can have been elected since.
     var isLeaseValid: Bool {
         guard let leader else { return false }
+        // Voters grant a campaign started by TimeoutNow however recently they heard from this
+        // leader: once one went out, this leadership can end before its lease does.
+        if leader.progress.values.contains(where: { $0.timeoutNowSent }) { return false }
         let quorum = membership.effective.config.quorum
         let value = quorum.quorumValue { peer -> UInt64 in
             if peer == id { return now.nanoseconds }

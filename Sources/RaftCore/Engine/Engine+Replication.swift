@@ -14,7 +14,7 @@ extension RaftEngine {
             leader!.heartbeatDue = true
         }
         leader!.peerOrder = targets.sorted()
-        if let transfer = leader!.transfer, !targets.contains(transfer.target) {
+        if let transfer = leader!.transfer, !membership.effective.config.isVoter(transfer.target) {
             leader!.transfer = nil
             if let token = transfer.token { output.append(.reply(token, .leaderTransfer(.failure(.targetNotVoter(transfer.target))))) }
         }

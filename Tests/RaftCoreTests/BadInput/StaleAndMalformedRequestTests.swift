@@ -35,7 +35,8 @@ struct StaleAndMalformedRequestTests {
     @Test func staleTermAppendIsRejectedWithTheNodesVoteAndChangesNothing() throws {
         let cluster = follower()
         let before = state(cluster)
-        cluster.inject(appendRequest(term: 1, leader: 1, prev: lid(2, 2, 5), commandEntries(term: 1, leader: 1, 6...7), commit: lid(1, 1, 7)), from: 1, to: 3)
+        // Leader 1 of term 1, deposed, still thinks 3...4 are its entries.
+        cluster.inject(appendRequest(term: 1, leader: 1, prev: lid(1, 1, 2), commandEntries(term: 1, leader: 1, 3...4), commit: lid(1, 1, 4)), from: 1, to: 3)
         #expect(answers(cluster, to: 1).compactMap(\.appendResponse) == [AppendEntriesResponse(vote: currentVote, rpcID: 900, outcome: .rejected)])
         #expect(state(cluster) == before)
         #expect(cluster[3].vote == currentVote)
@@ -128,5 +129,20 @@ struct StaleAndMalformedRequestTests {
         cluster.inject(appendRequest(term: 4, leader: 4, prev: lid(2, 2, 4), commandEntries(term: 4, leader: 4, 5...5), commit: lid(4, 4, 5)), from: 4, to: 3)
         #expect(cluster[3].lastLogID == lid(4, 4, 5))
         #expect(cluster.appliedCommands(3) == ["c3", "c4", "c5"])
+    }
+
+    /// Regression: a malformed append was checked only after its vote had been adopted, so a
+    /// garbled request from a "newer leader" moved the node's term and leader.
+    @Test func malformedAppendFromANewerLeaderDoesNotMoveTheVote() throws {
+        let cluster = follower()
+        let before = state(cluster)
+        let gap = [TestEntry(logID: lid(7, 1, 6), payload: .command("x")), TestEntry(logID: lid(7, 1, 9), payload: .command("y"))]
+        cluster.inject(appendRequest(term: 7, leader: 1, prev: lid(2, 2, 5), gap, commit: lid(7, 1, 9)), from: 1, to: 3)
+        #expect(state(cluster) == before)
+        #expect(cluster[3].vote == currentVote)
+        #expect(cluster[3].currentLeader == 2)
+        let response = try #require(answers(cluster, to: 1).compactMap(\.appendResponse).first)
+        #expect(response.vote == currentVote)
+        if case .success = response.outcome { Issue.record("acknowledged") }
     }
 }

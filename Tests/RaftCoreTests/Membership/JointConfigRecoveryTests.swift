@@ -159,4 +159,22 @@ struct JointConfigRecoveryTests {
         #expect(cluster[leader].committedMembership.logID == final)
         try cluster.changeMembership(.removeVoters([4]), on: leader)
     }
+
+    /// The joint entry records which removed voters stay as learners, so a leader that
+    /// inherits the change keeps them as the caller asked.
+    @Test func inheritedChangeKeepsRetainedVotersAsLearners() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3, 4])
+        try cluster.changeMembership(.removeVoters([4]), on: 1, retainRemovedVoters: true)
+        let joint = try #require(cluster[1].effectiveMembership.logID)
+        #expect(cluster[1].effectiveMembership.config.learners == [4])
+        // The joint entry reaches everyone; the leader dies before it commits.
+        cluster.deliverRound()
+        cluster.isolated = [1]
+        cluster.inFlight.removeAll()
+        cluster.run(for: .milliseconds(800))
+        let newLeader = try #require(cluster.leaders.first { $0 != 1 })
+        #expect(cluster[newLeader].committedMembership.logID!.index > joint.index)
+        #expect(cluster[newLeader].committedMembership.config == MembershipConfig(voters: [1, 2, 3], learners: [4]))
+        #expect(cluster[4].serverState == .learner)
+    }
 }

@@ -124,4 +124,28 @@ struct LeaderTransferTests {
         #expect(cluster.replies(1, token: 8) == [.leaderTransfer(.success(3))])
         #expect(cluster.appliedCommands(3) == ["a", "b", "c"])
     }
+
+    /// Regression: a transfer whose target was demoted to learner went on (the target was
+    /// still a node of the membership) and ended in a timeout, since learners never campaign.
+    @Test func transferFailsWhenItsTargetStopsBeingAVoter() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        try cluster.propose(["a"], on: 1)
+        cluster.stabilize(holding: [3])
+        try transfer(cluster, from: 1, to: 3, token: 2)
+        try cluster.changeMembership(.demoteVoters([3]), on: 1)
+        cluster.stabilize(holding: [3])
+        #expect(cluster[1].effectiveMembership.config == MembershipConfig(voters: [1, 2], learners: [3]))
+        #expect(cluster.replies(1, token: 2) == [.leaderTransfer(.failure(.targetNotVoter(3)))])
+        try cluster.propose(["b"], on: 1)
+    }
+
+    @Test func transferFailsWhenItsTargetIsRemoved() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        try cluster.propose(["a"], on: 1)
+        cluster.stabilize(holding: [3])
+        try transfer(cluster, from: 1, to: 3, token: 2)
+        try cluster.changeMembership(.removeVoters([3]), on: 1)
+        cluster.stabilize(holding: [3])
+        #expect(cluster.replies(1, token: 2) == [.leaderTransfer(.failure(.targetNotVoter(3)))])
+    }
 }
