@@ -8,9 +8,11 @@ import RaftCore
 struct CommitTracker {
     private(set) var entries: [LogID] = []
     private(set) var committingLeaders: [LeaderID] = []
-    /// The last membership configuration at or before the commit point: the config whose
-    /// quorums must hold the committed entries.
+    /// The last membership configuration at or before the commit point.
     private(set) var configInForce: (logID: LogID, config: MembershipConfig)?
+    /// The configuration the leader decided the last commit with: its effective one, which
+    /// may come after the commit point (Raft §6: a configuration is used once appended).
+    private(set) var commitConfig: MembershipConfig?
     private var nodeCommitted: [NodeID: (incarnation: UInt64, committed: LogID?)] = [:]
 
     var committedIndex: LogIndex { LogIndex(entries.count) }
@@ -30,11 +32,13 @@ struct CommitTracker {
     ///
     /// - Parameters:
     ///   - logID: the id the node's log holds at an index (nil if purged or absent).
-    ///   - leading: the node's leader id if it leads.
+    ///   - leading: the node's leader id if it leads, or led until this step (a leader may
+    ///     commit and step down in one step, for example when it removed itself).
+    ///   - effectiveConfig: the node's effective configuration, which decided the commit.
     ///   - config: the configuration carried by a membership entry, if the entry is one.
     /// - Returns: the indexes that became committed, and a violation if any.
     mutating func observe(
-        node: NodeID, incarnation: UInt64, committed: LogID?, leading: LeaderID?,
+        node: NodeID, incarnation: UInt64, committed: LogID?, leading: LeaderID?, effectiveConfig: MembershipConfig,
         logID: (LogIndex) -> LogID?, config: (LogID) -> MembershipConfig?
     ) -> (newlyCommitted: Range<LogIndex>, violation: SimulationViolation?) {
         let empty = committedIndex + 1..<committedIndex + 1
@@ -72,6 +76,7 @@ struct CommitTracker {
             committingLeaders.append(leading)
             if let newConfig = config(id) { configInForce = (id, newConfig) }
         }
+        commitConfig = effectiveConfig
         return (start..<committed.index + 1, nil)
     }
 }

@@ -52,8 +52,11 @@ extension Simulator {
             violation = problem
             return
         }
+        // A leader that committed and stepped down in this step still holds its own vote.
+        let justLed = engine.vote.committed && engine.vote.votedFor == node.id ? engine.vote.leaderID : nil
         let (newlyCommitted, problem) = commits.observe(
-            node: node.id, incarnation: node.incarnation, committed: engine.committed, leading: leading,
+            node: node.id, incarnation: node.incarnation, committed: engine.committed, leading: leading ?? justLed,
+            effectiveConfig: engine.effectiveMembership.config,
             logID: { engine.logID(at: $0) }, config: { self.logMatching.config(of: $0) })
         if let problem {
             violation = problem

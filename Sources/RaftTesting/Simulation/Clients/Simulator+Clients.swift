@@ -13,8 +13,8 @@ extension Simulator {
         return historyClock
     }
 
-    func clientWake(_ index: Int, generation: UInt64) -> String {
-        guard clients[index].wakeGeneration == generation else { return "client \(index) stale wake" }
+    func clientWake(_ index: Int, generation: UInt64) -> String? {
+        guard clients[index].wakeGeneration == generation else { return nil }
         if clients[index].operation != nil {
             sendAttempt(index)
             return "client \(index) retries \(clients[index].request!) at n\(clients[index].target)"
@@ -42,9 +42,9 @@ extension Simulator {
         history.append(RecordedOperation(client: index, request: request, invokedAt: nextHistoryTime()))
         client.operation = history.count - 1
         client.request = request
-        client.deadline = client.isProbe ? livenessDeadline : now + operationTimeoutNanos
+        client.deadline = now + operationTimeoutNanos
         clients[index] = client
-        if !client.isProbe { schedule(.clientDeadline(client: index, operation: history.count - 1), after: operationTimeoutNanos) }
+        schedule(.clientDeadline(client: index, operation: history.count - 1), after: operationTimeoutNanos)
         sendAttempt(index)
     }
 
@@ -135,9 +135,9 @@ extension Simulator {
         }
     }
 
-    func clientHears(_ response: ClientResponse) -> String {
+    func clientHears(_ response: ClientResponse) -> String? {
         var client = clients[response.client]
-        guard let operation = client.operation, client.attempt == response.attempt else { return "client \(response.client) ignores a stale answer" }
+        guard let operation = client.operation, client.attempt == response.attempt else { return nil }
         client.attemptInFlight = false
         let request = client.request!
         switch response.reply {
@@ -174,8 +174,8 @@ extension Simulator {
         }
     }
 
-    func clientDeadline(_ index: Int, operation: Int) -> String {
-        guard clients[index].operation == operation else { return "client \(index) deadline passed" }
+    func clientDeadline(_ index: Int, operation: Int) -> String? {
+        guard clients[index].operation == operation else { return nil }
         let request = clients[index].request!
         // A write that may still be in flight or proposed is unknown; a read has no effect.
         complete(index, operation: operation, request.isRead ? .fail : .unknown)

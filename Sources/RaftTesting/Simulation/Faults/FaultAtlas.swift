@@ -38,4 +38,10 @@ extension Simulator {
     func markDamaged(_ id: NodeID) {
         damaged[Int(id)] = true
     }
+
+    /// A disk is damaged while the node is suspended or a bit flip on it is still latent:
+    /// re-admission repairs what the node lost, not a corruption it has not found yet.
+    func recomputeDamage(_ node: SimNode) {
+        damaged[Int(node.id)] = node.disk.durable.votingSuspended || node.disk.durable.hasLatentCorruption
+    }
 }

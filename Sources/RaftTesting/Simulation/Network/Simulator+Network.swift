@@ -70,9 +70,9 @@ extension Simulator {
         return description
     }
 
-    func rpcTimedOut(_ node: SimNode, incarnation: UInt64, call: CallKey) -> String {
+    func rpcTimedOut(_ node: SimNode, incarnation: UInt64, call: CallKey) -> String? {
         guard node.incarnation == incarnation, node.isUp, node.outstandingCalls.remove(call) != nil else {
-            return "n\(node.id) rpc #\(call.rpcID) to \(call.peer) answered"
+            return nil
         }
         input(node) { $0.deliveryFailed(to: call.peer, rpcID: call.rpcID) }
         return "n\(node.id) rpc #\(call.rpcID) to \(call.peer) failed"

@@ -46,6 +46,8 @@ final class SimNode {
         var asVoter = false
         /// The configuration without it as a voter has been seen in force.
         var removed = false
+        /// Re-admitted as a learner; to be promoted back once its term allows.
+        var promotionPending = false
     }
 
     var readmission = Readmission()

@@ -46,8 +46,8 @@ extension Simulator {
         schedule(.tick(node: node.id, incarnation: node.incarnation, generation: node.timerGeneration), after: at - now)
     }
 
-    func tick(_ node: SimNode, incarnation: UInt64, generation: UInt64) -> String {
-        guard node.incarnation == incarnation, node.timerGeneration == generation, node.isUp else { return "n\(node.id) stale tick" }
+    func tick(_ node: SimNode, incarnation: UInt64, generation: UInt64) -> String? {
+        guard node.incarnation == incarnation, node.timerGeneration == generation, node.isUp else { return nil }
         node.timerAt = nil
         input(node) { _ in }
         return "n\(node.id) tick"
@@ -72,6 +72,7 @@ extension Simulator {
                 }
             case .truncate(let after):
                 op = .truncate(after: after)
+                abandonPendingWrites(after: after.indexOrZero, on: node)
                 let image = node.disk.visible
                 if let problem = CommittedTruncationChecker.checkTruncate(
                     node: node.id, after: after, last: image.lastLogID, snapshotIndex: image.snapshot?.meta.lastLogID.indexOrZero ?? 0,
@@ -109,6 +110,16 @@ extension Simulator {
         for event in batch.events { observe(event, on: node) }
     }
 
+    /// Entries after `index` are being deleted: writes proposed there cannot be answered
+    /// here any more. Their outcome is unknown, not failed: a copy on another node may still
+    /// be elected and committed.
+    private func abandonPendingWrites(after index: LogIndex, on node: SimNode) {
+        for pendingIndex in node.pendingWrites.keys.sorted() where pendingIndex > index {
+            let pending = node.pendingWrites.removeValue(forKey: pendingIndex)!
+            respond(to: pending.client, attempt: pending.attempt, .unknown)
+        }
+    }
+
     private func diskLatency(_ node: SimNode) -> UInt64 {
         let base = random.uint(in: 50_000...1_500_000)
         return node.slowDisk ? base * 40 : base
@@ -116,8 +127,8 @@ extension Simulator {
 
     // MARK: Disk completions
 
-    func sync(_ node: SimNode, incarnation: UInt64) -> String {
-        guard node.incarnation == incarnation, node.isUp else { return "n\(node.id) stale sync" }
+    func sync(_ node: SimNode, incarnation: UInt64) -> String? {
+        guard node.incarnation == incarnation, node.isUp else { return nil }
         node.syncScheduled = false
         if random.chance(rates.fsyncError) {
             diskError(node, "fsync failed")
@@ -128,8 +139,8 @@ extension Simulator {
         return "n\(node.id) synced through io \(io)"
     }
 
-    func storageRead(_ node: SimNode, incarnation: UInt64, readID: ReadID, range: Range<LogIndex>) -> String {
-        guard node.incarnation == incarnation, node.isUp else { return "n\(node.id) stale read" }
+    func storageRead(_ node: SimNode, incarnation: UInt64, readID: ReadID, range: Range<LogIndex>) -> String? {
+        guard node.incarnation == incarnation, node.isUp else { return nil }
         if random.chance(rates.readError) {
             diskError(node, "EIO reading the log")
             return "n\(node.id) read \(range) failed"
@@ -156,9 +167,9 @@ extension Simulator {
         schedule(.stateMachineDone(node: node.id, incarnation: node.incarnation), after: latency)
     }
 
-    func stateMachineDone(_ node: SimNode, incarnation: UInt64) -> String {
+    func stateMachineDone(_ node: SimNode, incarnation: UInt64) -> String? {
         guard node.incarnation == incarnation, node.isUp, let work = node.stateMachineQueue.popFirst() else {
-            return "n\(node.id) stale state machine completion"
+            return nil
         }
         node.stateMachineBusy = false
         let description: String

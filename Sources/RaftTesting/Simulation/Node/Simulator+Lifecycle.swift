@@ -66,12 +66,11 @@ extension Simulator {
         node.disk.replace(with: recovery.image)
         if recovery.tornEntriesDropped > 0 { note("n\(node.id) dropped a torn tail of \(recovery.tornEntriesDropped) entries") }
         if recovery.lostAcknowledgedState { note("n\(node.id) found corrupt acknowledged state") }
-        let suspended = recovery.state.votingSuspended
-        if suspended && !damaged[Int(node.id)] || wipe || recovery.lostAcknowledgedState {
+        if wipe || recovery.lostAcknowledgedState {
             // What the node lost may include any vote it gave up to now.
             resumeAfterTerm[Int(node.id)] = max(resumeAfterTerm[Int(node.id)], termBefore)
         }
-        damaged[Int(node.id)] = suspended
+        recomputeDamage(node)
         node.stateMachine = recovery.image.snapshot.map(KVStateMachine.init(snapshot:)) ?? KVStateMachine(keyCount: options.keyCount)
         var engine = SimEngine(
             id: node.id, config: engineConfig, recovered: recovery.state,

@@ -46,10 +46,33 @@ extension Simulator {
         if let change = pendingChange, now > change.startedAt + 2_000_000_000 { pendingChange = nil }
         if let transfer = pendingTransfer, now > transfer.startedAt + 2_000_000_000 { pendingTransfer = nil }
         if phase == .healing, let done = checkRecovered() { return done }
+        if commits.committedIndex == 0, let retry = reinitialize() { return retry }
         guard let leader = currentLeader() else { return "operator: no leader" }
-        if let readmission = readmitStep(leader: leader) { return readmission }
+        if let readmission = readmitStep(leader: leader) ?? promoteStep(leader: leader) { return readmission }
         guard phase == .faults else { return "operator waits" }
         return randomOperation(leader: leader)
+    }
+
+    /// Calls `initialize` on a node of the initial cluster (as an operator setting it up).
+    func initialize(_ node: SimNode) {
+        guard let membership = initialMembership else { return }
+        input(node) { engine in
+            do throws(InitializeError) {
+                try engine.initialize(membership)
+            } catch {
+                if case .alreadyInitialized = error { return }
+                self.fail("initialize", "node \(node.id): \(error)")
+            }
+        }
+    }
+
+    /// Before the cluster has committed anything, an initializing node whose first entry was
+    /// lost (a disk error before its first sync) is initialized again, as an operator would.
+    private func reinitialize() -> String? {
+        let pristine = initializers.filter { node($0).engine.map { !$0.isInitialized } ?? false }
+        guard !pristine.isEmpty, initializers.allSatisfy({ node($0).engine.map { !$0.isInitialized } ?? true }) else { return nil }
+        for id in pristine { initialize(node(id)) }
+        return "operator: initialize \(pristine) again"
     }
 
     // MARK: Re-admission
@@ -79,32 +102,50 @@ extension Simulator {
         }
         let caughtUp = commits.lastCommitted.map { suspended.disk.durable.holds($0) } ?? true
         guard caughtUp else { return "operator waits for n\(id) to catch up" }
-        if suspended.readmission.asVoter && !config.isVoter(id) {
-            guard keepsIntactMajority(MembershipConfig(voters: config.voterIDs.union([id]))) else { return "operator cannot re-add n\(id) yet (atlas)" }
-            return changeMembership(.addVoterIDs([id]), retain: true, on: leader, reason: "re-admit n\(id): promote")
-        }
-        let term = suspended.engine!.vote.term
-        if term <= resumeAfterTerm[Int(id)] {
-            guard pendingTransfer == nil else { return "operator waits for a transfer" }
-            let targets = config.voterIDs.sorted().filter { $0 != leader.id && node($0).engine?.votingSuspended == false }
-            guard !targets.isEmpty else {
-                input(leader) { $0.triggerHeartbeat() }
-                return "operator: no transfer target to raise the term for n\(id)"
-            }
-            let target = random.pick(targets)
-            let token = newToken(.leaderTransfer)
-            pendingTransfer = (token, now)
-            input(leader) { engine in
-                do { try engine.transferLeadership(to: target, token: token) } catch { self.pendingTransfer = nil; self.tokenUses[token] = nil }
-            }
-            return "operator: raise the term past \(resumeAfterTerm[Int(id)]) for n\(id) by transferring to n\(target)"
-        }
+        // A learner never votes, so it may vote again at once; `mayBecomeVoter` keeps it from
+        // being promoted before the term passes anything it may have voted in.
         input(suspended) { $0.resumeVoting() }
         suspended.disk.setVotingSuspended(false)
-        damaged[Int(id)] = false
-        suspended.readmission = SimNode.Readmission()
+        recomputeDamage(suspended)
+        suspended.readmission = SimNode.Readmission(promotionPending: suspended.readmission.asVoter)
         stats.readmissions += 1
-        return "operator: n\(id) re-admitted and voting"
+        return "operator: n\(id) re-admitted as a learner"
+    }
+
+    /// Promotes a re-admitted node back to voter once the term has passed anything it may
+    /// have voted in before losing its data, raising the term by a transfer if needed.
+    private func promoteStep(leader: SimNode) -> String? {
+        guard pendingChange == nil, let candidate = nodes.first(where: { $0.readmission.promotionPending && $0.isUp }) else { return nil }
+        let engine = leader.engine!
+        let config = engine.effectiveMembership.config
+        let id = candidate.id
+        guard !config.isJoint, engine.committedMembership.logID == engine.effectiveMembership.logID else { return "operator waits for the membership to settle" }
+        guard config.learners.contains(id), config.voterIDs.count < 5 else {
+            candidate.readmission.promotionPending = false
+            return "operator: n\(id) stays as it is"
+        }
+        if mayBecomeVoter(id, term: engine.vote.term) {
+            candidate.readmission.promotionPending = false
+            return changeMembership(.addVoterIDs([id]), retain: true, on: leader, reason: "re-admit n\(id): promote")
+        }
+        guard pendingTransfer == nil else { return "operator waits for a transfer" }
+        let targets = config.voterIDs.sorted().filter { $0 != leader.id && node($0).isUp }
+        guard !targets.isEmpty else {
+            candidate.readmission.promotionPending = false
+            return "operator: n\(id) stays a learner (no other voter to raise the term)"
+        }
+        let target = random.pick(targets)
+        let token = newToken(.leaderTransfer)
+        pendingTransfer = (token, now)
+        input(leader) { engine in
+            do { try engine.transferLeadership(to: target, token: token) } catch { self.pendingTransfer = nil; self.tokenUses[token] = nil }
+        }
+        return "operator: raise the term past \(resumeAfterTerm[Int(id)]) for n\(id) by transferring to n\(target)"
+    }
+
+    /// A node that lost its vote may vote again only in terms after any it may have voted in.
+    func mayBecomeVoter(_ id: NodeID, term: Term) -> Bool {
+        !damaged[Int(id)] && term > resumeAfterTerm[Int(id)]
     }
 
     private func changeMembership(_ change: MembershipChange<SimTypes>, retain: Bool, expected: LogID?? = nil, on leader: SimNode, reason: String) -> String {
@@ -194,6 +235,10 @@ extension Simulator {
         choices.append(("replace voters with \(replacement.sorted())", .replaceVoters(replacement), replacement))
         let (name, change, newVoters) = random.pick(choices)
         guard keepsIntactMajority(MembershipConfig(voters: newVoters)) else { return "operator: \(name) skipped (atlas)" }
+        let term = leader.engine!.vote.term
+        if let early = newVoters.sorted().first(where: { !config.isVoter($0) && !mayBecomeVoter($0, term: term) }) {
+            return "operator: \(name) skipped (n\(early) may have voted in term \(resumeAfterTerm[Int(early)]))"
+        }
         let expected: LogID?? = random.chance(0.3) ? .some(membership.logID) : nil
         return changeMembership(change, retain: random.chance(0.5), expected: expected, on: leader, reason: name)
     }

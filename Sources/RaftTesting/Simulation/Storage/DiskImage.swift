@@ -66,6 +66,12 @@ struct DiskImage {
         return stored.entry.logID == id && stored.isIntact
     }
 
+    /// A flipped bit not yet found: a bad vote, or a bad entry the last sync covered.
+    var hasLatentCorruption: Bool {
+        if DiskImage.checksum(of: vote) != voteChecksum { return true }
+        return entries.contains { $0.entry.index <= syncedIndex && !$0.isIntact }
+    }
+
     /// Applies one write. Returns a complaint if the write is not one a correct executor
     /// could be asked to do (a gap in the log).
     mutating func apply(_ op: DiskOp) -> String? {
