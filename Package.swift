@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "RaftCore", targets: ["RaftCore"]),
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "RaftTesting", targets: ["RaftTesting"]),
+        .library(name: "RaftFileStore", targets: ["RaftFileStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
@@ -24,15 +25,26 @@ let package = Package(
             name: "Raft",
             dependencies: [
                 "RaftCore",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .target(
             name: "RaftTesting",
-            dependencies: ["RaftCore", .product(name: "DequeModule", package: "swift-collections")],
+            dependencies: ["Raft", "RaftCore", .product(name: "DequeModule", package: "swift-collections")],
             exclude: ["Simulation/README.md"]
         ),
+        .target(
+            name: "RaftFileStore",
+            dependencies: [
+                "Raft",
+                "RaftCore",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(name: "raft-filestore-crash-helper", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
+        .executableTarget(name: "raft-filestore-bench", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
         .executableTarget(
             name: "raft-sim",
             dependencies: [
@@ -42,7 +54,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
-        .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "RaftCore"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore"]),
+        .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore"]),
+        .testTarget(
+            name: "RaftFileStoreTests",
+            dependencies: ["RaftFileStore", "RaftTesting", "Raft", "RaftCore", "raft-filestore-crash-helper"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 import RaftCore
 
 /// A snapshot: its metadata and the state machine's serialized state.
-public struct Snapshot<Types: RaftTypeConfig>: Sendable {
+public struct Snapshot<Types: RaftTypeConfig>: Sendable, Codable {
     public var meta: SnapshotMeta<Types>
     public var data: [UInt8]
 
@@ -12,7 +12,7 @@ public struct Snapshot<Types: RaftTypeConfig>: Sendable {
 }
 
 /// What a state machine has applied: the last entry and the last membership it saw.
-public struct AppliedState<Types: RaftTypeConfig>: Sendable, Equatable {
+public struct AppliedState<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
     public var lastApplied: LogID?
     public var membership: StoredMembership<Types>
 

@@ -17,6 +17,7 @@ extension RaftEngine {
         }
         lastLeaderContact = now
         resetElectionDeadline()
+        settleTransfer(newLeader: sender)
         return (true, voteDurabilityDependency)
     }
 
@@ -116,10 +117,15 @@ extension RaftEngine {
     // MARK: Snapshots from the leader
 
     mutating func handleInstallSnapshot(_ request: InstallSnapshotRequest<T>, from sender: NodeID) {
-        let (accepted, voteDependency) = acceptLeader(request.vote, from: sender)
         func reply(_ outcome: InstallSnapshotResponse.Outcome, after dependency: IOID?) {
             send(.installSnapshotResponse(InstallSnapshotResponse(vote: vote, rpcID: request.rpcID, outcome: outcome)), to: sender, after: dependency)
         }
+        // A snapshot cannot cover entries of a leader newer than the one sending it.
+        if let snapshotLast = request.meta.lastLogID, let sendingLeader = request.vote.leaderID, snapshotLast.leaderID > sendingLeader {
+            emitEvent(.rejectedMessage(from: sender, reason: "snapshot ends at \(snapshotLast), newer than its sender \(sendingLeader)"))
+            return reply(.rejected, after: nil)
+        }
+        let (accepted, voteDependency) = acceptLeader(request.vote, from: sender)
         guard accepted else { return reply(.rejected, after: nil) }
         guard let snapshotLast = request.meta.lastLogID, snapshotLast.index > committed.indexOrZero else {
             // Older than what is committed here: nothing to install (and nothing to lose).

@@ -26,6 +26,7 @@ extension RaftEngine {
         leader = LeaderState(leaderID: leaderID, firstLogID: blank.logID, heartbeatDeadline: now + config.heartbeatInterval, electedAt: now)
         syncProgressWithMembership()
         emitEvent(.becameLeader(leaderID))
+        settleTransfer(newLeader: id)
         appendToLog([blank])
         leader!.heartbeatDue = true
         finishInheritedJointChange()
@@ -115,9 +116,12 @@ extension RaftEngine {
         }
         if let transfer = state.transfer, let token = transfer.token {
             if case .higherVote(let newVote) = reason, newVote.votedFor == transfer.target {
-                output.append(.reply(token, .leaderTransfer(.success(transfer.target))))
-            } else if case .leadershipTransferred(let target) = reason, target == transfer.target {
-                output.append(.reply(token, .leaderTransfer(.success(target))))
+                // The target campaigns; the transfer succeeded once it leads.
+                if newVote.committed {
+                    output.append(.reply(token, .leaderTransfer(.success(transfer.target))))
+                } else {
+                    transferAwaitingOutcome = transfer
+                }
             } else {
                 output.append(.reply(token, .leaderTransfer(.failure(.leadershipLost(forward)))))
             }

@@ -20,4 +20,17 @@ extension RaftEngine {
         leader!.progress[target]!.timeoutNowSent = true
         output.append(.send(to: target, .timeoutNow(TimeoutNowRequest(vote: vote, lastLogID: log.last, rpcID: nextRPC()))))
     }
+
+    /// A former leader learned who leads now: answer the transfer it started.
+    mutating func settleTransfer(newLeader: NodeID?) {
+        guard let transfer = transferAwaitingOutcome else { return }
+        if let newLeader, newLeader == transfer.target {
+            transferAwaitingOutcome = nil
+            if let token = transfer.token { output.append(.reply(token, .leaderTransfer(.success(newLeader)))) }
+        } else if newLeader != nil || now >= transfer.deadline {
+            transferAwaitingOutcome = nil
+            let failure: LeaderTransferError = newLeader == nil ? .timedOut : .leadershipLost(ForwardToLeader(leaderID: newLeader))
+            if let token = transfer.token { output.append(.reply(token, .leaderTransfer(.failure(failure)))) }
+        }
+    }
 }

@@ -63,7 +63,7 @@ public enum EngineReply: Sendable, Equatable {
 }
 
 /// Noteworthy transitions, for logs and metrics.
-public enum EngineEvent: Sendable, Equatable {
+public enum EngineEvent: Sendable, Equatable, Codable {
     case becameCandidate(term: Term, preVote: Bool)
     case becameLeader(LeaderID)
     case becameFollower(leader: NodeID?, term: Term)
@@ -75,9 +75,8 @@ public enum EngineEvent: Sendable, Equatable {
 }
 
 /// Why a leader stopped leading.
-public enum StepDownReason: Sendable, Equatable {
+public enum StepDownReason: Sendable, Equatable, Codable {
     case higherVote(Vote)
     case lostQuorumContact
     case removedFromMembership
-    case leadershipTransferred(to: NodeID)
 }

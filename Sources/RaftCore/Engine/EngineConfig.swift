@@ -7,7 +7,7 @@ public enum SnapshotPolicy: Hashable, Sendable, Codable {
 }
 
 /// The engine's tunables. Validated by ``validate()``; the runtime's configuration builds one.
-public struct EngineConfig: Hashable, Sendable {
+public struct EngineConfig: Hashable, Sendable, Codable {
     /// How often a leader asserts itself when idle.
     public var heartbeatInterval: Duration = .milliseconds(50)
     /// A follower campaigns after hearing nothing for a random time in this range.
@@ -68,7 +68,7 @@ public struct EngineConfig: Hashable, Sendable {
 }
 
 /// A configuration field with an unusable value.
-public struct EngineConfigError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct EngineConfigError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     public var field: String
     public var reason: String
     public var description: String { "invalid config \(field): \(reason)" }

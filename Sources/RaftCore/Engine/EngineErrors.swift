@@ -1,5 +1,5 @@
 /// Where to send a request this node cannot serve: the leader it knows, if any.
-public struct ForwardToLeader: Error, Hashable, Sendable, CustomStringConvertible {
+public struct ForwardToLeader: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The current leader, nil when unknown (election in progress, or this node was removed).
     public var leaderID: NodeID?
 
@@ -9,7 +9,7 @@ public struct ForwardToLeader: Error, Hashable, Sendable, CustomStringConvertibl
 }
 
 /// Why a proposal was refused. Nothing was appended.
-public enum ProposeError: Error, Hashable, Sendable, CustomStringConvertible {
+public enum ProposeError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     case forwardToLeader(ForwardToLeader)
     /// Leadership is being handed to `target`; retry there shortly.
     case transferringLeadership(to: NodeID)
@@ -23,14 +23,14 @@ public enum ProposeError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Why a read index could not be provided.
-public enum ReadIndexError: Error, Hashable, Sendable {
+public enum ReadIndexError: Error, Hashable, Sendable, Codable {
     case forwardToLeader(ForwardToLeader)
     /// Leadership was lost before a quorum confirmed it.
     case leadershipLost(ForwardToLeader)
 }
 
 /// Why a membership change failed after it was accepted.
-public enum MembershipChangeFailure: Error, Hashable, Sendable {
+public enum MembershipChangeFailure: Error, Hashable, Sendable, Codable {
     case rejected(MembershipChangeError)
     case forwardToLeader(ForwardToLeader)
     /// Leadership was lost mid-change; the change may still complete under the next leader.
@@ -38,7 +38,7 @@ public enum MembershipChangeFailure: Error, Hashable, Sendable {
 }
 
 /// Why a leadership transfer failed.
-public enum LeaderTransferError: Error, Hashable, Sendable {
+public enum LeaderTransferError: Error, Hashable, Sendable, Codable {
     case forwardToLeader(ForwardToLeader)
     /// The target is not a voter of the current configuration.
     case targetNotVoter(NodeID)
@@ -50,7 +50,7 @@ public enum LeaderTransferError: Error, Hashable, Sendable {
 }
 
 /// Why `initialize` did nothing.
-public enum InitializeError: Error, Hashable, Sendable {
+public enum InitializeError: Error, Hashable, Sendable, Codable {
     /// The node already has a log or a vote: it was initialized before, or joined a cluster.
     case alreadyInitialized(lastLogID: LogID?, vote: Vote)
     /// The membership does not include this node as a voter.

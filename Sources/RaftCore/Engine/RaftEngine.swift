@@ -53,6 +53,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     var snapshotInstall: (meta: SnapshotMeta<T>, from: NodeID, rpcID: UInt64)?
     /// Reads confirmed by a quorum, served once `applied` reaches their log id.
     var readsAwaitingApply: Deque<PendingRead> = []
+    /// A transfer this node started as leader, waiting to learn whether the target won.
+    var transferAwaitingOutcome: LeaderTransfer?
     var committedSaved: LogID?
     public var electionEnabled = true
     public var heartbeatEnabled = true
@@ -85,6 +87,9 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         self.membership.commit(upTo: committed.indexOrZero)
         self.io.durableLogID = log.last
         reconcileRecoveredLog(recovered)
+        // A restarted node does not know how recently its leader was alive: it assumes just
+        // now, so it cannot help elect a new leader while the old one may still hold a lease.
+        if vote.committed && vote.votedFor != id { lastLeaderContact = now }
         resetElectionDeadline()
         triggerApplyIfNeeded()
     }
@@ -160,6 +165,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
             for progress in leader.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
         case .follower, .preCandidate, .candidate:
             if canCampaign { consider(electionDeadline) }
+            if let transfer = transferAwaitingOutcome { consider(transfer.deadline) }
         }
         return deadline
     }
@@ -172,11 +178,27 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     public mutating func takeCommands() -> [EngineCommand<T>] {
         if role == .leader { pumpReplication() }
         saveCommittedIfChanged()
+        checkInvariants()
         let commands = output
         output = []
         openAppend = nil
         output.reserveCapacity(16)
         return commands
+    }
+
+    /// Relations between the engine's own fields that hold after every step, whatever the
+    /// input. Preconditions stay on in release builds: a violation means a bug, and carrying
+    /// on could break safety.
+    func checkInvariants() {
+        precondition(log.purgedIndex <= log.lastIndex, "purged beyond the last entry")
+        precondition(committed.indexOrZero <= log.lastIndex, "committed beyond the last entry")
+        precondition(applied.indexOrZero <= applySubmitted.indexOrZero, "applied beyond what was handed to the state machine")
+        precondition(applySubmitted.indexOrZero <= committed.indexOrZero, "handed uncommitted entries to the state machine")
+        precondition(applySubmitted.indexOrZero <= max(io.durableLogID.indexOrZero, log.purgedIndex), "applied an entry not durable here")
+        precondition(cache.isEmpty || cache.endIndex == log.lastIndex + 1, "the entry cache must end at the last entry")
+        precondition((role == .leader) == (leader != nil), "leader state exists exactly when leading")
+        precondition(role != .leader || vote == Vote.leader(leader!.leaderID), "a leader holds its own committed vote")
+        precondition(membership.effective.logID.indexOrZero <= log.lastIndex, "effective membership beyond the log")
     }
 
     mutating func nextRPC() -> UInt64 {
@@ -202,6 +224,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         case .leader:
             leaderTick()
         case .follower, .preCandidate, .candidate:
+            settleTransfer(newLeader: nil)
             if canCampaign && now >= electionDeadline { startCampaign(leadershipTransfer: false) }
         }
     }
@@ -230,8 +253,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 }
 
 /// What a leader reports about replication to one peer.
-public struct ReplicationStatus: Hashable, Sendable {
-    public enum Mode: String, Hashable, Sendable { case probe, replicate, snapshot }
+public struct ReplicationStatus: Hashable, Sendable, Codable {
+    public enum Mode: String, Hashable, Sendable, Codable { case probe, replicate, snapshot }
     public var matched: LogID?
     public var mode: Mode
     public var lastAcknowledged: RaftInstant?

@@ -1,6 +1,6 @@
 /// One requested change to the cluster's membership. A change of voters is carried out by joint
 /// consensus (old → old+new → new); a change of learners alone takes one entry.
-public enum MembershipChange<T: RaftTypeConfig>: Sendable {
+public enum MembershipChange<T: RaftTypeConfig>: Sendable, Codable {
     /// Makes existing nodes (usually caught-up learners) voters.
     case addVoterIDs(Set<NodeID>)
     /// Adds voters with their addresses (they may be new to the cluster).
@@ -15,10 +15,13 @@ public enum MembershipChange<T: RaftTypeConfig>: Sendable {
     case removeLearners(Set<NodeID>)
     /// Turns voters into learners.
     case demoteVoters(Set<NodeID>)
+    /// Replaces the voter set together with its quorum rule (e.g. to move to hierarchical or
+    /// flexible quorums). Every member must already be known.
+    case replaceVoterSet(VoterSet)
 }
 
 /// Why a membership change was refused.
-public enum MembershipChangeError: Error, Hashable, Sendable, CustomStringConvertible {
+public enum MembershipChangeError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// Another change has not committed yet; retry after it has.
     case changeInProgress(pending: LogID?)
     /// The current membership is not the one the caller expected (conditional change).
@@ -83,6 +86,12 @@ extension Membership {
         case .removeLearners(let ids):
             for id in ids where voters.members.contains(id) { throw .nodeIsVoter(id) }
             learners.subtract(ids)
+        case .replaceVoterSet(let newSet):
+            for id in newSet.members where !known.contains(id) { throw .unknownNode(id) }
+            let removed = voters.members.subtracting(newSet.members)
+            voters = newSet
+            learners.subtract(newSet.members)
+            if retainRemovedVoters { learners.formUnion(removed) }
         case .demoteVoters(let ids):
             let demoted = ids.intersection(voters.members)
             voters = voters.withMembers(voters.members.subtracting(demoted))

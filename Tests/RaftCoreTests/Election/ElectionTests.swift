@@ -4,9 +4,27 @@ import Testing
 @Suite("Elections")
 struct ElectionTests {
     /// A pristine member of a 3-node cluster, as a single engine.
+    /// A member of a 3-node cluster that restarted long enough ago that its leader's lease
+    /// has run out.
     func follower(_ id: NodeID = 2, config: EngineConfig = .testing()) -> TestEngine {
         let entries = logWithTerms([1], members: [1, 2, 3])
-        return TestEngine(id: id, config: config, recovered: recoveredState(entries: entries, vote: Vote(term: 1, votedFor: 101, committed: true)), now: RaftInstant(nanoseconds: 1_000_000_000), randomSeed: 1)
+        var engine = TestEngine(id: id, config: config, recovered: recoveredState(entries: entries, vote: Vote(term: 1, votedFor: 101, committed: true)), now: RaftInstant(nanoseconds: 1_000_000_000), randomSeed: 1)
+        engine.tick(now: RaftInstant(nanoseconds: 1_000_000_000) + config.electionTimeoutMin)
+        _ = engine.takeCommands()
+        return engine
+    }
+
+    /// Leader stickiness survives a restart: a node that knew a leader refuses votes for one
+    /// minimum election timeout after starting, since that leader may still hold a lease.
+    @Test func restartedFollowerRefusesVotesWhileItsLeaderMayHoldALease() throws {
+        let start = RaftInstant(nanoseconds: 1_000_000_000)
+        var engine = TestEngine(id: 2, config: .testing(), recovered: recoveredState(entries: logWithTerms([1], members: [1, 2, 3]), vote: Vote(term: 1, votedFor: 101, committed: true)), now: start, randomSeed: 1)
+        engine.receive(voteRequest(term: 2, candidate: 3, last: lid(1, 101, 1)), from: 3)
+        #expect(engine.takeCommands().messages.first?.message.voteResponse?.granted == false)
+        engine.tick(now: start + EngineConfig.testing().electionTimeoutMin)
+        _ = engine.takeCommands()
+        engine.receive(voteRequest(term: 2, candidate: 3, last: lid(1, 101, 1)), from: 3)
+        #expect(engine.takeCommands().savedVotes == [Vote(term: 2, votedFor: 3)])
     }
 
     func voteRequest(term: Term, candidate: NodeID, last: LogID?, preVote: Bool = false) -> RaftMessage<TestTypes> {
@@ -30,6 +48,8 @@ struct ElectionTests {
     /// Field lesson 3: a higher last term beats a longer log.
     @Test func candidateWithOlderLastTermIsDeniedEvenWithALongerLog() throws {
         var engine = TestEngine(id: 2, config: .testing(), recovered: recoveredState(entries: logWithTerms([1, 3], members: [1, 2, 3]), vote: Vote(term: 3, votedFor: 103, committed: true)), now: .zero, randomSeed: 1)
+        engine.tick(now: .zero + EngineConfig.testing().electionTimeoutMin)
+        _ = engine.takeCommands()
         engine.receive(voteRequest(term: 4, candidate: 3, last: lid(2, 102, 9)), from: 3)
         let response = try #require(engine.takeCommands().messages.first?.message.voteResponse)
         #expect(!response.granted)

@@ -54,6 +54,22 @@ struct LearnerTests {
         #expect(cluster.appliedCommands(4).isEmpty)
     }
 
+    /// Field lesson 7: a learner outside the joint configuration does not block replication
+    /// to voters, nor the change itself.
+    @Test func lesson7_learnerOutsideTheJointConfigDoesNotBlockTheChange() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3, 4])
+        try cluster.addLearners([5], via: 1)
+        cluster.isolated = [5]
+        try cluster.changeMembership(.removeVoters([4]), on: 1, retainRemovedVoters: false, token: 71)
+        cluster.stabilize()
+        #expect(cluster.replies(1, token: 71).count == 1)
+        #expect(cluster[1].committedMembership.config.voterSets == [VoterSet([1, 2, 3])])
+        #expect(cluster[1].committedMembership.config.learners == [5])
+        try cluster.propose(["after"], on: 1)
+        cluster.stabilize()
+        for id: NodeID in [1, 2, 3] { #expect(cluster.appliedCommands(id) == ["after"], "node \(id)") }
+    }
+
     @Test func learnerNeverCampaigns() throws {
         let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
         try cluster.addLearners([4], via: 1)

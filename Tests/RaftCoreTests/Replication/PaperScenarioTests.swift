@@ -21,6 +21,8 @@ struct PaperScenarioTests {
         for (id, terms) in shapes {
             cluster.addRecoveredNode(id, entries: logWithTerms(terms, members: members), vote: Vote(term: 7, votedFor: 107, committed: true))
         }
+        // Restarted nodes wait out their old leader's possible lease before voting.
+        cluster.advance(by: cluster.config.electionTimeoutMin)
         cluster.with(1) { $0.triggerElection() }
         cluster.stabilize()
         #expect(cluster.leaders == [1])
@@ -49,6 +51,8 @@ struct PaperScenarioTests {
         cluster.addRecoveredNode(4, entries: base, vote: Vote(term: 3, votedFor: 5, committed: true), committed: base[0].logID)
         cluster.addRecoveredNode(5, entries: base + [term3Entry], vote: Vote(term: 3, votedFor: 5, committed: true), committed: base[0].logID)
         cluster.isolated = [5]
+        // Restarted nodes wait out their old leader's possible lease before voting.
+        cluster.advance(by: cluster.config.electionTimeoutMin)
         cluster.with(1) { $0.triggerElection() }
 
         var sawMajorityWithoutCommit = false

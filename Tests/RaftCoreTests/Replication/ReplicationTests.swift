@@ -115,6 +115,8 @@ struct ReplicationTests {
         cluster.addRecoveredNode(1, entries: shared + good, vote: Vote(term: 3, votedFor: 103, committed: true))
         cluster.addRecoveredNode(2, entries: shared + stale, vote: Vote(term: 3, votedFor: 103, committed: true))
         cluster.addRecoveredNode(3, entries: shared + good, vote: Vote(term: 3, votedFor: 103, committed: true))
+        // Restarted nodes wait out their old leader's possible lease before voting.
+        cluster.advance(by: cluster.config.electionTimeoutMin)
         cluster.with(1) { $0.triggerElection() }
         cluster.stabilize()
         #expect(cluster.leaders == [1])

@@ -32,6 +32,4 @@ extension ManualCluster {
         nodes[id]!.storedLog = entries
         nodes[id]!.storedVote = vote
     }
-
-    func storedLogIDs(_ id: NodeID) -> [LogID] { nodes[id]!.storedLog.map(\.logID) }
 }

@@ -1,0 +1,44 @@
+/// Everything a ``RaftNode`` can be tuned with. Defaults suit a LAN cluster; call
+/// ``validate()`` (``RaftNode`` does) to get a typed error naming a bad field.
+public struct RaftConfig: Sendable, Hashable, Codable {
+    /// The protocol engine's settings (timeouts, batching, in-flight limits, snapshot policy).
+    public var engine = EngineConfig()
+    /// Time allowed for one append, vote or timeout-now RPC.
+    public var rpcTimeout: Duration = .milliseconds(500)
+    /// Time allowed for one snapshot chunk to be sent and acknowledged. The transfer as a
+    /// whole has no deadline: it is allowed as long as chunks keep moving (field lesson 13).
+    public var snapshotChunkTimeout: Duration = .seconds(5)
+    /// Bytes of snapshot data per chunk.
+    public var snapshotChunkSize: Int = 1 << 20
+    /// Client writes taken into one proposal at most; more wait for the next loop turn.
+    public var maxWritesPerTurn: Int = 4096
+    /// An identifier shared by the nodes of one cluster, checked by transports that support it.
+    public var clusterName: String = "swift-raft"
+
+    public init() {}
+
+    /// The first bad field, or nil.
+    public func validate() -> RaftConfigError? {
+        if let error = engine.validate() { return RaftConfigError(field: "engine.\(error.field)", reason: error.reason) }
+        if rpcTimeout <= .zero { return RaftConfigError(field: "rpcTimeout", reason: "must be positive") }
+        if snapshotChunkTimeout <= .zero { return RaftConfigError(field: "snapshotChunkTimeout", reason: "must be positive") }
+        if snapshotChunkSize < 1 { return RaftConfigError(field: "snapshotChunkSize", reason: "must be at least 1 byte") }
+        if maxWritesPerTurn < 1 { return RaftConfigError(field: "maxWritesPerTurn", reason: "must be at least 1") }
+        if clusterName.isEmpty { return RaftConfigError(field: "clusterName", reason: "must not be empty") }
+        return nil
+    }
+}
+
+/// A configuration field with an unusable value.
+public struct RaftConfigError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The field's name, e.g. `engine.electionTimeoutMax`.
+    public var field: String
+    public var reason: String
+
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+
+    public var description: String { "invalid configuration: \(field) \(reason)" }
+}

@@ -1,0 +1,100 @@
+import RaftCore
+
+/// The state of the example key-value store: its data plus what it has applied.
+///
+/// A value type so the in-memory and file-backed state machines share one apply function, and
+/// so a snapshot is a cheap copy-on-write copy taken under a lock and encoded outside it.
+public struct KVState: Sendable, Equatable {
+    public private(set) var values: [String: String]
+    public private(set) var lastApplied: LogID?
+    public private(set) var membership: StoredMembership<KVTypes>
+
+    public init() {
+        self.values = [:]
+        self.lastApplied = nil
+        self.membership = .empty
+    }
+
+    public var appliedState: AppliedState<KVTypes> {
+        AppliedState(lastApplied: lastApplied, membership: membership)
+    }
+
+    /// Applies committed entries in order and returns one response per command entry.
+    public mutating func apply(_ entries: [Entry<KVTypes>]) -> [KVResponse] {
+        var responses: [KVResponse] = []
+        responses.reserveCapacity(entries.count)
+        for entry in entries {
+            switch entry.payload {
+            case .blank:
+                break
+            case .membership(let newMembership):
+                membership = StoredMembership(logID: entry.logID, membership: newMembership)
+            case .command(let command):
+                responses.append(apply(command))
+            }
+            lastApplied = entry.logID
+        }
+        return responses
+    }
+
+    private mutating func apply(_ command: KVCommand) -> KVResponse {
+        switch command {
+        case let .put(key, value):
+            return .written(previous: values.updateValue(value, forKey: key))
+        case .delete(let key):
+            return .written(previous: values.removeValue(forKey: key))
+        case let .compareAndSet(key, expected, new):
+            let current = values[key]
+            guard current == expected else { return .compareAndSet(succeeded: false, current: current) }
+            values[key] = new
+            return .compareAndSet(succeeded: true, current: new)
+        case .get(let key):
+            return .value(values[key])
+        }
+    }
+
+    // MARK: Snapshots
+
+    /// What a snapshot's data holds. Versioned so the format can evolve.
+    private struct SnapshotPayload: Codable {
+        var formatVersion: UInt32
+        var lastApplied: LogID?
+        var membership: StoredMembership<KVTypes>
+        var values: [String: String]
+    }
+
+    private static let snapshotFormatVersion: UInt32 = 1
+
+    /// The snapshot data of this state (deterministic: keys are written sorted).
+    public func snapshotData() -> [UInt8] {
+        let payload = SnapshotPayload(formatVersion: Self.snapshotFormatVersion, lastApplied: lastApplied,
+                                      membership: membership, values: values)
+        do {
+            return try BinaryEncoder().encode(payload)
+        } catch {
+            // Strings, log ids and memberships always encode; a failure is a bug in the codec.
+            preconditionFailure("KV snapshot encoding failed: \(error)")
+        }
+    }
+
+    /// The state a snapshot describes. Its applied state comes from `meta`, which the runtime
+    /// trusts; the copy inside the data must agree with it.
+    public init(snapshot: Snapshot<KVTypes>) throws(StorageError) {
+        let subject = StorageError.Subject.snapshot(id: snapshot.meta.snapshotID)
+        let payload: SnapshotPayload
+        do {
+            payload = try BinaryDecoder().decode(SnapshotPayload.self, from: snapshot.data)
+        } catch {
+            throw StorageError(subject: subject, verb: .read, reason: "undecodable KV snapshot: \(error)", isCorruption: true)
+        }
+        guard payload.formatVersion == Self.snapshotFormatVersion else {
+            throw StorageError(subject: subject, verb: .read, reason: "unknown KV snapshot version \(payload.formatVersion)")
+        }
+        guard payload.lastApplied == snapshot.meta.lastLogID, payload.membership == snapshot.meta.lastMembership else {
+            throw StorageError(subject: subject, verb: .read, reason: "KV snapshot data disagrees with its metadata", isCorruption: true)
+        }
+        self.values = payload.values
+        self.lastApplied = snapshot.meta.lastLogID
+        self.membership = snapshot.meta.lastMembership
+    }
+}

@@ -1,0 +1,72 @@
+/// Whether a node is running, and if not, why.
+public enum RunningState: Sendable, Hashable, Codable {
+    case running
+    /// Stopped by `shutdown()`.
+    case stopped
+    /// Stopped by a fatal storage error.
+    case fatal(StorageError)
+}
+
+/// A snapshot of one node's state, published after every loop turn that changed it.
+public struct RaftMetrics<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
+    public var id: NodeID
+    public var runningState: RunningState
+    public var state: ServerState
+    public var currentTerm: Term
+    public var vote: Vote
+    public var currentLeader: NodeID?
+    public var lastLogID: LogID?
+    /// The longest prefix of the log durable on this node.
+    public var durableLogID: LogID?
+    public var committed: LogID?
+    public var lastApplied: LogID?
+    /// The last log id covered by the newest snapshot.
+    public var snapshot: LogID?
+    public var purged: LogID?
+    /// The membership in effect (the newest in the log, committed or not).
+    public var membership: StoredMembership<Types>
+    public var committedMembership: StoredMembership<Types>
+    /// Per-peer replication (leader only).
+    public var replication: [NodeID: ReplicationStatus]
+    /// True when the node lost acknowledged state and may not vote until re-admitted.
+    public var votingSuspended: Bool
+
+    public var lastLogIndex: LogIndex { lastLogID.indexOrZero }
+    public var appliedIndex: LogIndex { lastApplied.indexOrZero }
+    public var isLeader: Bool { state == .leader }
+
+    public static func == (lhs: RaftMetrics, rhs: RaftMetrics) -> Bool {
+        lhs.id == rhs.id && lhs.runningState == rhs.runningState && lhs.state == rhs.state && lhs.vote == rhs.vote
+            && lhs.currentLeader == rhs.currentLeader && lhs.lastLogID == rhs.lastLogID && lhs.durableLogID == rhs.durableLogID
+            && lhs.committed == rhs.committed && lhs.lastApplied == rhs.lastApplied && lhs.snapshot == rhs.snapshot
+            && lhs.purged == rhs.purged && lhs.membership == rhs.membership && lhs.committedMembership == rhs.committedMembership
+            && lhs.replication == rhs.replication && lhs.votingSuspended == rhs.votingSuspended && lhs.currentTerm == rhs.currentTerm
+    }
+}
+
+/// A condition on metrics for ``RaftNode/wait(until:timeout:)``.
+public struct MetricsCondition<Types: RaftTypeConfig>: Sendable {
+    public let description: String
+    public let isSatisfied: @Sendable (RaftMetrics<Types>) -> Bool
+
+    public init(_ description: String, _ isSatisfied: @escaping @Sendable (RaftMetrics<Types>) -> Bool) {
+        self.description = description
+        self.isSatisfied = isSatisfied
+    }
+
+    public static func state(_ state: ServerState) -> Self { Self("state == \(state)") { $0.state == state } }
+    /// Some node is known as leader (any, when `id` is nil).
+    public static func leader(_ id: NodeID? = nil) -> Self {
+        Self("leader == \(id.map(String.init) ?? "any")") { metrics in id == nil ? metrics.currentLeader != nil : metrics.currentLeader == id }
+    }
+    public static func appliedIndex(atLeast index: LogIndex) -> Self { Self("applied >= \(index)") { $0.appliedIndex >= index } }
+    public static func committedIndex(atLeast index: LogIndex) -> Self { Self("committed >= \(index)") { $0.committed.indexOrZero >= index } }
+    public static func lastLogIndex(atLeast index: LogIndex) -> Self { Self("last log >= \(index)") { $0.lastLogIndex >= index } }
+    public static func voters(_ voters: Set<NodeID>) -> Self {
+        Self("voters == \(voters.sorted())") { !$0.membership.config.isJoint && $0.membership.config.voterIDs == voters }
+    }
+    public static func learners(_ learners: Set<NodeID>) -> Self { Self("learners == \(learners.sorted())") { $0.membership.config.learners == learners } }
+    public static func snapshot(atLeast index: LogIndex) -> Self { Self("snapshot >= \(index)") { $0.snapshot.indexOrZero >= index } }
+    public static func purged(atLeast index: LogIndex) -> Self { Self("purged >= \(index)") { $0.purged.indexOrZero >= index } }
+    public static var stopped: Self { Self("stopped") { $0.runningState != .running } }
+}

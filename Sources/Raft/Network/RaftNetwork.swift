@@ -1,0 +1,87 @@
+/// Why an RPC to a peer failed. The runtime backs off from unreachable peers.
+public enum RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The peer could not be reached (connection refused, no route): back off.
+    case unreachable(String)
+    /// No answer within the timeout; the request may or may not have been processed.
+    case timeout
+    /// The peer answered with an error (it is shutting down, belongs to another cluster...).
+    case remote(String)
+    /// A transport failure other than the above (a dropped connection mid-request).
+    case network(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let reason): return "unreachable: \(reason)"
+        case .timeout: return "timeout"
+        case .remote(let reason): return "remote error: \(reason)"
+        case .network(let reason): return "network error: \(reason)"
+        }
+    }
+}
+
+/// One piece of a snapshot being streamed to a follower. Chunks of one snapshot share its
+/// `meta`; the first has offset 0 and starts a transfer; the one with `isLast` completes it
+/// (no empty closing chunk is needed: field lesson 9).
+public struct SnapshotChunk<Types: RaftTypeConfig>: Sendable, Codable {
+    public var vote: Vote
+    public var meta: SnapshotMeta<Types>
+    public var offset: Int
+    public var data: [UInt8]
+    public var isLast: Bool
+    /// The engine's id of the whole transfer (the install request).
+    public var rpcID: UInt64
+
+    public init(vote: Vote, meta: SnapshotMeta<Types>, offset: Int, data: [UInt8], isLast: Bool, rpcID: UInt64) {
+        self.vote = vote
+        self.meta = meta
+        self.offset = offset
+        self.data = data
+        self.isLast = isLast
+        self.rpcID = rpcID
+    }
+}
+
+/// The answer to a snapshot chunk.
+public enum SnapshotChunkResponse: Sendable, Codable, Hashable {
+    /// The chunk was stored; the receiver expects `nextOffset` next.
+    case accepted(nextOffset: Int)
+    /// The last chunk was received and the snapshot installed.
+    case installed(InstallSnapshotResponse)
+    /// The receiver has a greater vote.
+    case rejected(vote: Vote)
+    /// The chunk did not continue the transfer the receiver knows (it restarted, or a chunk
+    /// was lost): restart from `expectedOffset` (0 = from the beginning).
+    case outOfOrder(expectedOffset: Int)
+}
+
+/// Makes the client used to reach each peer. Implemented by transports (`RaftNIO`, the
+/// in-process router of `RaftTesting`, or an application's gRPC/HTTP layer).
+public protocol RaftNetworkFactory<Types>: Sendable {
+    associatedtype Types: RaftTypeConfig
+    associatedtype Client: RaftNetworkClient where Client.Types == Types
+
+    /// A client for `target`, reachable at `address` (from the membership, nil if unknown).
+    /// Called once per peer; the runtime calls a client's methods from one task at a time per
+    /// kind of traffic.
+    func makeClient(for target: NodeID, address: Types.NodeAddress?) -> Client
+}
+
+/// RPCs to one peer. Every call must return within `timeout` (throwing ``RPCError/timeout``)
+/// so a hung peer never blocks the node (field lesson 24).
+public protocol RaftNetworkClient<Types>: Sendable {
+    associatedtype Types: RaftTypeConfig
+
+    func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration) async throws(RPCError) -> AppendEntriesResponse
+    /// A vote or pre-vote request.
+    func vote(_ request: VoteRequest, timeout: Duration) async throws(RPCError) -> VoteResponse
+    func installSnapshotChunk(_ chunk: SnapshotChunk<Types>, timeout: Duration) async throws(RPCError) -> SnapshotChunkResponse
+    func timeoutNow(_ request: TimeoutNowRequest, timeout: Duration) async throws(RPCError)
+    /// Asks the peer (believed to lead) for a linearizable read index, for follower reads.
+    func readIndex(timeout: Duration) async throws(RPCError) -> LogID?
+}
+
+extension RaftNetworkClient {
+    public func readIndex(timeout: Duration) async throws(RPCError) -> LogID? {
+        throw .remote("read index forwarding is not supported by this transport")
+    }
+}

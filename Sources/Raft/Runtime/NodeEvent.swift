@@ -1,0 +1,55 @@
+import DequeModule
+
+/// Something the node loop must handle. Everything that changes a node goes through its
+/// mailbox as one of these, so the engine is only ever touched by the loop.
+enum NodeEvent<Types: RaftTypeConfig>: Sendable {
+    typealias Failure = RaftError<Types.NodeAddress>
+    typealias WriteResult = Result<Types.Response, Failure>
+
+    // Client API
+    case write(Types.Command, UnsafeContinuation<WriteResult, Never>)
+    case writeMany([Types.Command], UnsafeContinuation<[WriteResult], Never>)
+    case read(ReadPolicy, UnsafeContinuation<Result<LogID?, Failure>, Never>)
+    case changeMembership(MembershipChange<Types>, retain: Bool, expected: LogID??, UnsafeContinuation<Result<LogID, Failure>, Never>)
+    case transferLeader(NodeID, UnsafeContinuation<Result<NodeID, Failure>, Never>)
+    case initialize(Membership<Types>, UnsafeContinuation<Result<Void, Failure>, Never>)
+    case trigger(Trigger)
+    case waitApplied(LogIndex, UnsafeContinuation<Result<Void, Failure>, Never>)
+    case shutdown(UnsafeContinuation<Void, Never>)
+
+    // Peers
+    case incomingRequest(RaftMessage<Types>, from: NodeID, IncomingReply<Types>)
+    case snapshotChunk(SnapshotChunk<Types>, from: NodeID, UnsafeContinuation<SnapshotChunkResponse, Never>)
+    case response(RaftMessage<Types>, from: NodeID)
+    case deliveryFailed(to: NodeID, rpcID: UInt64)
+
+    // Workers
+    case logFlushed(IOID)
+    case entriesRead(ReadID, [Entry<Types>])
+    case applied(entries: [Entry<Types>], responses: [Types.Response])
+    case snapshotBuilt(SnapshotMeta<Types>)
+    case snapshotBuildFailed
+    case snapshotInstalled(SnapshotMeta<Types>)
+    case storageFailed(StorageError)
+    case tick
+
+    enum Trigger: Sendable {
+        case elect, heartbeat, snapshot, purge(upTo: LogIndex), resumeVoting
+        case heartbeatEnabled(Bool), electionEnabled(Bool)
+    }
+}
+
+/// Where the answer to an incoming request goes.
+enum IncomingReply<Types: RaftTypeConfig>: Sendable {
+    case append(UnsafeContinuation<Result<AppendEntriesResponse, RPCError>, Never>)
+    case vote(UnsafeContinuation<Result<VoteResponse, RPCError>, Never>)
+    case none
+
+    func fail(_ error: RPCError) {
+        switch self {
+        case .append(let continuation): continuation.resume(returning: .failure(error))
+        case .vote(let continuation): continuation.resume(returning: .failure(error))
+        case .none: break
+        }
+    }
+}

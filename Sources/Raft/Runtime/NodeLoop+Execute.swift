@@ -1,0 +1,175 @@
+import Logging
+
+extension NodeLoop {
+    /// Takes the engine's commands and hands each to whoever executes it, following the rules
+    /// documented on `EngineCommand` (shared with the simulator through `CommandBatch`).
+    func executeEngineCommands() {
+        let commands = engine.takeCommands()
+        guard !commands.isEmpty else { return }
+        let batch = CommandBatch(commands)
+        for (write, io) in batch.logWrites {
+            if case .append(let entries) = write { instruments?.appendBatchSize.record(entries.count) }
+            logWriter.mailbox.push(.write(write, io))
+        }
+        if let committed = batch.committed { logWriter.mailbox.push(.saveCommitted(committed)) }
+        for (id, range) in batch.reads { logWriter.mailbox.push(.read(id, range)) }
+        for (to, message) in batch.messages {
+            if message.isResponse { answerIncoming(message, to: to) } else { link(to).send(message) }
+        }
+        for (to, request) in batch.snapshotTransfers { startSnapshotTransfer(to: to, request: request) }
+        for work in batch.stateMachineWork { dispatch(work) }
+        // Answered after the metrics of this turn are published, so a caller that looks at
+        // metrics right after its answer sees the state that produced it.
+        deferredReplies.append(contentsOf: batch.replies)
+        for event in batch.events { record(event) }
+    }
+
+    private func dispatch(_ work: CommandBatch<Types>.StateMachineWork) {
+        switch work {
+        case .apply(let entries):
+            instruments?.applyBatchSize.record(entries.count)
+            stateMachineWorker.mailbox.push(.apply(entries))
+        case .buildSnapshot:
+            stateMachineWorker.mailbox.push(.buildSnapshot)
+        case .installSnapshot(let meta):
+            let data = receivedSnapshots.removeValue(forKey: meta.snapshotID) ?? []
+            // Writes whose entries the snapshot covers can no longer be matched to their entry.
+            let covered = meta.lastLogID.indexOrZero
+            while let pending = pendingWrites.first, pending.logID.index <= covered {
+                pendingWrites.removeFirst()
+                resolve(pending.responder, .failure(.outcomeUnknown))
+            }
+            stateMachineWorker.mailbox.push(.install(Snapshot(meta: meta, data: data)))
+        }
+    }
+
+    func link(_ peer: NodeID) -> PeerLink<Types> {
+        if let existing = peers[peer] { return existing }
+        let address = engine.effectiveMembership.membership.address(of: peer)
+        let link = PeerLink(peer: peer, client: network.makeClient(for: peer, address: address), node: mailbox, rpcTimeout: config.rpcTimeout)
+        peers[peer] = link
+        workerTasks.append(Task { await link.run() })
+        return link
+    }
+
+    private func answerIncoming(_ message: RaftMessage<Types>, to peer: NodeID) {
+        let key = IncomingKey(peer: peer, rpcID: message.rpcID)
+        switch message {
+        case .appendEntriesResponse(let response):
+            if case .append(let continuation)? = pendingIncoming.removeValue(forKey: key)?.reply {
+                continuation.resume(returning: .success(response))
+            }
+        case .voteResponse(let response):
+            if case .vote(let continuation)? = pendingIncoming.removeValue(forKey: key)?.reply {
+                continuation.resume(returning: .success(response))
+            }
+        case .installSnapshotResponse(let response):
+            pendingChunks.removeValue(forKey: key)?.continuation.resume(returning: .installed(response))
+        default:
+            break
+        }
+    }
+
+    private func startSnapshotTransfer(to peer: NodeID, request: InstallSnapshotRequest<Types>) {
+        snapshotSends[peer]?.cancel()
+        let sender = SnapshotSender(
+            peer: peer, client: link(peer).client, stateMachine: stateMachine, node: mailbox,
+            chunkSize: config.snapshotChunkSize, chunkTimeout: config.snapshotChunkTimeout)
+        snapshotSends[peer] = Task { await sender.send(request) }
+        instruments?.snapshotsSent.increment()
+    }
+
+    func answerDeferredReplies() {
+        guard !deferredReplies.isEmpty else { return }
+        let replies = deferredReplies
+        deferredReplies.removeAll(keepingCapacity: true)
+        for (token, reply) in replies { answer(token, reply) }
+    }
+
+    private func answer(_ token: RequestToken, _ reply: EngineReply) {
+        switch reply {
+        case .readIndex(let result):
+            guard let continuation = pendingReads.removeValue(forKey: token) else { return }
+            continuation.resume(returning: result.mapError { failure(from: $0) })
+        case .membershipChange(let result):
+            guard let continuation = pendingMembershipChanges.removeValue(forKey: token) else { return }
+            continuation.resume(returning: result.mapError { failure(from: $0) })
+        case .leaderTransfer(let result):
+            guard let continuation = pendingTransfers.removeValue(forKey: token) else { return }
+            continuation.resume(returning: result.mapError { failure(from: $0) })
+        }
+    }
+
+    private func record(_ event: EngineEvent) {
+        switch event {
+        case let .becameCandidate(term, preVote):
+            if !preVote { instruments?.elections.increment() }
+            logger.debug("campaigning", metadata: ["term": "\(term)", "pre-vote": "\(preVote)"])
+        case .becameLeader(let leaderID):
+            instruments?.leaderChanges.increment()
+            logger.info("became leader", metadata: ["leader-id": "\(leaderID)"])
+        case let .becameFollower(leader, term):
+            logger.info("following", metadata: ["leader": "\(leader.map(String.init) ?? "-")", "term": "\(term)"])
+        case .steppedDown(let reason):
+            logger.info("stepped down", metadata: ["reason": "\(reason)"])
+        case let .followerLogReverted(peer, matched):
+            logger.warning("follower log went backwards (lost storage?); replicating again from the start", metadata: ["peer": "\(peer)", "previously-matched": "\(matched.map(\.description) ?? "-")"])
+        case let .rejectedMessage(from, reason):
+            instruments?.rejectedMessages.increment()
+            logger.debug("rejected message", metadata: ["from": "\(from)", "reason": "\(reason)"])
+        case let .membershipCommitted(logID, config):
+            logger.info("membership committed", metadata: ["log-id": "\(logID)", "config": "\(config)"])
+        case .snapshotNeeded(let peer):
+            logger.info("sending snapshot", metadata: ["peer": "\(peer)"])
+        }
+        if engine.vote.term != lastTerm {
+            lastTerm = engine.vote.term
+            logger[metadataKey: "raft-term"] = "\(lastTerm)"
+        }
+    }
+
+    func publishMetrics() {
+        let metrics = RaftMetrics<Types>(
+            id: engine.id, runningState: runningState, state: engine.serverState, currentTerm: engine.vote.term, vote: engine.vote,
+            currentLeader: engine.currentLeader, lastLogID: engine.lastLogID, durableLogID: engine.durableLogID,
+            committed: engine.committed, lastApplied: engine.applied, snapshot: engine.snapshot?.lastLogID,
+            purged: engine.lastPurgedLogID, membership: engine.effectiveMembership, committedMembership: engine.committedMembership,
+            replication: engine.replication, votingSuspended: engine.votingSuspended)
+        if let instruments, engine.isLeader {
+            let last = engine.lastLogID.indexOrZero
+            for (peer, status) in metrics.replication {
+                instruments.replicationLag(peer).record(Int64(clamping: last - min(last, status.matched.indexOrZero)))
+            }
+        }
+        publisher.publish(metrics)
+    }
+}
+
+extension NodeLoop {
+    /// Stores one chunk of a snapshot streamed by the leader. A chunk with offset 0 starts a
+    /// transfer; any other chunk must continue the current one (field lesson 9); the last one
+    /// hands the complete snapshot to the engine, whose answer completes the chunk's RPC.
+    func receiveSnapshotChunk(_ chunk: SnapshotChunk<Types>, from leader: NodeID, continuation: UnsafeContinuation<SnapshotChunkResponse, Never>) {
+        guard chunk.vote.isAtLeast(engine.vote, mode: config.engine.leaderIDMode), chunk.vote.committed, chunk.vote.votedFor == leader else {
+            return continuation.resume(returning: .rejected(vote: engine.vote))
+        }
+        if chunk.offset == 0 {
+            snapshotReception = (chunk.meta.snapshotID, leader, [])
+        }
+        guard var reception = snapshotReception, reception.snapshotID == chunk.meta.snapshotID, reception.data.count == chunk.offset else {
+            let expected = snapshotReception?.snapshotID == chunk.meta.snapshotID ? snapshotReception!.data.count : 0
+            return continuation.resume(returning: .outOfOrder(expectedOffset: expected))
+        }
+        snapshotReception = nil
+        reception.data.append(contentsOf: chunk.data)
+        guard chunk.isLast else {
+            snapshotReception = reception
+            return continuation.resume(returning: .accepted(nextOffset: reception.data.count))
+        }
+        receivedSnapshots = [chunk.meta.snapshotID: reception.data]
+        let key = IncomingKey(peer: leader, rpcID: chunk.rpcID)
+        pendingChunks.removeValue(forKey: key)?.continuation.resume(returning: .outOfOrder(expectedOffset: 0))
+        pendingChunks[key] = (continuation, clock.now + config.snapshotChunkTimeout)
+        engine.receive(.installSnapshot(InstallSnapshotRequest(vote: chunk.vote, meta: chunk.meta, rpcID: chunk.rpcID)), from: leader)
+    }
+}

@@ -1,0 +1,409 @@
+import DequeModule
+import Logging
+
+/// The single loop that owns a node's engine: it takes every pending event, steps the engine,
+/// and hands the resulting commands to the log writer, the state-machine worker and the peer
+/// links. No protocol decision is made here.
+final class NodeLoop<Types: RaftTypeConfig> {
+    typealias Failure = RaftError<Types.NodeAddress>
+    typealias WriteResult = Result<Types.Response, Failure>
+
+    /// Where the result of one proposed command goes.
+    enum WriteResponder {
+        case single(UnsafeContinuation<WriteResult, Never>)
+        case many(WriteManyBatch, slot: Int)
+    }
+
+    /// The results of one `writeMany`, resumed when the last command is resolved.
+    final class WriteManyBatch {
+        var results: [WriteResult?]
+        var remaining: Int
+        let continuation: UnsafeContinuation<[WriteResult], Never>
+
+        init(count: Int, continuation: UnsafeContinuation<[WriteResult], Never>) {
+            results = Array(repeating: nil, count: count)
+            remaining = count
+            self.continuation = continuation
+        }
+
+        func resolve(_ slot: Int, _ result: WriteResult) {
+            precondition(results[slot] == nil, "a write is resolved once")
+            results[slot] = result
+            remaining -= 1
+            if remaining == 0 { continuation.resume(returning: results.map { $0! }) }
+        }
+    }
+
+    struct IncomingKey: Hashable {
+        var peer: NodeID
+        var rpcID: UInt64
+    }
+
+    var engine: RaftEngine<Types>
+    let config: RaftConfig
+    let mailbox: Mailbox<NodeEvent<Types>>
+    let publisher: MetricsPublisher<Types>
+    let logWriter: LogWriter<Types>
+    let stateMachineWorker: StateMachineWorker<Types>
+    let stateMachine: any RaftStateMachine<Types>
+    let network: any RaftNetworkFactory<Types>
+    let clock: NodeClock
+    let timer: TimerService<Types>
+    var logger: Logger
+    let instruments: RaftInstruments?
+
+    var peers: [NodeID: PeerLink<Types>] = [:]
+    var workerTasks: [Task<Void, Never>] = []
+    var snapshotSends: [NodeID: Task<Void, Never>] = [:]
+
+    // Requests waiting for the engine.
+    var turnCommands: [Types.Command] = []
+    var turnResponders: [WriteResponder] = []
+    var pendingWrites: Deque<(logID: LogID, responder: WriteResponder, proposedAt: ContinuousClock.Instant?)> = []
+    var pendingIncoming: [IncomingKey: (reply: IncomingReply<Types>, deadline: RaftInstant)] = [:]
+    var pendingChunks: [IncomingKey: (continuation: UnsafeContinuation<SnapshotChunkResponse, Never>, deadline: RaftInstant)] = [:]
+    var snapshotReception: (snapshotID: String, from: NodeID, data: [UInt8])?
+    var receivedSnapshots: [String: [UInt8]] = [:]
+    var pendingReads: [RequestToken: UnsafeContinuation<Result<LogID?, Failure>, Never>] = [:]
+    var pendingMembershipChanges: [RequestToken: UnsafeContinuation<Result<LogID, Failure>, Never>] = [:]
+    var pendingTransfers: [RequestToken: UnsafeContinuation<Result<NodeID, Failure>, Never>] = [:]
+    var appliedWaiters: [(index: LogIndex, continuation: UnsafeContinuation<Result<Void, Failure>, Never>)] = []
+    var nextToken: RequestToken = 1
+    var deferredReplies: [(token: RequestToken, reply: EngineReply)] = []
+    var nextSweep: RaftInstant = .zero
+    var runningState: RunningState = .running
+    var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
+    var lastTerm: Term = 0
+
+    init(
+        engine: RaftEngine<Types>, config: RaftConfig, mailbox: Mailbox<NodeEvent<Types>>, publisher: MetricsPublisher<Types>,
+        logStore: any RaftLogStorage<Types>, stateMachine: any RaftStateMachine<Types>, network: any RaftNetworkFactory<Types>,
+        clock: NodeClock, logger: Logger
+    ) {
+        self.engine = engine
+        self.config = config
+        self.mailbox = mailbox
+        self.publisher = publisher
+        self.logWriter = LogWriter(store: logStore, node: mailbox)
+        self.stateMachineWorker = StateMachineWorker(stateMachine: stateMachine, node: mailbox)
+        self.stateMachine = stateMachine
+        self.network = network
+        self.clock = clock
+        self.timer = TimerService(mailbox: mailbox, clock: clock)
+        self.logger = logger
+        self.instruments = RaftInstruments.make(nodeID: engine.id)
+        self.logger[metadataKey: "raft-node"] = "\(engine.id)"
+        self.lastTerm = engine.vote.term
+        self.logger[metadataKey: "raft-term"] = "\(engine.vote.term)"
+    }
+
+    func run() async {
+        let writer = logWriter
+        let worker = stateMachineWorker
+        workerTasks.append(Task { await writer.run() })
+        workerTasks.append(Task { await worker.run() })
+        executeEngineCommands()
+        publishMetrics()
+        answerDeferredReplies()
+        timer.schedule(engine.nextDeadline)
+        while runningState == .running {
+            let events = await mailbox.takeAll()
+            if events.isEmpty { break }
+            engine.tick(now: clock.now)
+            for event in events {
+                handle(event)
+                if runningState != .running { break }
+            }
+            guard runningState == .running else { break }
+            proposeTurnWrites()
+            executeEngineCommands()
+            sweepExpiredIncoming()
+            publishMetrics()
+            answerDeferredReplies()
+            timer.schedule(engine.nextDeadline)
+            instruments?.loopBatchSize.record(events.count)
+        }
+        await stop()
+    }
+
+    private func handle(_ event: NodeEvent<Types>) {
+        switch event {
+        case let .write(command, continuation):
+            turnCommands.append(command)
+            turnResponders.append(.single(continuation))
+        case let .writeMany(commands, continuation):
+            guard !commands.isEmpty else { return continuation.resume(returning: []) }
+            let batch = WriteManyBatch(count: commands.count, continuation: continuation)
+            for (slot, command) in commands.enumerated() {
+                turnCommands.append(command)
+                turnResponders.append(.many(batch, slot: slot))
+            }
+        case let .read(policy, continuation):
+            let token = takeToken()
+            pendingReads[token] = continuation
+            engine.requestRead(token: token, policy: policy)
+        case let .changeMembership(change, retain, expected, continuation):
+            let token = takeToken()
+            do {
+                try engine.changeMembership(change, retainRemovedVoters: retain, expectedMembershipLogID: expected, token: token)
+                pendingMembershipChanges[token] = continuation
+            } catch {
+                continuation.resume(returning: .failure(failure(from: error)))
+            }
+        case let .transferLeader(target, continuation):
+            let token = takeToken()
+            do {
+                pendingTransfers[token] = continuation
+                try engine.transferLeadership(to: target, token: token)
+            } catch {
+                pendingTransfers[token] = nil
+                continuation.resume(returning: .failure(failure(from: error)))
+            }
+        case let .initialize(membership, continuation):
+            do {
+                try engine.initialize(membership)
+                continuation.resume(returning: .success(()))
+            } catch {
+                continuation.resume(returning: .failure(.initialize(error)))
+            }
+        case .trigger(let trigger):
+            handle(trigger)
+        case let .waitApplied(index, continuation):
+            if engine.applied.indexOrZero >= index {
+                continuation.resume(returning: .success(()))
+            } else {
+                appliedWaiters.append((index, continuation))
+            }
+        case .shutdown(let continuation):
+            shutdownWaiters.append(continuation)
+            runningState = .stopped
+        case let .incomingRequest(message, from, reply):
+            if case .none = reply {} else {
+                let key = IncomingKey(peer: from, rpcID: message.rpcID)
+                pendingIncoming.removeValue(forKey: key)?.reply.fail(.remote("superseded by a duplicate request"))
+                pendingIncoming[key] = (reply, clock.now + config.rpcTimeout)
+            }
+            engine.receive(message, from: from)
+        case let .snapshotChunk(chunk, from, continuation):
+            receiveSnapshotChunk(chunk, from: from, continuation: continuation)
+        case let .response(message, from):
+            engine.receive(message, from: from)
+        case let .deliveryFailed(to, rpcID):
+            engine.deliveryFailed(to: to, rpcID: rpcID)
+        case .logFlushed(let io):
+            engine.logIOFlushed(upTo: io)
+        case let .entriesRead(id, entries):
+            engine.entriesRead(id: id, entries: entries)
+        case let .applied(entries, responses):
+            resolveWrites(applied: entries, responses: responses)
+            if let last = entries.last { engine.applied(upTo: last.logID) }
+            resumeAppliedWaiters()
+        case .snapshotBuilt(let meta):
+            engine.snapshotBuilt(meta)
+        case .snapshotBuildFailed:
+            engine.snapshotBuildFailed()
+        case .snapshotInstalled(let meta):
+            engine.snapshotInstalled(meta)
+            resumeAppliedWaiters()
+        case .storageFailed(let error):
+            logger.critical("storage failed; stopping", metadata: ["error": "\(error)"])
+            runningState = .fatal(error)
+        case .tick:
+            break
+        }
+    }
+
+    private func handle(_ trigger: NodeEvent<Types>.Trigger) {
+        switch trigger {
+        case .elect: engine.triggerElection()
+        case .heartbeat: engine.triggerHeartbeat()
+        case .snapshot: engine.triggerSnapshot()
+        case .purge(let index): engine.triggerPurge(upTo: index)
+        case .resumeVoting: engine.resumeVoting()
+        case .heartbeatEnabled(let enabled): engine.heartbeatEnabled = enabled
+        case .electionEnabled(let enabled): engine.electionEnabled = enabled
+        }
+    }
+
+    func takeToken() -> RequestToken {
+        defer { nextToken += 1 }
+        return nextToken
+    }
+
+    /// Proposes every write of this turn as one batch.
+    private func proposeTurnWrites() {
+        guard !turnCommands.isEmpty else { return }
+        let commands = turnCommands
+        let responders = turnResponders
+        turnCommands.removeAll(keepingCapacity: true)
+        turnResponders.removeAll(keepingCapacity: true)
+        do {
+            guard let first = try engine.propose(commands) else { return }
+            let proposedAt: ContinuousClock.Instant? = instruments == nil ? nil : .now
+            insertPending(first: first, responders: responders, proposedAt: proposedAt)
+        } catch {
+            let failure = failure(from: error)
+            for responder in responders { resolve(responder, .failure(failure)) }
+        }
+    }
+
+    private func insertPending(first: LogID, responders: [WriteResponder], proposedAt: ContinuousClock.Instant?) {
+        // A node leading again after its old entries were replaced may propose below older
+        // pending writes; keep the queue ordered by index.
+        let needsSort = (pendingWrites.last?.logID.index ?? 0) >= first.index
+        for (offset, responder) in responders.enumerated() {
+            let logID = LogID(leaderID: first.leaderID, index: first.index + LogIndex(offset))
+            pendingWrites.append((logID, responder, proposedAt))
+        }
+        if needsSort {
+            pendingWrites = Deque(pendingWrites.sorted { $0.logID.index < $1.logID.index })
+        }
+    }
+
+    func resolve(_ responder: WriteResponder, _ result: WriteResult) {
+        switch responder {
+        case .single(let continuation): continuation.resume(returning: result)
+        case let .many(batch, slot): batch.resolve(slot, result)
+        }
+    }
+
+    /// A write succeeds when its own entry is applied, fails when another entry is applied at
+    /// its index, and is unknown when its index was covered by a snapshot (field lesson 23).
+    private func resolveWrites(applied entries: [Entry<Types>], responses: [Types.Response]) {
+        guard !pendingWrites.isEmpty else { return }
+        var responseIndex = 0
+        for entry in entries {
+            var response: Types.Response?
+            if case .command = entry.payload {
+                if responseIndex < responses.count { response = responses[responseIndex] }
+                responseIndex += 1
+            }
+            while let pending = pendingWrites.first, pending.logID.index <= entry.index {
+                pendingWrites.removeFirst()
+                if pending.logID == entry.logID, let response {
+                    if let instruments, let proposedAt = pending.proposedAt {
+                        instruments.commitLatency.recordNanoseconds(Int64(clamping: proposedAt.duration(to: .now).nanosecondsClamped))
+                    }
+                    resolve(pending.responder, .success(response))
+                } else if pending.logID.index == entry.index {
+                    resolve(pending.responder, .failure(.writeFailed))
+                } else {
+                    resolve(pending.responder, .failure(.outcomeUnknown))
+                }
+            }
+        }
+    }
+
+    private func resumeAppliedWaiters() {
+        guard !appliedWaiters.isEmpty else { return }
+        let applied = engine.applied.indexOrZero
+        appliedWaiters.removeAll { waiter in
+            guard waiter.index <= applied else { return false }
+            waiter.continuation.resume(returning: .success(()))
+            return true
+        }
+    }
+
+    /// Incoming requests the engine never answered (ignored as stale or malformed) fail after
+    /// the RPC timeout instead of hanging their caller.
+    private func sweepExpiredIncoming() {
+        let now = clock.now
+        guard now >= nextSweep, !pendingIncoming.isEmpty || !pendingChunks.isEmpty else { return }
+        nextSweep = now + .milliseconds(50)
+        for (key, pending) in pendingIncoming where pending.deadline <= now {
+            pendingIncoming.removeValue(forKey: key)
+            pending.reply.fail(.timeout)
+        }
+        for (key, pending) in pendingChunks where pending.deadline <= now {
+            pendingChunks.removeValue(forKey: key)
+            pending.continuation.resume(returning: .outOfOrder(expectedOffset: 0))
+        }
+    }
+
+    func forwardToLeader() -> Failure {
+        let leader = engine.currentLeader
+        return .forwardToLeader(leaderID: leader, address: leader.flatMap { engine.effectiveMembership.membership.address(of: $0) })
+    }
+
+    func failure(from error: Error) -> Failure {
+        func forward(_ forward: ForwardToLeader) -> Failure {
+            .forwardToLeader(leaderID: forward.leaderID, address: forward.leaderID.flatMap { engine.effectiveMembership.membership.address(of: $0) })
+        }
+        switch error {
+        case let error as ProposeError:
+            switch error {
+            case .forwardToLeader(let target): return forward(target)
+            case .transferringLeadership(let target): return .transferringLeadership(to: target)
+            }
+        case let error as MembershipChangeFailure:
+            switch error {
+            case .rejected(let reason): return .membershipChange(reason)
+            case .forwardToLeader(let target): return forward(target)
+            case .leadershipLost(let target): return .leadershipLost(leaderID: target.leaderID, address: target.leaderID.flatMap { engine.effectiveMembership.membership.address(of: $0) })
+            }
+        case let error as LeaderTransferError:
+            if case .forwardToLeader(let target) = error { return forward(target) }
+            if case .leadershipLost(let target) = error { return .leadershipLost(leaderID: target.leaderID, address: nil) }
+            return .leaderTransfer(error)
+        case let error as ReadIndexError:
+            switch error {
+            case .forwardToLeader(let target): return forward(target)
+            case .leadershipLost(let target): return .leadershipLost(leaderID: target.leaderID, address: target.leaderID.flatMap { engine.effectiveMembership.membership.address(of: $0) })
+            }
+        case let error as InitializeError:
+            return .initialize(error)
+        default:
+            return .unsupported("\(error)")
+        }
+    }
+
+    /// Fails everything still waiting and stops the workers.
+    private func stop() async {
+        let reason: Failure
+        if case .fatal(let error) = runningState { reason = .storage(error) } else { reason = .shuttingDown }
+        timer.cancel()
+        mailbox.close()
+        answerDeferredReplies()
+        for responder in turnResponders { resolve(responder, .failure(reason)) }
+        turnResponders = []
+        while let pending = pendingWrites.popFirst() { resolve(pending.responder, .failure(reason == .shuttingDown ? .outcomeUnknown : reason)) }
+        for (_, pending) in pendingIncoming { pending.reply.fail(.remote("node stopped")) }
+        pendingIncoming = [:]
+        for (_, pending) in pendingChunks { pending.continuation.resume(returning: .outOfOrder(expectedOffset: 0)) }
+        pendingChunks = [:]
+        for (_, continuation) in pendingReads { continuation.resume(returning: .failure(reason)) }
+        pendingReads = [:]
+        for (_, continuation) in pendingMembershipChanges { continuation.resume(returning: .failure(reason)) }
+        pendingMembershipChanges = [:]
+        for (_, continuation) in pendingTransfers { continuation.resume(returning: .failure(reason)) }
+        pendingTransfers = [:]
+        for waiter in appliedWaiters { waiter.continuation.resume(returning: .failure(reason)) }
+        appliedWaiters = []
+        // Events queued before the mailbox closed still hold continuations.
+        for event in mailbox.takeNow() ?? [] { failQueued(event, reason) }
+        for link in peers.values { link.close() }
+        for task in snapshotSends.values { task.cancel() }
+        logWriter.mailbox.close()
+        stateMachineWorker.mailbox.close()
+        for task in workerTasks { await task.value }
+        publishMetrics()
+        publisher.finish()
+        for waiter in shutdownWaiters { waiter.resume() }
+    }
+
+    private func failQueued(_ event: NodeEvent<Types>, _ reason: Failure) {
+        switch event {
+        case .write(_, let continuation): continuation.resume(returning: .failure(reason))
+        case let .writeMany(commands, continuation): continuation.resume(returning: commands.map { _ in .failure(reason) })
+        case .read(_, let continuation): continuation.resume(returning: .failure(reason))
+        case .changeMembership(_, _, _, let continuation): continuation.resume(returning: .failure(reason))
+        case .transferLeader(_, let continuation): continuation.resume(returning: .failure(reason))
+        case .initialize(_, let continuation): continuation.resume(returning: .failure(reason))
+        case .waitApplied(_, let continuation): continuation.resume(returning: .failure(reason))
+        case .shutdown(let continuation): continuation.resume()
+        case .incomingRequest(_, _, let reply): reply.fail(.remote("node stopped"))
+        case .snapshotChunk(_, _, let continuation): continuation.resume(returning: .outOfOrder(expectedOffset: 0))
+        default: break
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import DequeModule
+
+/// The outgoing traffic to one peer, on two lanes so heartbeats never queue behind
+/// replication (a follower answers an append only after its disk write; a heartbeat at once):
+///
+/// - the replication lane sends appends that carry entries, one RPC at a time, merging
+///   requests that queued meanwhile into one larger request;
+/// - the control lane sends heartbeats (only the newest of those queued), votes and
+///   timeout-now requests.
+///
+/// Answers and failures go back to the node's mailbox; the engine decides what they mean.
+final class PeerLink<Types: RaftTypeConfig>: Sendable {
+    enum ControlMessage: Sendable {
+        case heartbeat(AppendEntriesRequest<Types>)
+        case vote(VoteRequest)
+        case timeoutNow(TimeoutNowRequest)
+    }
+
+    let peer: NodeID
+    let client: any RaftNetworkClient<Types>
+    let replication = Mailbox<AppendEntriesRequest<Types>>()
+    let control = Mailbox<ControlMessage>()
+    private let node: Mailbox<NodeEvent<Types>>
+    private let rpcTimeout: Duration
+
+    init(peer: NodeID, client: any RaftNetworkClient<Types>, node: Mailbox<NodeEvent<Types>>, rpcTimeout: Duration) {
+        self.peer = peer
+        self.client = client
+        self.node = node
+        self.rpcTimeout = rpcTimeout
+    }
+
+    func send(_ message: RaftMessage<Types>) {
+        switch message {
+        case .appendEntries(let request) where !request.entries.isEmpty: replication.push(request)
+        case .appendEntries(let request): control.push(.heartbeat(request))
+        case .vote(let request): control.push(.vote(request))
+        case .timeoutNow(let request): control.push(.timeoutNow(request))
+        case .appendEntriesResponse, .voteResponse, .installSnapshot, .installSnapshotResponse:
+            preconditionFailure("responses and snapshots do not travel on peer links")
+        }
+    }
+
+    func close() {
+        replication.close()
+        control.close()
+    }
+
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.runReplicationLane() }
+            group.addTask { await self.runControlLane() }
+        }
+    }
+
+    private func runReplicationLane() async {
+        while true {
+            let requests = await replication.takeAll()
+            if requests.isEmpty { return }
+            for request in Self.merged(requests) {
+                do {
+                    let response = try await client.appendEntries(request, timeout: rpcTimeout)
+                    node.push(.response(.appendEntriesResponse(response), from: peer))
+                } catch {
+                    node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                }
+            }
+        }
+    }
+
+    /// Joins requests where each continues the previous one (same leader, contiguous
+    /// entries) into one; the merged request keeps the newest rpc id and commit point, whose
+    /// acknowledgement covers the earlier ones.
+    static func merged(_ requests: Deque<AppendEntriesRequest<Types>>) -> [AppendEntriesRequest<Types>] {
+        var result: [AppendEntriesRequest<Types>] = []
+        result.reserveCapacity(requests.count)
+        for request in requests {
+            if var last = result.last, last.vote == request.vote, last.lastLogID == request.prevLogID {
+                result[result.count - 1].entries = []
+                last.entries.append(contentsOf: request.entries)
+                last.leaderCommit = request.leaderCommit
+                last.rpcID = request.rpcID
+                result[result.count - 1] = last
+            } else {
+                result.append(request)
+            }
+        }
+        return result
+    }
+
+    private func runControlLane() async {
+        while true {
+            let messages = await control.takeAll()
+            if messages.isEmpty { return }
+            let newestHeartbeat = messages.lastIndex { if case .heartbeat = $0 { return true } else { return false } }
+            for (position, message) in messages.enumerated() {
+                switch message {
+                case .heartbeat(let request):
+                    guard position == newestHeartbeat else { continue }
+                    do {
+                        let response = try await client.appendEntries(request, timeout: rpcTimeout)
+                        node.push(.response(.appendEntriesResponse(response), from: peer))
+                    } catch {
+                        node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                    }
+                case .vote(let request):
+                    do {
+                        let response = try await client.vote(request, timeout: rpcTimeout)
+                        node.push(.response(.voteResponse(response), from: peer))
+                    } catch {
+                        node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                    }
+                case .timeoutNow(let request):
+                    try? await client.timeoutNow(request, timeout: rpcTimeout)
+                }
+            }
+        }
+    }
+}
+
+/// Streams the state machine's current snapshot to a peer in chunks, resuming where the
+/// receiver says it is; each chunk has its own timeout, the whole transfer none.
+struct SnapshotSender<Types: RaftTypeConfig>: Sendable {
+    let peer: NodeID
+    let client: any RaftNetworkClient<Types>
+    let stateMachine: any RaftStateMachine<Types>
+    let node: Mailbox<NodeEvent<Types>>
+    let chunkSize: Int
+    let chunkTimeout: Duration
+
+    func send(_ request: InstallSnapshotRequest<Types>) async {
+        guard let snapshot = try? await stateMachine.currentSnapshot() else {
+            node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+            return
+        }
+        var offset = 0
+        var restarts = 0
+        while !Task.isCancelled {
+            let end = min(offset + chunkSize, snapshot.data.count)
+            let chunk = SnapshotChunk(
+                vote: request.vote, meta: snapshot.meta, offset: offset, data: Array(snapshot.data[offset..<end]),
+                isLast: end == snapshot.data.count, rpcID: request.rpcID)
+            let response: SnapshotChunkResponse
+            do {
+                response = try await client.installSnapshotChunk(chunk, timeout: chunkTimeout)
+            } catch {
+                node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                return
+            }
+            switch response {
+            case .accepted(let nextOffset):
+                offset = nextOffset
+            case .installed(let installed):
+                node.push(.response(.installSnapshotResponse(installed), from: peer))
+                return
+            case .rejected(let vote):
+                node.push(.response(.installSnapshotResponse(InstallSnapshotResponse(vote: vote, rpcID: request.rpcID, outcome: .rejected)), from: peer))
+                return
+            case .outOfOrder(let expected):
+                restarts += 1
+                if restarts > 3 || expected > snapshot.data.count {
+                    node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                    return
+                }
+                offset = expected
+            }
+        }
+    }
+}

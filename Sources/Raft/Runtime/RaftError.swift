@@ -1,0 +1,48 @@
+/// Why a ``RaftNode`` call failed.
+///
+/// Errors are either *retryable* (another node leads, a change is in progress, the outcome is
+/// unknown and can be checked) or *fatal* (storage failed, the node stopped).
+public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, Hashable, Codable {
+    /// This node does not lead; send the request to `leaderID` at `address` (nil when unknown).
+    case forwardToLeader(leaderID: NodeID?, address: Address?)
+    /// The write's entry was replaced by another leader's entry: it did not take effect.
+    case writeFailed
+    /// The write may or may not have taken effect (its entry was compacted into a snapshot or
+    /// the node stopped before the outcome was known).
+    case outcomeUnknown
+    /// Leadership is being handed over; retry shortly at the new leader.
+    case transferringLeadership(to: NodeID)
+    case membershipChange(MembershipChangeError)
+    case leaderTransfer(LeaderTransferError)
+    case initialize(InitializeError)
+    /// The call did not complete within its timeout.
+    case timeout
+    /// The node is shutting down or stopped.
+    case shuttingDown
+    /// Storage failed; the node stopped (fatal).
+    case storage(StorageError)
+    /// The configuration is invalid.
+    case config(RaftConfigError)
+    /// Leadership was lost while the request was in progress; it may complete under the
+    /// next leader.
+    case leadershipLost(leaderID: NodeID?, address: Address?)
+    /// The request is not supported by the transport (e.g. follower reads).
+    case unsupported(String)
+
+    /// Whether retrying (possibly elsewhere) can succeed.
+    public var isRetryable: Bool {
+        switch self {
+        case .forwardToLeader, .transferringLeadership, .timeout, .leadershipLost, .outcomeUnknown: return true
+        case .membershipChange(.changeInProgress): return true
+        default: return false
+        }
+    }
+
+    /// Whether the node has stopped because of this error.
+    public var isFatal: Bool {
+        switch self {
+        case .storage, .shuttingDown: return true
+        default: return false
+        }
+    }
+}

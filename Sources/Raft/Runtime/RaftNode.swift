@@ -1,0 +1,268 @@
+import Logging
+
+/// One Raft node: the public handle applications use to form a cluster, write, read, change
+/// membership, and serve their peers' RPCs.
+///
+/// ```swift
+/// let node = try await RaftNode.start(
+///     id: 1, config: RaftConfig(), logStore: MemoryLogStore<KVTypes>(),
+///     stateMachine: MemoryKVStateMachine(), network: myNetwork)
+/// try await node.initialize(Membership(voters: [1: "10.0.0.1:7000", 2: "10.0.0.2:7000", 3: "10.0.0.3:7000"]))
+/// let response = try await node.write(.put(key: "k", value: "v"))
+/// ```
+///
+/// Every call is answered: with the state machine's response, or with a typed ``RaftError``
+/// (for instance ``RaftError/forwardToLeader(leaderID:address:)`` on a follower).
+public final class RaftNode<Types: RaftTypeConfig>: Sendable {
+    public typealias Failure = RaftError<Types.NodeAddress>
+
+    public let id: NodeID
+    public let config: RaftConfig
+    let mailbox: Mailbox<NodeEvent<Types>>
+    let publisher: MetricsPublisher<Types>
+    private let loopTask: Task<Void, Never>
+    /// The commit point at startup; `waitForRecovery` waits until it is applied.
+    private let recoveryTarget: LogIndex
+
+    private init(id: NodeID, config: RaftConfig, mailbox: Mailbox<NodeEvent<Types>>, publisher: MetricsPublisher<Types>, loopTask: Task<Void, Never>, recoveryTarget: LogIndex) {
+        self.id = id
+        self.config = config
+        self.mailbox = mailbox
+        self.publisher = publisher
+        self.loopTask = loopTask
+        self.recoveryTarget = recoveryTarget
+    }
+
+    /// Starts a node: recovers its vote, log, commit point, snapshot and membership from
+    /// storage, then runs until ``shutdown()`` or a fatal storage error.
+    ///
+    /// - Parameter storageLost: set when this node's storage was wiped or found corrupt after
+    ///   it had acknowledged data: the node then replicates but never votes or campaigns until
+    ///   ``resumeVoting()`` (see "Disaster recovery" in the documentation).
+    public static func start(
+        id: NodeID, config: RaftConfig = RaftConfig(), logStore: any RaftLogStorage<Types>,
+        stateMachine: any RaftStateMachine<Types>, network: any RaftNetworkFactory<Types>,
+        logger: Logger = Logger(label: "swift-raft"), storageLost: Bool = false, randomSeed: UInt64? = nil
+    ) async throws(Failure) -> RaftNode {
+        if let error = config.validate() { throw .config(error) }
+        let recovered: RecoveredState<Types>
+        do {
+            recovered = try await Recovery(log: logStore, stateMachine: stateMachine, tailEntries: min(config.engine.maxCachedEntries, 65_536))
+                .load(votingSuspended: storageLost)
+        } catch {
+            throw .storage(error)
+        }
+        let clock = NodeClock()
+        let engine = RaftEngine<Types>(id: id, config: config.engine, recovered: recovered, now: clock.now, randomSeed: randomSeed ?? UInt64.random(in: 0...UInt64.max))
+        let mailbox = Mailbox<NodeEvent<Types>>()
+        let publisher = MetricsPublisher<Types>(Self.initialMetrics(engine))
+        let loop = NodeLoop(
+            engine: engine, config: config, mailbox: mailbox, publisher: publisher, logStore: logStore,
+            stateMachine: stateMachine, network: network, clock: clock, logger: logger)
+        let task = Task { await loop.run() }
+        return RaftNode(id: id, config: config, mailbox: mailbox, publisher: publisher, loopTask: task, recoveryTarget: recovered.committed.indexOrZero)
+    }
+
+    private static func initialMetrics(_ engine: RaftEngine<Types>) -> RaftMetrics<Types> {
+        RaftMetrics(
+            id: engine.id, runningState: .running, state: engine.serverState, currentTerm: engine.vote.term, vote: engine.vote,
+            currentLeader: engine.currentLeader, lastLogID: engine.lastLogID, durableLogID: engine.durableLogID,
+            committed: engine.committed, lastApplied: engine.applied, snapshot: engine.snapshot?.lastLogID,
+            purged: engine.lastPurgedLogID, membership: engine.effectiveMembership, committedMembership: engine.committedMembership,
+            replication: [:], votingSuspended: engine.votingSuspended)
+    }
+
+    /// Sends `event` built around a continuation and waits for its answer; fails with
+    /// ``RaftError/shuttingDown`` when the node no longer runs.
+    private func call<Value>(
+        _ make: (UnsafeContinuation<Result<Value, Failure>, Never>) -> NodeEvent<Types>
+    ) async throws(Failure) -> Value {
+        let result: Result<Value, Failure> = await withUnsafeContinuation { continuation in
+            if !mailbox.push(make(continuation)) { continuation.resume(returning: .failure(.shuttingDown)) }
+        }
+        return try result.get()
+    }
+
+    // MARK: Cluster formation
+
+    /// Makes a pristine node the first member of a new cluster with `membership`. Call it on
+    /// one node, or on every node with the same membership. A node that already has state
+    /// fails with ``InitializeError/alreadyInitialized(lastLogID:vote:)``, which is harmless.
+    public func initialize(_ membership: Membership<Types>) async throws(Failure) {
+        try await call { .initialize(membership, $0) }
+    }
+
+    // MARK: Writes
+
+    /// Replicates `command` and returns the state machine's response once it is applied on
+    /// this (leader) node.
+    public func write(_ command: Types.Command) async throws(Failure) -> Types.Response {
+        let result: Result<Types.Response, Failure> = await withUnsafeContinuation { continuation in
+            if !mailbox.push(.write(command, continuation)) { continuation.resume(returning: .failure(.shuttingDown)) }
+        }
+        return try result.get()
+    }
+
+    /// Replicates several commands with one call; results come back in order.
+    public func writeMany(_ commands: [Types.Command]) async -> [Result<Types.Response, Failure>] {
+        await withUnsafeContinuation { continuation in
+            if !mailbox.push(.writeMany(commands, continuation)) {
+                continuation.resume(returning: commands.map { _ in .failure(.shuttingDown) })
+            }
+        }
+    }
+
+    // MARK: Reads
+
+    /// Makes a following read linearizable: returns once leadership is confirmed (by a quorum
+    /// round trip, or by the lease with ``ReadPolicy/lease``) and the state machine has applied
+    /// everything committed before the call. Read the state machine right after.
+    @discardableResult
+    public func ensureLinearizable(policy: ReadPolicy = .readIndex) async throws(Failure) -> LogID? {
+        try await call { .read(policy, $0) }
+    }
+
+    /// Linearizable read on a follower: asks the leader for a read index through `client`
+    /// (one round trip) and waits until this node has applied it.
+    @discardableResult
+    public func ensureLinearizable(via leader: some RaftNetworkClient<Types>, timeout: Duration) async throws(Failure) -> LogID? {
+        let readIndex: LogID?
+        do {
+            readIndex = try await leader.readIndex(timeout: timeout)
+        } catch .timeout {
+            throw .timeout
+        } catch {
+            throw .unsupported("\(error)")
+        }
+        let index = readIndex.indexOrZero
+        try await call { .waitApplied(index, $0) }
+        return readIndex
+    }
+
+    // MARK: Membership
+
+    /// Changes the membership: through a joint configuration when voters change, in one step
+    /// for learners. Returns the log id of the final configuration once it is committed.
+    ///
+    /// - Parameters:
+    ///   - retainRemovedVoters: removed voters stay as learners (true) or leave (false).
+    ///   - ifCurrent: when set, the change applies only if the effective membership is still
+    ///     the one carried by that log entry.
+    @discardableResult
+    public func changeMembership(_ change: MembershipChange<Types>, retainRemovedVoters: Bool = false, ifCurrent: LogID?? = nil) async throws(Failure) -> LogID {
+        try await call { .changeMembership(change, retain: retainRemovedVoters, expected: ifCurrent, $0) }
+    }
+
+    /// Adds a learner. With `waitUntilCaughtUp`, returns only once it has replicated everything
+    /// the leader had when the learner was added (or `timeout` passed).
+    @discardableResult
+    public func addLearner(_ id: NodeID, address: Types.NodeAddress, waitUntilCaughtUp: Bool = true, timeout: Duration = .seconds(30)) async throws(Failure) -> LogID {
+        let logID = try await changeMembership(.addLearners([id: address]))
+        guard waitUntilCaughtUp else { return logID }
+        let condition = MetricsCondition<Types>("learner \(id) caught up to \(logID.index)") { metrics in
+            (metrics.replication[id]?.matched.indexOrZero ?? 0) >= logID.index
+        }
+        _ = try await wait(until: condition, timeout: timeout)
+        return logID
+    }
+
+    /// Hands leadership to `target` (a voter) and returns once it leads.
+    public func transferLeader(to target: NodeID) async throws(Failure) {
+        _ = try await call { .transferLeader(target, $0) }
+    }
+
+    // MARK: Triggers and switches
+
+    /// Starts an election now (if this node is a voter and not the leader).
+    public func triggerElection() { mailbox.push(.trigger(.elect)) }
+    /// Sends a heartbeat to every follower now (leader only).
+    public func triggerHeartbeat() { mailbox.push(.trigger(.heartbeat)) }
+    /// Builds a snapshot now.
+    public func triggerSnapshot() { mailbox.push(.trigger(.snapshot)) }
+    /// Purges the log up to `index`, as far as the snapshot and the applied state allow.
+    public func purgeLog(upTo index: LogIndex) { mailbox.push(.trigger(.purge(upTo: index))) }
+    /// Turns leader heartbeats on or off (for tests and maintenance).
+    public func setHeartbeatEnabled(_ enabled: Bool) { mailbox.push(.trigger(.heartbeatEnabled(enabled))) }
+    /// Turns elections on or off on this node.
+    public func setElectionEnabled(_ enabled: Bool) { mailbox.push(.trigger(.electionEnabled(enabled))) }
+    /// Lets a node started with `storageLost: true` vote and campaign again, once it has been
+    /// re-admitted or its data verified.
+    public func resumeVoting() { mailbox.push(.trigger(.resumeVoting)) }
+
+    // MARK: Serving peers
+
+    /// Handles an append-entries RPC from the leader.
+    public func appendEntries(_ request: AppendEntriesRequest<Types>) async throws(RPCError) -> AppendEntriesResponse {
+        guard let leader = request.vote.votedFor else { throw .remote("append without a leader") }
+        let result: Result<AppendEntriesResponse, RPCError> = await withUnsafeContinuation { continuation in
+            if !mailbox.push(.incomingRequest(.appendEntries(request), from: leader, .append(continuation))) {
+                continuation.resume(returning: .failure(.remote("node stopped")))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Handles a vote or pre-vote RPC from a candidate.
+    public func vote(_ request: VoteRequest) async throws(RPCError) -> VoteResponse {
+        guard let candidate = request.vote.votedFor else { throw .remote("vote request without a candidate") }
+        let result: Result<VoteResponse, RPCError> = await withUnsafeContinuation { continuation in
+            if !mailbox.push(.incomingRequest(.vote(request), from: candidate, .vote(continuation))) {
+                continuation.resume(returning: .failure(.remote("node stopped")))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Handles one chunk of a snapshot streamed by the leader.
+    public func installSnapshotChunk(_ chunk: SnapshotChunk<Types>) async -> SnapshotChunkResponse {
+        guard let leader = chunk.vote.votedFor else { return .rejected(vote: .initial) }
+        return await withUnsafeContinuation { continuation in
+            if !mailbox.push(.snapshotChunk(chunk, from: leader, continuation)) {
+                continuation.resume(returning: .outOfOrder(expectedOffset: 0))
+            }
+        }
+    }
+
+    /// Handles the leader's request to campaign at once (leadership transfer).
+    public func timeoutNow(_ request: TimeoutNowRequest) {
+        guard let leader = request.vote.votedFor else { return }
+        mailbox.push(.incomingRequest(.timeoutNow(request), from: leader, .none))
+    }
+
+    /// Serves a follower's read-index request (see ``ensureLinearizable(via:timeout:)``).
+    public func readIndexForFollower() async throws(Failure) -> LogID? {
+        try await ensureLinearizable(policy: .readIndex)
+    }
+
+    // MARK: Observing
+
+    /// The latest metrics.
+    public var metrics: RaftMetrics<Types> { publisher.current }
+
+    /// Every change of the metrics, newest first when a reader falls behind.
+    public var metricsUpdates: AsyncStream<RaftMetrics<Types>> { publisher.subscribe() }
+
+    /// Waits until `condition` holds; fails with ``RaftError/timeout`` after `timeout`.
+    @discardableResult
+    public func wait(until condition: MetricsCondition<Types>, timeout: Duration) async throws(Failure) -> RaftMetrics<Types> {
+        guard let metrics = await publisher.wait(for: condition, timeout: timeout) else { throw .timeout }
+        return metrics
+    }
+
+    /// Waits until everything committed before this node started has been applied again, so a
+    /// restarted node with a volatile state machine serves no stale state.
+    public func waitForRecovery(timeout: Duration) async throws(Failure) {
+        _ = try await wait(until: .appliedIndex(atLeast: recoveryTarget), timeout: timeout)
+    }
+
+    // MARK: Lifecycle
+
+    /// Stops the node: pending calls fail with ``RaftError/shuttingDown`` (or
+    /// ``RaftError/outcomeUnknown`` for writes already proposed); returns once stopped.
+    public func shutdown() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            if !mailbox.push(.shutdown(continuation)) { continuation.resume() }
+        }
+        await loopTask.value
+    }
+}

@@ -1,0 +1,66 @@
+import Synchronization
+
+/// Wakes the node loop at the engine's next deadline. One sleeping task at a time; it is
+/// replaced only when a deadline earlier than the scheduled one appears, so a busy node
+/// creates about one task per heartbeat interval, not one per event.
+final class TimerService<Types: RaftTypeConfig>: Sendable {
+    private struct State {
+        var scheduled: RaftInstant?
+        var task: Task<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+    private let mailbox: Mailbox<NodeEvent<Types>>
+    private let clock: NodeClock
+
+    init(mailbox: Mailbox<NodeEvent<Types>>, clock: NodeClock) {
+        self.mailbox = mailbox
+        self.clock = clock
+    }
+
+    func schedule(_ deadline: RaftInstant?) {
+        guard let deadline else { return }
+        state.withLock { state in
+            if let scheduled = state.scheduled, scheduled <= deadline { return }
+            state.task?.cancel()
+            state.scheduled = deadline
+            let wakeAt = clock.continuousInstant(of: deadline)
+            state.task = Task { [mailbox, weak self] in
+                try? await Task.sleep(until: wakeAt, clock: .continuous)
+                if Task.isCancelled { return }
+                self?.fired(deadline)
+                mailbox.push(.tick)
+            }
+        }
+    }
+
+    private func fired(_ deadline: RaftInstant) {
+        state.withLock { state in
+            if state.scheduled == deadline {
+                state.scheduled = nil
+                state.task = nil
+            }
+        }
+    }
+
+    func cancel() {
+        state.withLock { state in
+            state.task?.cancel()
+            state.task = nil
+            state.scheduled = nil
+        }
+    }
+}
+
+/// The monotonic clock a node reads, as engine instants.
+struct NodeClock: Sendable {
+    let origin: ContinuousClock.Instant = .now
+
+    var now: RaftInstant {
+        RaftInstant(nanoseconds: origin.duration(to: .now).nanosecondsClamped)
+    }
+
+    func continuousInstant(of instant: RaftInstant) -> ContinuousClock.Instant {
+        origin.advanced(by: .nanoseconds(Int64(clamping: instant.nanoseconds)))
+    }
+}

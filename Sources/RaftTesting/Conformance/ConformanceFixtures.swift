@@ -1,0 +1,30 @@
+import Raft
+import RaftCore
+
+/// How the suite makes values of the application's types: commands to put in entries and
+/// addresses to put in memberships.
+public struct ConformanceFixtures<Types: RaftTypeConfig>: Sendable {
+    /// A command distinguishable by `seed` (different seeds should give different commands,
+    /// so the suite can tell entries apart).
+    public var makeCommand: @Sendable (Int) -> Types.Command
+    public var makeAddress: @Sendable (NodeID) -> Types.NodeAddress
+
+    public init(makeCommand: @escaping @Sendable (Int) -> Types.Command,
+                makeAddress: @escaping @Sendable (NodeID) -> Types.NodeAddress) {
+        self.makeCommand = makeCommand
+        self.makeAddress = makeAddress
+    }
+}
+
+extension ConformanceFixtures where Types.NodeAddress == String {
+    public init(makeCommand: @escaping @Sendable (Int) -> Types.Command) {
+        self.init(makeCommand: makeCommand, makeAddress: { "node-\($0):7000" })
+    }
+}
+
+extension ConformanceFixtures where Types == KVTypes {
+    /// Fixtures for the example key-value store.
+    public static var keyValue: ConformanceFixtures<KVTypes> {
+        ConformanceFixtures { seed in .put(key: "key-\(seed % 7)", value: "value-\(seed)") }
+    }
+}

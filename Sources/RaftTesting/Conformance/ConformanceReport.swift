@@ -1,0 +1,35 @@
+/// The outcome of ``StorageConformance`` runs: which cases passed, failed or were skipped.
+public struct ConformanceReport: Sendable, CustomStringConvertible {
+    /// A failed case with the first violated expectation (or the unexpected error).
+    public struct Failure: Sendable, Hashable, CustomStringConvertible {
+        public var testCase: ConformanceCase
+        public var message: String
+
+        public var description: String { "\(testCase): \(message)" }
+    }
+
+    public internal(set) var passed: [ConformanceCase] = []
+    public internal(set) var failures: [Failure] = []
+    /// Cases that need a capability the caller did not provide (a reopen closure).
+    public internal(set) var skipped: [ConformanceCase] = []
+
+    public init() {}
+
+    public var succeeded: Bool { failures.isEmpty }
+
+    public var description: String {
+        var lines = ["storage conformance: \(passed.count) passed, \(failures.count) failed, \(skipped.count) skipped"]
+        lines += failures.map { "  FAILED \($0)" }
+        lines += skipped.map { "  skipped \($0)" }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Combines the reports of two runs (a log store run and a state machine run).
+    public func merged(with other: ConformanceReport) -> ConformanceReport {
+        var result = self
+        result.passed += other.passed
+        result.failures += other.failures
+        result.skipped += other.skipped
+        return result
+    }
+}

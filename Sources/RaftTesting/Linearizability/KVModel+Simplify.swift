@@ -1,0 +1,78 @@
+extension KVModel {
+    /// Drops unknown operations nobody could have observed and renames values nobody
+    /// observed to a single one.
+    ///
+    /// A value is *observed* if a successful read returned it, a compare-and-set expected
+    /// it, or it is the key's initial value. Whether any operation is accepted depends on
+    /// the current value only through comparisons with observed values (and absence), so:
+    ///
+    /// - Renaming every unobserved written value to one of them changes no verdict, and makes
+    ///   timed-out writes of such values identical, which the search then tries only once
+    ///   instead of once each.
+    /// - An unknown read has no effect and no output, so it is dropped.
+    /// - An unknown write or compare-and-set of an unobserved value is dropped unless an
+    ///   acknowledged compare-and-set failed after it was invoked: in any linearization, the
+    ///   operations that see its value before the next overwrite can only be compare-and-sets
+    ///   that fail, and removing the write would flip an acknowledged one. (Unknown ones that
+    ///   failed there can be dropped with it.)
+    ///
+    /// Deletes are never dropped: absence is observed by any read that returns `nil`.
+    public func simplify(
+        partition operations: [HistoryOperation<Input, Output>]
+    ) -> [HistoryOperation<Input, Output>] {
+        var observed = Set<Value>()
+        var latestFailedCompareAndSet: UInt64?
+        for operation in operations {
+            if let initial = initialValues[operation.input.key] { observed.insert(initial) }
+            switch operation.input {
+            case .compareAndSet(_, let expected?, _):
+                observed.insert(expected)
+            default:
+                break
+            }
+            switch operation.outcome {
+            case .ok(.read(let value?)):
+                observed.insert(value)
+            case .ok(.compareAndSet(succeeded: false)):
+                if let end = operation.completedAt {
+                    latestFailedCompareAndSet = max(latestFailedCompareAndSet ?? end, end)
+                }
+            default:
+                break
+            }
+        }
+
+        func unobservedValue(writtenBy input: Input) -> Value? {
+            switch input {
+            case .write(_, let value), .compareAndSet(_, _, let value):
+                return observed.contains(value) ? nil : value
+            case .read, .delete:
+                return nil
+            }
+        }
+        let placeholder = operations.lazy.compactMap { unobservedValue(writtenBy: $0.input) }.first
+
+        var simplified: [HistoryOperation<Input, Output>] = []
+        simplified.reserveCapacity(operations.count)
+        for var operation in operations {
+            let unobserved = unobservedValue(writtenBy: operation.input)
+            if case .unknown = operation.outcome {
+                if case .read = operation.input { continue }
+                let failedCompareAndSetLater = latestFailedCompareAndSet.map { $0 >= operation.invokedAt } ?? false
+                if unobserved != nil, !failedCompareAndSetLater { continue }
+            }
+            if unobserved != nil, let placeholder {
+                switch operation.input {
+                case .write(let key, _):
+                    operation.input = .write(key, placeholder)
+                case .compareAndSet(let key, let expected, _):
+                    operation.input = .compareAndSet(key, expected: expected, new: placeholder)
+                case .read, .delete:
+                    break
+                }
+            }
+            simplified.append(operation)
+        }
+        return simplified
+    }
+}

@@ -1,0 +1,126 @@
+/// A key-value store whose keys are independent registers: the model the replicated KV
+/// service is expected to implement.
+///
+/// Partitions by key, so each key is checked on its own. Values written by a history should
+/// be unique per key (for example, tagged with the client and a counter): unique values make
+/// anomalies unambiguous, and ``simplify(partition:)`` can then recognize timed-out writes
+/// nobody observed and keep them from slowing the search.
+public struct KVModel<Key: Hashable & Sendable, Value: Hashable & Sendable>: LinearizabilityModel {
+    /// A request to the store.
+    public enum Input: Hashable, Sendable {
+        /// Returns the key's value.
+        case read(Key)
+        /// Sets the key's value.
+        case write(Key, Value)
+        /// Sets `new` only if the current value is `expected`; `nil` means "absent".
+        case compareAndSet(Key, expected: Value?, new: Value)
+        /// Makes the key absent.
+        case delete(Key)
+
+        /// The key the operation touches, which is also its partition.
+        public var key: Key {
+            switch self {
+            case .read(let key), .write(let key, _), .compareAndSet(let key, _, _), .delete(let key):
+                return key
+            }
+        }
+    }
+
+    /// A reply from the store; each input has its own kind of reply.
+    public enum Output: Hashable, Sendable {
+        /// The value read; `nil` when the key is absent.
+        case read(Value?)
+        /// The write took effect.
+        case written
+        /// Whether the current value matched and was replaced.
+        case compareAndSet(succeeded: Bool)
+        /// The delete took effect.
+        case deleted
+    }
+
+    /// Values keys hold before the history starts; other keys start absent.
+    public var initialValues: [Key: Value]
+
+    /// A store whose keys start with `initialValues`, or absent.
+    public init(initialValues: [Key: Value] = [:]) {
+        self.initialValues = initialValues
+    }
+
+    /// Keys are independent registers, so each is checked on its own.
+    public func partition(of input: Input) -> Key {
+        input.key
+    }
+
+    /// The key's initial value, `nil` meaning absent.
+    public func initialState(for partition: Key) -> Value? {
+        initialValues[partition]
+    }
+
+    /// The register semantics: a read returns the current value, a write or delete replaces
+    /// it, a compare-and-set replaces it exactly when it equals `expected`.
+    public func step(_ state: Value?, _ input: Input, _ output: Output) -> (ok: Bool, newState: Value?) {
+        switch (input, output) {
+        case (.read, .read(let value)):
+            return (value == state, state)
+        case (.write(_, let value), .written):
+            return (true, value)
+        case (.compareAndSet(_, let expected, let new), .compareAndSet(let succeeded)):
+            let matches = state == expected
+            return (matches == succeeded, matches ? new : state)
+        case (.delete, .deleted):
+            return (true, nil)
+        default:
+            // A reply of the wrong kind cannot come from a correct store.
+            return (false, state)
+        }
+    }
+
+    /// Writes and deletes do not look at the current value.
+    public func overwritesState(_ input: Input) -> Bool {
+        switch input {
+        case .write, .delete: return true
+        case .read, .compareAndSet: return false
+        }
+    }
+
+    /// What an operation whose reply was lost may have done.
+    public func statesAfterUnobservedStep(_ state: Value?, _ input: Input) -> [Value?] {
+        switch input {
+        case .read:
+            return [state]
+        case .write(_, let value):
+            return [value]
+        case .compareAndSet(_, let expected, let new):
+            // A compare-and-set that does not match changes nothing, which the search
+            // already covers by not linearizing it at all.
+            return state == expected ? [new] : []
+        case .delete:
+            return [nil]
+        }
+    }
+}
+
+extension KVModel.Input: CustomStringConvertible {
+    /// `read(k)`, `write(k, v)`, `cas(k, expected -> new)` or `delete(k)`.
+    public var description: String {
+        switch self {
+        case .read(let key): return "read(\(key))"
+        case .write(let key, let value): return "write(\(key), \(value))"
+        case .compareAndSet(let key, let expected, let new):
+            return "cas(\(key), \(expected.map { "\($0)" } ?? "nil") -> \(new))"
+        case .delete(let key): return "delete(\(key))"
+        }
+    }
+}
+
+extension KVModel.Output: CustomStringConvertible {
+    /// The value read (`nil` if absent), `written`, `true`/`false` or `deleted`.
+    public var description: String {
+        switch self {
+        case .read(let value): return value.map { "\($0)" } ?? "nil"
+        case .written: return "written"
+        case .compareAndSet(let succeeded): return succeeded ? "true" : "false"
+        case .deleted: return "deleted"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import RaftTesting
+
+typealias KV = KVModel<String, String>
+typealias KVOperation = HistoryOperation<KV.Input, KV.Output>
+
+/// A compact way to write a hand-made history: one line per operation, ids in order.
+struct HistoryBuilder {
+    private(set) var operations: [KVOperation] = []
+
+    @discardableResult
+    mutating func add(
+        _ client: UInt64, _ input: KV.Input, _ start: UInt64, _ end: UInt64?,
+        _ outcome: OperationOutcome<KV.Output>
+    ) -> OperationID {
+        let id = OperationID(operations.count)
+        operations.append(
+            KVOperation(
+                id: id, clientID: client, input: input,
+                invokedAt: start, outcome: outcome, completedAt: end))
+        return id
+    }
+
+    @discardableResult
+    mutating func write(_ client: UInt64, _ key: String, _ value: String, _ start: UInt64, _ end: UInt64) -> OperationID {
+        add(client, .write(key, value), start, end, .ok(.written))
+    }
+
+    @discardableResult
+    mutating func read(_ client: UInt64, _ key: String, _ value: String?, _ start: UInt64, _ end: UInt64) -> OperationID {
+        add(client, .read(key), start, end, .ok(.read(value)))
+    }
+
+    @discardableResult
+    mutating func cas(
+        _ client: UInt64, _ key: String, _ expected: String?, _ new: String,
+        _ succeeded: Bool, _ start: UInt64, _ end: UInt64
+    ) -> OperationID {
+        add(client, .compareAndSet(key, expected: expected, new: new), start, end, .ok(.compareAndSet(succeeded: succeeded)))
+    }
+}
+
+func check(_ builder: HistoryBuilder, maxSteps: Int = 2_000_000) -> LinearizabilityResult<KV> {
+    LinearizabilityChecker(model: KV(), maxStepsPerPartition: maxSteps).check(builder.operations)
+}
+
+/// SplitMix64: a tiny seeded generator so randomized tests replay exactly.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
