@@ -83,11 +83,11 @@ extension Simulator {
         }
     }
 
-    private func propose(_ action: KVAction, for request: ClientRequest, on node: SimNode) -> String {
+    private func propose(_ action: SimKVAction, for request: ClientRequest, on node: SimNode) -> String {
         var outcome: Result<LogID?, ProposeError> = .success(nil)
         input(node) { engine in
             do throws(ProposeError) {
-                outcome = .success(try engine.propose([KVCommand(operation: UInt64(request.operation), action: action)]))
+                outcome = .success(try engine.propose([SimKVCommand(operation: UInt64(request.operation), action: action)]))
             } catch {
                 outcome = .failure(error)
             }
@@ -110,7 +110,7 @@ extension Simulator {
 
     /// The entry at a proposed write's index was applied: the write took effect if it is the
     /// same entry, and never will if it is another.
-    func resolvePendingWrite(at entry: SimEntry, result: KVResult?, on node: SimNode) {
+    func resolvePendingWrite(at entry: SimEntry, result: SimKVResult?, on node: SimNode) {
         guard let pending = node.pendingWrites.removeValue(forKey: entry.index) else { return }
         guard pending.logID == entry.logID, let result else {
             respond(to: pending.client, attempt: pending.attempt, .failed)

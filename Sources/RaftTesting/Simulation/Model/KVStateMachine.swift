@@ -20,7 +20,7 @@ struct KVStateMachine {
     }
 
     /// Applies one entry; returns the command's result, nil for blank and membership entries.
-    mutating func apply(_ entry: SimEntry) -> KVResult? {
+    mutating func apply(_ entry: SimEntry) -> SimKVResult? {
         lastApplied = entry.logID
         switch entry.payload {
         case .blank:

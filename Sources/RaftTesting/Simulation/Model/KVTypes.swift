@@ -1,7 +1,7 @@
 import RaftCore
 
 /// What a simulated client asks the replicated key-value store to do.
-public enum KVAction: Hashable, Sendable, Codable {
+public enum SimKVAction: Hashable, Sendable, Codable {
     case put(key: Int, value: Int)
     /// Sets `new` if the key currently holds `expected` (`nil`: absent).
     case compareAndSet(key: Int, expected: Int?, new: Int)
@@ -9,11 +9,11 @@ public enum KVAction: Hashable, Sendable, Codable {
 
 /// One command in the log: an action tagged with the operation that issued it, so a trace
 /// can name the operation behind every entry.
-public struct KVCommand: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct SimKVCommand: Hashable, Sendable, Codable, CustomStringConvertible {
     public var operation: UInt64
-    public var action: KVAction
+    public var action: SimKVAction
 
-    public init(operation: UInt64, action: KVAction) {
+    public init(operation: UInt64, action: SimKVAction) {
         self.operation = operation
         self.action = action
     }
@@ -27,18 +27,18 @@ public struct KVCommand: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 /// What the state machine answers for one applied command.
-public enum KVResult: Hashable, Sendable {
+public enum SimKVResult: Hashable, Sendable {
     case written
     case compareAndSet(succeeded: Bool)
 }
 
 /// The type configuration of the simulated cluster.
 public enum SimTypes: RaftTypeConfig {
-    public typealias Command = KVCommand
-    public typealias Response = KVResult
+    public typealias Command = SimKVCommand
+    public typealias Response = SimKVResult
     public typealias NodeAddress = String
 
-    public static func byteCount(of command: KVCommand) -> Int { 24 }
+    public static func byteCount(of command: SimKVCommand) -> Int { 24 }
 }
 
 typealias SimEntry = Entry<SimTypes>

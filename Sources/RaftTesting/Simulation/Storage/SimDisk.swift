@@ -80,7 +80,7 @@ struct SimDisk {
         guard index <= durable.syncedIndex, let target = durable.stored(at: index) else { return false }
         var damaged = target.entry
         if case .blank = damaged.payload {
-            damaged.payload = .command(KVCommand(operation: 0, action: .put(key: 0, value: -1)))
+            damaged.payload = .command(SimKVCommand(operation: 0, action: .put(key: 0, value: -1)))
         } else {
             damaged.payload = .blank
         }
