@@ -89,6 +89,10 @@ extension RaftEngine {
     }
 
     private mutating func applyReadEntries(_ entries: [Entry<T>], range: Range<LogIndex>) {
+        // A snapshot install issued while this read was out runs on the state machine first;
+        // applying older entries after it would move the state machine backwards (field
+        // lesson 4). Apply resumes after the snapshot once it is installed.
+        guard snapshotInstall == nil else { return }
         var valid: [Entry<T>] = []
         valid.reserveCapacity(entries.count)
         var expected = applySubmitted.indexOrZero + 1
