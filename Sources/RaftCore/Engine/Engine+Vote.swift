@@ -85,7 +85,7 @@ extension RaftEngine {
             emitEvent(.rejectedMessage(from: sender, reason: "timeout-now from a node that is not this node's leader"))
             return
         }
-        guard isVoter, !votingSuspended else { return }
+        guard isElectable, !votingSuspended else { return }
         startCampaign(leadershipTransfer: true)
     }
 }

@@ -238,7 +238,17 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 
     /// Whether this node may start elections now.
     var canCampaign: Bool {
-        electionEnabled && !votingSuspended && isVoter && role != .leader
+        electionEnabled && !votingSuspended && isElectable && role != .leader
+    }
+
+    /// A voter of the effective membership, or of the committed one while a newer membership
+    /// that drops this node is not committed yet. Without the latter, a cluster whose leader
+    /// died after appending the final configuration of a joint change can deadlock: the nodes
+    /// holding that entry see themselves as learners, and the remaining voters cannot win
+    /// without their votes. Joint consensus keeps this safe: every quorum of the committed
+    /// joint configuration meets every quorum of its final one.
+    var isElectable: Bool {
+        isVoter || membership.committed.config.isVoter(id)
     }
 
     // MARK: Operator switches

@@ -29,8 +29,34 @@ struct SimulatorFoundTests {
         #expect(engine.applied == meta.lastLogID)
         #expect(engine.takeCommands().appliedBatches.isEmpty)
     }
-}
 
+    /// raft-sim seed 101: the leader of a joint change {1,2,3} → {2} appended the final
+    /// configuration, replicated it to node 1 but not to node 2, and died. Node 1 then saw
+    /// itself as a learner and never campaigned; node 2, behind node 1, could not win without
+    /// node 1's vote. A voter of the committed joint configuration must stay electable until
+    /// the configuration that drops it commits.
+    @Test func voterOfTheCommittedJointConfigCampaignsWhenTheFinalConfigIsStuck() throws {
+        let cluster = try ManualCluster.withLeader(3, ids: [1, 2, 3])
+        try cluster.changeMembership(.replaceVoters([2]), on: 3, retainRemovedVoters: true)
+        var rounds = 0
+        while cluster[3].effectiveMembership.config.isJoint {
+            cluster.deliverRound()
+            rounds += 1
+            try #require(rounds < 50, "the joint configuration commits")
+        }
+        // The final configuration {2} is appended; only node 1 receives it, then the leader dies.
+        _ = cluster.dropInFlight { _, to, _ in to == 2 }
+        cluster.deliverRound { from, to, _ in from == 3 && to == 1 }
+        cluster.isolated = [3]
+        #expect(cluster[1].effectiveMembership.config.voterIDs == [2])
+        #expect(logIDLess(cluster[2].lastLogID, cluster[1].lastLogID))
+
+        cluster.run(for: .seconds(3))
+        let leaders = cluster.leaders.filter { $0 != 3 }
+        #expect(leaders == [2], "node 1 takes over, commits the final configuration and hands over to node 2")
+        #expect(cluster[2].committedMembership.config.voterIDs == [2])
+    }
+}
 
 extension Array where Element == EngineCommand<TestTypes> {
     fileprivate var entryReads: [(id: ReadID, range: Range<LogIndex>)] {
