@@ -48,6 +48,9 @@ struct RaftSim: ParsableCommand {
     @Option(help: "Events printed before a violation.")
     var tail: Int = 50
 
+    @Option(help: .hidden)
+    var brokenEngine: String?
+
     mutating func validate() throws {
         if seed == nil && seeds == nil { throw ValidationError("give --seed S or --seeds A..B") }
         if !(1...7).contains(nodes) { throw ValidationError("--nodes must be in 1...7") }
@@ -64,6 +67,10 @@ struct RaftSim: ParsableCommand {
         options.maxFaultSteps = steps
         options.faults = try FaultSet(parsing: faults)
         options.leaderIDMode = mode.flatMap(LeaderIDMode.init(rawValue:))
+        if let brokenEngine {
+            guard let faults = BrokenEngine(rawValue: brokenEngine) else { throw ValidationError("unknown broken engine \(brokenEngine)") }
+            options.engineFaults = faults.testingFaults
+        }
         return options
     }
 
@@ -169,4 +176,22 @@ struct SeedRange: ExpressibleByArgument, CustomStringConvertible {
     }
 
     var description: String { "\(lower)..\(upper)" }
+}
+
+/// Deliberately broken engines (`--broken-engine`, hidden): for showing that the simulator
+/// catches each one.
+enum BrokenEngine: String {
+    case commitUnflushed = "commit-unflushed"
+    case doubleVote = "double-vote"
+    case truncateCommitted = "truncate-committed"
+    case applyUncommitted = "apply-uncommitted"
+
+    var testingFaults: EngineTestingFaults {
+        switch self {
+        case .commitUnflushed: return .commitCountsUnflushedEntries
+        case .doubleVote: return .grantsTwoVotesPerTerm
+        case .truncateCommitted: return .truncatesCommittedEntries
+        case .applyUncommitted: return .appliesBeforeCommit
+        }
+    }
 }

@@ -63,6 +63,9 @@ extension Simulator {
             switch write {
             case .saveVote(let vote):
                 op = .saveVote(vote)
+                if let problem = VoteMonotonicityChecker.check(node: node.id, saving: vote, over: node.disk.visible.vote, mode: engineConfig.leaderIDMode) {
+                    violation = violation ?? problem
+                }
             case .append(let entries):
                 op = .append(entries)
                 var previous = node.disk.visible.lastLogID
