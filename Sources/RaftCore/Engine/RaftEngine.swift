@@ -108,8 +108,12 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
             membership.truncate(after: floor.index)
         }
         if committed.indexOrZero > log.lastIndex { committed = log.last }
-        for entry in recovered.tailEntries where entry.index == cache.endIndex && log.contains(entry.logID) {
-            cache.append(entry)
+        // The cache must end at the last entry, so it starts where the usable tail does (it
+        // used to start past the last entry, which kept every tail entry out of it).
+        let tail = recovered.tailEntries.filter { $0.index > log.purgedIndex && log.contains($0.logID) }
+        if let first = tail.first, tail.last?.index == log.lastIndex, LogIndex(tail.count) == log.lastIndex - first.index + 1 {
+            cache.reset(nextIndex: first.index)
+            for entry in tail { cache.append(entry) }
         }
     }
 

@@ -56,6 +56,18 @@ struct SimulatorFoundTests {
         #expect(leaders == [2], "node 1 takes over, commits the final configuration and hands over to node 2")
         #expect(cluster[2].committedMembership.config.voterIDs == [2])
     }
+
+    /// Found while building the simulator (its traces showed every apply after a restart
+    /// reading storage one batch at a time): the recovered tail entries never reached the
+    /// entry cache, which started past the last entry.
+    @Test func recoveredTailEntriesSeedTheCache() throws {
+        let entries = logWithTerms([1, 1, 1, 1, 1], members: [1, 2, 3])
+        let recovered = recoveredState(entries: entries, vote: Vote(term: 2, votedFor: 1, committed: true), committed: entries.last!.logID)
+        var engine = TestEngine(id: 2, config: .testing(), recovered: recovered, now: RaftInstant(nanoseconds: 1_000_000_000), randomSeed: 1)
+        let commands = engine.takeCommands()
+        #expect(commands.entryReads.isEmpty, "the recovered tail is in memory")
+        #expect(commands.appliedBatches.flatMap { $0.map(\.logID) } == entries.map(\.logID))
+    }
 }
 
 extension Array where Element == EngineCommand<TestTypes> {
