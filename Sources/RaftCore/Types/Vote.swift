@@ -35,7 +35,9 @@ public struct Vote: Hashable, Codable, Sendable, CustomStringConvertible {
     ///
     /// Terms order first. Within one term, a vote for nobody is below every vote; in
     /// ``LeaderIDMode/advanced`` votes for different nodes order by node id, in
-    /// ``LeaderIDMode/standard`` they are incomparable (one vote per term). For the same
+    /// ``LeaderIDMode/standard`` they are incomparable (one vote per term) unless one is
+    /// committed: the term's elected leader is above any candidacy of that term, so a losing
+    /// candidate follows the winner (Raft §5.2, and openraft's order). For the same
     /// leadership, committed is above uncommitted.
     public func isAtLeast(_ other: Vote, mode: LeaderIDMode) -> Bool {
         if term != other.term { return term > other.term }
@@ -48,7 +50,7 @@ public struct Vote: Hashable, Codable, Sendable, CustomStringConvertible {
             if mine == theirs { return committed || !other.committed }
             switch mode {
             case .advanced: return mine > theirs
-            case .standard: return false
+            case .standard: return committed && !other.committed
             }
         }
     }

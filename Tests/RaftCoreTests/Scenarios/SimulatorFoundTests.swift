@@ -68,6 +68,25 @@ struct SimulatorFoundTests {
         #expect(commands.entryReads.isEmpty, "the recovered tail is in memory")
         #expect(commands.appliedBatches.flatMap { $0.map(\.logID) } == entries.map(\.logID))
     }
+
+    /// raft-sim seed 31, standard mode: node 1 campaigned in term 8 and lost to node 5. Its
+    /// own uncommitted vote and the winner's committed vote were incomparable, so node 1
+    /// rejected every append of term 8; pre-vote and leader stickiness then kept it out of
+    /// the cluster for as long as node 5 led.
+    @Test func losingCandidateFollowsTheWinnerOfItsTermInStandardMode() throws {
+        let config = EngineConfig.testing { $0.leaderIDMode = .standard }
+        let entries = logWithTerms([1], members: [1, 2, 3])
+        var engine = TestEngine(
+            id: 1, config: config, recovered: recoveredState(entries: entries, vote: Vote(term: 8, votedFor: 1)),
+            now: RaftInstant(nanoseconds: 1_000_000_000), randomSeed: 1)
+        _ = engine.takeCommands()
+        engine.receive(appendRequest(term: 8, leader: 3, prev: entries[0].logID, [], commit: entries[0].logID), from: 3)
+        let commands = engine.takeCommands()
+        #expect(engine.vote == Vote(term: 8, votedFor: 3, committed: true))
+        #expect(engine.currentLeader == 3)
+        #expect(commands.savedVotes == [Vote(term: 8, votedFor: 3, committed: true)])
+        #expect(!Vote(term: 8, votedFor: 2).isAtLeast(engine.vote, mode: .standard), "still no second grant in term 8")
+    }
 }
 
 extension Array where Element == EngineCommand<TestTypes> {
