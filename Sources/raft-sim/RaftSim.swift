@@ -80,7 +80,7 @@ struct RaftSim: ParsableCommand {
             let report = verbose ? Simulation.run(seed: seed, options: options) { print($0) } : Simulation.run(seed: seed, options: options)
             print(Self.summary(report))
             if !report.passed {
-                Self.printFailure(report, tail: tail)
+                Self.printFailure(report, tail: tail, replay: replayCommand(seed: report.seed))
                 throw ExitCode.failure
             }
         }
@@ -104,6 +104,8 @@ struct RaftSim: ParsableCommand {
                 totals.readmissions += report.stats.readmissions
                 totals.operationsOK += report.stats.operationsOK
                 totals.operationsUnknown += report.stats.operationsUnknown
+                totals.linearizabilityTimeouts += report.stats.linearizabilityTimeouts
+                totals.recoveryNanoseconds = max(totals.recoveryNanoseconds, report.stats.recoveryNanoseconds)
             }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             let perMinute = Int((Double(reports.count) / max(seconds, 0.001) * 60).rounded())
@@ -114,12 +116,14 @@ struct RaftSim: ParsableCommand {
             exercised += "\(totals.bitFlips) bit flips, \(totals.diskErrors) disk errors, "
             exercised += "\(totals.membershipChanges) membership changes, \(totals.snapshotsInstalled) snapshot installs, "
             exercised += "\(totals.readmissions) re-admissions, "
-            exercised += "\(totals.operationsOK) ok / \(totals.operationsUnknown) unknown client operations"
+            exercised += "\(totals.operationsOK) ok / \(totals.operationsUnknown) unknown client operations, "
+            exercised += "slowest recovery \(totals.recoveryNanoseconds / 1_000_000)ms, "
+            exercised += "\(totals.linearizabilityTimeouts) undecided linearizability checks"
             print(exercised)
             for report in failures {
                 print("")
                 print(Self.summary(report))
-                Self.printFailure(report, tail: tail)
+                Self.printFailure(report, tail: tail, replay: replayCommand(seed: report.seed))
             }
             print("\(reports.count - failures.count) passed, \(failures.count) failed")
             if !failures.isEmpty { throw ExitCode.failure }
@@ -153,13 +157,25 @@ struct RaftSim: ParsableCommand {
         return line
     }
 
-    static func printFailure(_ report: SimulationReport, tail: Int) {
+    /// The command that replays one seed with this invocation's options.
+    func replayCommand(seed: UInt64) -> String {
+        var command = "swift run -c release raft-sim --seed \(seed)"
+        if nodes != 3 { command += " --nodes \(nodes)" }
+        if duration != 8 { command += " --duration \(duration)" }
+        if let steps { command += " --steps \(steps)" }
+        if faults != "all" { command += " --faults \(faults)" }
+        if let mode { command += " --mode \(mode)" }
+        if let brokenEngine { command += " --broken-engine \(brokenEngine)" }
+        return command + " --verbose"
+    }
+
+    static func printFailure(_ report: SimulationReport, tail: Int, replay: String) {
         guard let violation = report.violation else { return }
         print("  violated: \(violation.property)")
         print("  detail: \(violation.detail)")
         print("  last \(min(tail, report.recentEvents.count)) events:")
         for event in report.recentEvents.suffix(tail) { print("    \(event)") }
-        print("  replay: swift run -c release raft-sim --seed \(report.seed) --verbose")
+        print("  replay: \(replay)")
     }
 }
 

@@ -11,7 +11,7 @@ public struct SimulationOptions: Sendable {
     public var maxFaultSteps: Int?
     /// After faults heal, how long the cluster has to re-admit suspended nodes, elect a
     /// leader, commit a write and apply it on every voter.
-    public var livenessBound: Duration = .seconds(30)
+    public var livenessBound: Duration = .seconds(20)
     public var faults: FaultSet = .all
     /// Concurrent clients, each with one operation at a time.
     public var clientCount: Int = 3

@@ -31,6 +31,8 @@ public struct SimulationStats: Hashable, Sendable {
     public var operationsOK = 0
     public var operationsFailed = 0
     public var operationsUnknown = 0
+    /// Simulated time from the end of faults to full recovery (liveness).
+    public var recoveryNanoseconds: UInt64 = 0
     /// Keys whose history the linearizability search could not decide within its budget.
     public var linearizabilityTimeouts = 0
 

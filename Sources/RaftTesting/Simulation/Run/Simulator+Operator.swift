@@ -275,6 +275,7 @@ extension Simulator {
         let lagging = config.voterIDs.sorted().filter { node($0).stateMachine.lastApplied.indexOrZero < probeLogID.index }
         guard lagging.isEmpty else { return nil }
         phase = .done
+        stats.recoveryNanoseconds = now - faultEnd
         return "recovered: probe write \(probeLogID) applied on every voter of \(config)"
     }
 
