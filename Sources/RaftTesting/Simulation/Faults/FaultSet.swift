@@ -2,6 +2,7 @@
 public struct FaultSet: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
 
+    /// A set from its bits (see the static members for each class).
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// Messages are dropped.
@@ -39,6 +40,7 @@ public struct FaultSet: OptionSet, Hashable, Sendable, CustomStringConvertible {
     /// Snapshots by policy and by trigger, log purges, failed snapshot builds.
     public static let snapshots = FaultSet(rawValue: 1 << 16)
 
+    /// Groups of classes, by what they break.
     public static let network: FaultSet = [.loss, .duplication, .reordering, .delay, .partitions, .asymmetricPartitions]
     public static let storage: FaultSet = [.lostWrites, .tornWrites, .bitFlips, .diskErrors, .wipes]
     public static let clocks: FaultSet = [.clockJumps, .clockDrift]
@@ -70,6 +72,7 @@ public struct FaultSet: OptionSet, Hashable, Sendable, CustomStringConvertible {
         self = result
     }
 
+    /// Command-line names of the classes, comma-separated.
     public var description: String {
         if self == .all { return "all" }
         if isEmpty { return "none" }
@@ -79,7 +82,9 @@ public struct FaultSet: OptionSet, Hashable, Sendable, CustomStringConvertible {
 
 /// A fault class name that `FaultSet(parsing:)` does not know.
 public struct FaultSetParseError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The name that did not parse.
     public var name: String
+    /// The name, and every known one.
     public var description: String {
         "unknown fault class '\(name)'; known: " + FaultSet.named.map(\.name).joined(separator: ", ")
     }

@@ -2,6 +2,7 @@ import RaftCore
 
 /// What a simulated client asks the replicated key-value store to do.
 public enum SimKVAction: Hashable, Sendable, Codable {
+    /// Sets the key.
     case put(key: Int, value: Int)
     /// Sets `new` if the key currently holds `expected` (`nil`: absent).
     case compareAndSet(key: Int, expected: Int?, new: Int)
@@ -10,9 +11,11 @@ public enum SimKVAction: Hashable, Sendable, Codable {
 /// One command in the log: an action tagged with the operation that issued it, so a trace
 /// can name the operation behind every entry.
 public struct SimKVCommand: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The client operation (its index in the run's history).
     public var operation: UInt64
     public var action: SimKVAction
 
+    /// A command for `action`, issued by history operation `operation`.
     public init(operation: UInt64, action: SimKVAction) {
         self.operation = operation
         self.action = action
@@ -28,7 +31,9 @@ public struct SimKVCommand: Hashable, Sendable, Codable, CustomStringConvertible
 
 /// What the state machine answers for one applied command.
 public enum SimKVResult: Hashable, Sendable {
+    /// A put took effect.
     case written
+    /// Whether a compare-and-set found the expected value and wrote.
     case compareAndSet(succeeded: Bool)
 }
 
@@ -38,6 +43,7 @@ public enum SimTypes: RaftTypeConfig {
     public typealias Response = SimKVResult
     public typealias NodeAddress = String
 
+    /// A fixed estimate: the simulation has no real encoding.
     public static func byteCount(of command: SimKVCommand) -> Int { 24 }
 }
 

@@ -12,6 +12,7 @@ public struct SimulationOptions: Sendable {
     /// After faults heal, how long the cluster has to re-admit suspended nodes, elect a
     /// leader, commit a write and apply it on every voter.
     public var livenessBound: Duration = .seconds(20)
+    /// The fault classes to inject.
     public var faults: FaultSet = .all
     /// Concurrent clients, each with one operation at a time.
     public var clientCount: Int = 3
@@ -22,6 +23,7 @@ public struct SimulationOptions: Sendable {
     /// Deliberately broken engine behaviour, to prove the checkers catch it (tests only).
     package var engineFaults: EngineTestingFaults = []
 
+    /// The defaults: 3 voters, 8 s of every fault class, 3 clients on 3 keys.
     public init() {}
 
     /// Checks the ranges; returns a message naming the bad field.
