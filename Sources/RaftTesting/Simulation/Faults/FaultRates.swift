@@ -13,7 +13,8 @@ struct FaultRates {
     var nemesisIntervalNanos: UInt64 = 200_000_000
 
     init(faults: FaultSet, random: inout SimRandom) {
-        if faults.contains(.loss) { messageLoss = random.unit() * 0.08 }
+        // One seed in five is a lossy network (up to 25 %), the others a mildly lossy one.
+        if faults.contains(.loss) { messageLoss = random.unit() * (random.chance(0.2) ? 0.25 : 0.08) }
         if faults.contains(.duplication) { messageDuplication = random.unit() * 0.05 }
         if faults.contains(.reordering) { messageReordering = random.unit() * 0.2 }
         if faults.contains(.delay) { messageDelay = random.unit() * 0.04 }

@@ -44,7 +44,10 @@ extension Simulator {
             return "nemesis heals the network"
         }
         let ids = allNodeIDs
+        // A third of the time the leader alone is cut off: the case check-quorum, leases and
+        // stickiness exist for.
         var side = ids.filter { _ in random.chance(0.5) }
+        if let leader = currentLeader(), random.chance(0.33) { side = [leader.id] }
         if side.isEmpty { side = [random.pick(ids)] }
         if side.count == ids.count { side.removeLast() }
         let other = ids.filter { !side.contains($0) }
@@ -71,7 +74,8 @@ extension Simulator {
     private func crashSomeNode() -> String {
         let up = nodes.filter(\.isUp)
         guard !up.isEmpty else { return "nemesis: nobody to crash" }
-        let victim = random.pick(up)
+        // Half the time the leader: most protocol state is there.
+        let victim = random.chance(0.5) ? (currentLeader() ?? random.pick(up)) : random.pick(up)
         crash(victim, reason: "nemesis")
         scheduleRestart(victim)
         return "nemesis crashes n\(victim.id)"

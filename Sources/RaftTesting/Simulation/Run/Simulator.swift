@@ -86,7 +86,7 @@ final class Simulator {
         config.maxEntriesPerApply = random.pick([1, 5, 4096])
         config.maxCachedEntries = random.pick([4, 32, 1 << 17])
         if faults.contains(.snapshots) {
-            config.snapshotPolicy = .everyAppliedEntries(random.uint(in: 8...80))
+            config.snapshotPolicy = .everyAppliedEntries(random.uint(in: 3...80))
             config.logsKeptAfterSnapshot = random.uint(in: 0...12)
             config.purgeBatchSize = random.uint(in: 1...8)
         } else {
