@@ -54,7 +54,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),
         .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore"]),
         .testTarget(
             name: "RaftFileStoreTests",

@@ -4,6 +4,7 @@
 /// invalid UTF-8 and values out of range all end up here, with the byte offset where the
 /// decoder noticed.
 public struct BinaryDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What was wrong with the bytes.
     public enum Kind: Hashable, Sendable {
         /// The input ended inside a value.
         case truncated
@@ -31,12 +32,14 @@ public struct BinaryDecodingError: Error, Hashable, Sendable, CustomStringConver
         case invalidValue(String)
     }
 
+    /// What was wrong.
     public var kind: Kind
     /// Byte offset in the input where the problem was found.
     public var offset: Int
     /// The coding path, dot-separated, for diagnostics.
     public var codingPath: String
 
+    /// An error of `kind` found at byte `offset`.
     public init(kind: Kind, offset: Int, codingPath: String = "") {
         self.kind = kind
         self.offset = offset
@@ -52,9 +55,12 @@ public struct BinaryDecodingError: Error, Hashable, Sendable, CustomStringConver
 /// Why a value could not be encoded by ``BinaryEncoder``: the value's `encode(to:)` threw, or
 /// it misused a container (two values in one single-value container).
 public struct BinaryEncodingError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong, for diagnostics.
     public var reason: String
+    /// The coding path, dot-separated.
     public var codingPath: String
 
+    /// An encoding failure with its reason.
     public init(reason: String, codingPath: String = "") {
         self.reason = reason
         self.codingPath = codingPath

@@ -7,6 +7,7 @@ public struct BinaryDecoder: Sendable {
     /// The deepest container nesting accepted; only recursive types can approach it.
     public static let maxDepth = 256
 
+    /// A decoder; it holds no state, so one can be shared.
     public init() {}
 
     /// Decodes one value that must fill `bytes` exactly.

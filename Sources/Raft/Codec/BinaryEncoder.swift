@@ -21,6 +21,7 @@
 /// written in sorted order instead of Swift's per-process hash order. Collections of
 /// non-`Comparable` elements keep the hash order and are not deterministic.
 public struct BinaryEncoder: Sendable {
+    /// An encoder; it holds no state, so one can be shared.
     public init() {}
 
     /// Encodes `value` as one frame.
@@ -31,21 +32,29 @@ public struct BinaryEncoder: Sendable {
     }
 
     /// Appends the encoding of `value` to `bytes`, so a caller can pack many values into one
-    /// buffer (a log batch, a network frame) without intermediate arrays.
+    /// buffer (a log batch, a network frame) without intermediate arrays. On error `bytes` is
+    /// left as it was.
     public func encode<T: Encodable>(_ value: T, appendingTo bytes: inout [UInt8]) throws(BinaryEncodingError) {
+        // Leaf values (a string or byte command per log entry) need no encoder objects.
+        if BinaryValueEncoder.appendFastFrame(value, to: &bytes) { return }
         let context = EncodingContext()
         let sink = BinaryValueEncoder(codingPath: [], context: context)
         sink.kind = .unkeyed
+        let originalCount = bytes.count
         swap(&sink.bytes, &bytes)
-        defer { swap(&sink.bytes, &bytes) }
+        var failure: BinaryEncodingError?
         do {
             try sink.encodeFramed(value, key: nil)
         } catch let error as BinaryEncodingError {
-            throw error
+            failure = error
         } catch {
-            throw BinaryEncodingError(reason: String(describing: error))
+            failure = BinaryEncodingError(reason: String(describing: error))
         }
-        if let error = context.firstError { throw error }
+        swap(&sink.bytes, &bytes)
+        if let error = failure ?? context.firstError {
+            bytes.removeSubrange(originalCount...)
+            throw error
+        }
     }
 }
 

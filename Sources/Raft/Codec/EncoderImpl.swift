@@ -138,13 +138,40 @@ final class BinaryValueEncoder: Encoder {
     /// The frame fast paths. The type identity checks make the bit casts exact.
     @inline(__always)
     private func writeFastFrame<T: Encodable>(_ value: T) -> Bool {
-        if T.self == String.self { writeStringFrame(unsafeBitCast(value, to: String.self)); return true }
-        if T.self == [UInt8].self { writeBytesFrame(unsafeBitCast(value, to: [UInt8].self)); return true }
-        if T.self == UInt64.self { writeUnsignedFrame(unsafeBitCast(value, to: UInt64.self)); return true }
-        if T.self == Int.self { writeSignedFrame(Int64(unsafeBitCast(value, to: Int.self))); return true }
-        if T.self == Bool.self { writeByteFrame(unsafeBitCast(value, to: Bool.self) ? 1 : 0); return true }
-        if T.self == UInt32.self { writeUnsignedFrame(UInt64(unsafeBitCast(value, to: UInt32.self))); return true }
+        Self.appendFastFrame(value, to: &bytes)
+    }
+
+    @inline(__always)
+    static func appendFastFrame<T: Encodable>(_ value: T, to bytes: inout [UInt8]) -> Bool {
+        if T.self == String.self {
+            var string = unsafeBitCast(value, to: String.self)
+            string.withUTF8 { utf8 in
+                Varint.append(UInt64(utf8.count) + 1, to: &bytes)
+                bytes.append(contentsOf: utf8)
+            }
+            return true
+        }
+        if T.self == [UInt8].self {
+            let array = unsafeBitCast(value, to: [UInt8].self)
+            Varint.append(UInt64(array.count) + 1, to: &bytes)
+            bytes.append(contentsOf: array)
+            return true
+        }
+        if T.self == UInt64.self { appendUnsignedFrame(unsafeBitCast(value, to: UInt64.self), to: &bytes); return true }
+        if T.self == Int.self { appendUnsignedFrame(Varint.zigzag(Int64(unsafeBitCast(value, to: Int.self))), to: &bytes); return true }
+        if T.self == Bool.self {
+            bytes.append(2)
+            bytes.append(unsafeBitCast(value, to: Bool.self) ? 1 : 0)
+            return true
+        }
+        if T.self == UInt32.self { appendUnsignedFrame(UInt64(unsafeBitCast(value, to: UInt32.self)), to: &bytes); return true }
         return false
+    }
+
+    @inline(__always)
+    static func appendUnsignedFrame(_ value: UInt64, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(Varint.byteCount(value) + 1))
+        Varint.append(value, to: &bytes)
     }
 
     /// Encodes `value` as this encoder's content (not framed).

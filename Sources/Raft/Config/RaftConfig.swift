@@ -10,7 +10,8 @@ public struct RaftConfig: Sendable, Hashable, Codable {
     public var snapshotChunkTimeout: Duration = .seconds(5)
     /// Bytes of snapshot data per chunk.
     public var snapshotChunkSize: Int = 1 << 20
-    /// Client writes taken into one proposal at most; more wait for the next loop turn.
+    /// Client writes proposed as one batch at most (one log append, one message per peer);
+    /// more writes queued in the same turn are proposed as further batches.
     public var maxWritesPerTurn: Int = 4096
     /// An identifier shared by the nodes of one cluster, checked by transports that support it.
     public var clusterName: String = "swift-raft"

@@ -26,6 +26,7 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
 
     private let state = Mutex(State())
 
+    /// An empty log.
     public init() {}
 
     public func logState() async throws(StorageError) -> LogState {

@@ -14,6 +14,8 @@ final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
         var waiters: [Waiter] = []
         var subscribers: [UInt64: AsyncStream<RaftMetrics<Types>>.Continuation] = [:]
         var nextID: UInt64 = 0
+        /// The node stopped: no further change will come.
+        var finished = false
     }
 
     private let state: Mutex<State>
@@ -40,46 +42,49 @@ final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
         for subscriber in subscribers { subscriber.yield(metrics) }
     }
 
-    /// Waits until `condition` holds or `timeout` passes (nil on timeout).
+    /// Waits until `condition` holds or `timeout` passes (nil on timeout or once finished).
+    /// The waiter is registered before its timer starts, and whichever of the two removes it
+    /// from the list resumes it, so it is resumed exactly once.
     func wait(for condition: MetricsCondition<Types>, timeout: Duration) async -> RaftMetrics<Types>? {
-        let id: UInt64 = state.withLock { state in
-            state.nextID += 1
-            return state.nextID
-        }
-        return await withTaskGroup(of: RaftMetrics<Types>?.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let immediate: RaftMetrics<Types>? = self.state.withLock { state in
-                        if condition.isSatisfied(state.current) { return state.current }
-                        state.waiters.append(Waiter(id: id, condition: condition, continuation: continuation))
-                        return nil
-                    }
-                    if let immediate { continuation.resume(returning: immediate) }
-                }
+        await withCheckedContinuation { continuation in
+            let registered: UInt64? = state.withLock { state in
+                if condition.isSatisfied(state.current) || state.finished { return nil }
+                state.nextID += 1
+                state.waiters.append(Waiter(id: state.nextID, condition: condition, continuation: continuation))
+                return state.nextID
             }
-            group.addTask {
+            guard let id = registered else {
+                let current = self.current
+                continuation.resume(returning: condition.isSatisfied(current) ? current : nil)
+                return
+            }
+            Task { [weak self] in
                 try? await Task.sleep(for: timeout)
-                return nil
+                self?.expire(id)
             }
-            let first = await group.next() ?? nil
-            // Whichever finished first, release the other.
-            let pending: Waiter? = self.state.withLock { state in
-                guard let position = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.waiters.remove(at: position)
-            }
-            pending?.continuation.resume(returning: nil)
-            group.cancelAll()
-            return first
         }
+    }
+
+    private func expire(_ id: UInt64) {
+        let waiter: Waiter? = state.withLock { state in
+            guard let position = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: position)
+        }
+        waiter?.continuation.resume(returning: nil)
     }
 
     func subscribe() -> AsyncStream<RaftMetrics<Types>> {
         let (stream, continuation) = AsyncStream<RaftMetrics<Types>>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let id: UInt64 = state.withLock { state in
+        let id: UInt64? = state.withLock { state in
+            continuation.yield(state.current)
+            if state.finished { return nil }
             state.nextID += 1
             state.subscribers[state.nextID] = continuation
-            continuation.yield(state.current)
             return state.nextID
+        }
+        guard let id else {
+            continuation.finish()
+            return stream
         }
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
@@ -90,6 +95,7 @@ final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
     /// Ends every subscription and wakes every waiter (used at shutdown).
     func finish() {
         let (waiters, subscribers) = state.withLock { state -> ([Waiter], [AsyncStream<RaftMetrics<Types>>.Continuation]) in
+            state.finished = true
             let result = (state.waiters, Array(state.subscribers.values))
             state.waiters = []
             state.subscribers = [:]

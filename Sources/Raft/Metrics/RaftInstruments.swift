@@ -12,7 +12,7 @@ struct RaftInstruments: Sendable {
     let leaderChanges: Counter
     let rejectedMessages: Counter
     let snapshotsSent: Counter
-    let replicationLag: @Sendable (NodeID) -> Recorder
+    private let nodeID: NodeID
     let loopBatchSize: Recorder
 
     /// Instruments labelled with the node id, or nil when no backend is bootstrapped.
@@ -29,8 +29,14 @@ struct RaftInstruments: Sendable {
             leaderChanges: Counter(label: "raft_leader_changes_total", dimensions: dimensions),
             rejectedMessages: Counter(label: "raft_rejected_messages_total", dimensions: dimensions),
             snapshotsSent: Counter(label: "raft_snapshots_sent_total", dimensions: dimensions),
-            replicationLag: { peer in Recorder(label: "raft_replication_lag_entries", dimensions: dimensions + [("peer", String(peer))]) },
+            nodeID: nodeID,
             loopBatchSize: Recorder(label: "raft_loop_batch_size", dimensions: dimensions)
         )
+    }
+
+    /// The replication-lag recorder of one peer; the caller keeps it (creating one is a
+    /// factory lookup).
+    func replicationLag(_ peer: NodeID) -> Recorder {
+        Recorder(label: "raft_replication_lag_entries", dimensions: [("node", String(nodeID)), ("peer", String(peer))])
     }
 }

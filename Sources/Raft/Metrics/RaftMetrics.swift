@@ -9,19 +9,29 @@ public enum RunningState: Sendable, Hashable, Codable {
 
 /// A snapshot of one node's state, published after every loop turn that changed it.
 public struct RaftMetrics<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
+    /// This node's id.
     public var id: NodeID
+    /// Whether the node runs, stopped, or stopped on a fatal error.
     public var runningState: RunningState
+    /// The node's role: leader, candidate, follower or learner.
     public var state: ServerState
+    /// The term of the node's vote.
     public var currentTerm: Term
+    /// The node's current vote.
     public var vote: Vote
+    /// The leader this node follows (itself when leading), nil when unknown.
     public var currentLeader: NodeID?
+    /// The id of the last entry in the log.
     public var lastLogID: LogID?
     /// The longest prefix of the log durable on this node.
     public var durableLogID: LogID?
+    /// The last entry known committed.
     public var committed: LogID?
+    /// The last entry the state machine applied.
     public var lastApplied: LogID?
     /// The last log id covered by the newest snapshot.
     public var snapshot: LogID?
+    /// The last entry removed from the log by compaction.
     public var purged: LogID?
     /// The membership in effect (the newest in the log, committed or not).
     public var membership: StoredMembership<Types>
@@ -31,8 +41,11 @@ public struct RaftMetrics<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
     /// True when the node lost acknowledged state and may not vote until re-admitted.
     public var votingSuspended: Bool
 
+    /// The index of the last log entry, 0 for an empty log.
     public var lastLogIndex: LogIndex { lastLogID.indexOrZero }
+    /// The index of the last applied entry, 0 before any.
     public var appliedIndex: LogIndex { lastApplied.indexOrZero }
+    /// Whether this node leads.
     public var isLeader: Bool { state == .leader }
 
     public static func == (lhs: RaftMetrics, rhs: RaftMetrics) -> Bool {
@@ -46,27 +59,39 @@ public struct RaftMetrics<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
 
 /// A condition on metrics for ``RaftNode/wait(until:timeout:)``.
 public struct MetricsCondition<Types: RaftTypeConfig>: Sendable {
+    /// What the condition waits for, for messages.
     public let description: String
+    /// Whether the metrics meet the condition.
     public let isSatisfied: @Sendable (RaftMetrics<Types>) -> Bool
 
+    /// A condition with a description and a predicate.
     public init(_ description: String, _ isSatisfied: @escaping @Sendable (RaftMetrics<Types>) -> Bool) {
         self.description = description
         self.isSatisfied = isSatisfied
     }
 
+    /// The node is in `state`.
     public static func state(_ state: ServerState) -> Self { Self("state == \(state)") { $0.state == state } }
     /// Some node is known as leader (any, when `id` is nil).
     public static func leader(_ id: NodeID? = nil) -> Self {
         Self("leader == \(id.map(String.init) ?? "any")") { metrics in id == nil ? metrics.currentLeader != nil : metrics.currentLeader == id }
     }
+    /// The state machine applied at least `index`.
     public static func appliedIndex(atLeast index: LogIndex) -> Self { Self("applied >= \(index)") { $0.appliedIndex >= index } }
+    /// The node knows at least `index` committed.
     public static func committedIndex(atLeast index: LogIndex) -> Self { Self("committed >= \(index)") { $0.committed.indexOrZero >= index } }
+    /// The log holds at least `index` entries.
     public static func lastLogIndex(atLeast index: LogIndex) -> Self { Self("last log >= \(index)") { $0.lastLogIndex >= index } }
+    /// The effective membership is uniform with exactly `voters`.
     public static func voters(_ voters: Set<NodeID>) -> Self {
         Self("voters == \(voters.sorted())") { !$0.membership.config.isJoint && $0.membership.config.voterIDs == voters }
     }
+    /// The effective membership has exactly `learners`.
     public static func learners(_ learners: Set<NodeID>) -> Self { Self("learners == \(learners.sorted())") { $0.membership.config.learners == learners } }
+    /// A snapshot covers at least `index`.
     public static func snapshot(atLeast index: LogIndex) -> Self { Self("snapshot >= \(index)") { $0.snapshot.indexOrZero >= index } }
+    /// The log is purged up to at least `index`.
     public static func purged(atLeast index: LogIndex) -> Self { Self("purged >= \(index)") { $0.purged.indexOrZero >= index } }
+    /// The node stopped (shut down or failed).
     public static var stopped: Self { Self("stopped") { $0.runningState != .running } }
 }

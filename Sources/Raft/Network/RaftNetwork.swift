@@ -23,14 +23,20 @@ public enum RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertibl
 /// `meta`; the first has offset 0 and starts a transfer; the one with `isLast` completes it
 /// (no empty closing chunk is needed: field lesson 9).
 public struct SnapshotChunk<Types: RaftTypeConfig>: Sendable, Codable {
+/// The sending leader's committed vote.
     public var vote: Vote
+/// The snapshot being transferred.
     public var meta: SnapshotMeta<Types>
+/// The position of `data` within the snapshot's bytes.
     public var offset: Int
+/// A piece of the snapshot's bytes.
     public var data: [UInt8]
+/// Whether this chunk ends the snapshot.
     public var isLast: Bool
     /// The engine's id of the whole transfer (the install request).
     public var rpcID: UInt64
 
+/// A chunk.
     public init(vote: Vote, meta: SnapshotMeta<Types>, offset: Int, data: [UInt8], isLast: Bool, rpcID: UInt64) {
         self.vote = vote
         self.meta = meta
@@ -81,6 +87,7 @@ public protocol RaftNetworkClient<Types>: Sendable {
 }
 
 extension RaftNetworkClient {
+/// Follower reads are unsupported unless the transport implements them.
     public func readIndex(timeout: Duration) async throws(RPCError) -> LogID? {
         throw .remote("read index forwarding is not supported by this transport")
     }

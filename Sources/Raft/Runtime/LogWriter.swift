@@ -1,4 +1,5 @@
 import DequeModule
+import Synchronization
 
 /// Executes a node's log store operations in engine order on a task of its own, so the node
 /// loop never waits for storage. Writes are durable in order (the store's contract); reads
@@ -13,16 +14,21 @@ final class LogWriter<Types: RaftTypeConfig>: Sendable {
     let mailbox = Mailbox<Operation>()
     private let store: any RaftLogStorage<Types>
     private let node: Mailbox<NodeEvent<Types>>
+    private let instruments: RaftInstruments?
+    /// Set by a flush callback that reported failure: nothing is written after it, since a
+    /// later success could then overstate what is durable.
+    private let failed = Atomic<Bool>(false)
 
-    init(store: any RaftLogStorage<Types>, node: Mailbox<NodeEvent<Types>>) {
+    init(store: any RaftLogStorage<Types>, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
         self.store = store
         self.node = node
+        self.instruments = instruments
     }
 
     func run() async {
         while true {
             let operations = await mailbox.takeAll()
-            if operations.isEmpty { return }
+            if operations.isEmpty || failed.load(ordering: .acquiring) { return }
             do {
                 try await perform(operations)
             } catch {
@@ -34,26 +40,30 @@ final class LogWriter<Types: RaftTypeConfig>: Sendable {
     }
 
     private func perform(_ operations: Deque<Operation>) async throws(StorageError) {
+        // Saving the commit point is optional durability: only the newest of the batch is
+        // written, after the batch's appends, so it never splits appends into several writes.
+        var committed: LogID?
         var position = operations.startIndex
         while position < operations.endIndex {
+            if failed.load(ordering: .acquiring) { return }
             switch operations[position] {
             case let .write(.append(entries), io):
-                // Consecutive appends of several loop turns go to storage as one write.
                 var merged = entries
                 var lastIO = io
-                while position + 1 < operations.endIndex, case let .write(.append(more), nextIO) = operations[position + 1] {
-                    merged.append(contentsOf: more)
-                    lastIO = nextIO
-                    position += 1
-                }
-                let node = self.node
-                let flushedIO = lastIO
-                try await store.append(merged) { result in
-                    switch result {
-                    case .success: node.push(.logFlushed(flushedIO))
-                    case .failure(let error): node.push(.storageFailed(error))
+                var next = position + 1
+                while next < operations.endIndex {
+                    if case let .write(.append(more), nextIO) = operations[next] {
+                        merged.append(contentsOf: more)
+                        lastIO = nextIO
+                    } else if case .saveCommitted(let newer) = operations[next] {
+                        committed = newer
+                    } else {
+                        break
                     }
+                    position = next
+                    next += 1
                 }
+                try await append(merged, io: lastIO)
             case let .write(.saveVote(vote), io):
                 try await store.saveVote(vote)
                 node.push(.logFlushed(io))
@@ -63,13 +73,29 @@ final class LogWriter<Types: RaftTypeConfig>: Sendable {
             case let .write(.purge(upTo), io):
                 try await store.purge(upTo: upTo)
                 node.push(.logFlushed(io))
-            case .saveCommitted(let committed):
-                try await store.saveCommitted(committed)
+            case .saveCommitted(let newer):
+                committed = newer
             case let .read(id, range):
                 let entries = try await store.entries(in: range)
                 node.push(.entriesRead(id, entries))
             }
             position += 1
+        }
+        if let committed { try await store.saveCommitted(committed) }
+    }
+
+    private func append(_ entries: [Entry<Types>], io: IOID) async throws(StorageError) {
+        let latency = instruments?.logFlushLatency
+        let start: ContinuousClock.Instant? = latency == nil ? nil : .now
+        try await store.append(entries) { [self] result in
+            switch result {
+            case .success:
+                if let latency, let start { latency.recordNanoseconds(Int64(clamping: start.duration(to: .now).nanosecondsClamped)) }
+                node.push(.logFlushed(io))
+            case .failure(let error):
+                failed.store(true, ordering: .releasing)
+                node.push(.storageFailed(error))
+            }
         }
     }
 }

@@ -57,10 +57,12 @@ final class Mailbox<Element: Sendable>: Sendable {
         }
     }
 
-    /// Refuses further pushes and wakes the consumer.
-    func close() {
+    /// Refuses further pushes and wakes the consumer; with `discardingQueued`, elements not
+    /// yet taken are dropped instead of delivered.
+    func close(discardingQueued: Bool = false) {
         let waiter: UnsafeContinuation<Deque<Element>, Never>? = state.withLock { state in
             state.closed = true
+            if discardingQueued { state.items = [] }
             let waiter = state.waiter
             state.waiter = nil
             return waiter

@@ -14,11 +14,11 @@ enum NodeEvent<Types: RaftTypeConfig>: Sendable {
     case transferLeader(NodeID, UnsafeContinuation<Result<NodeID, Failure>, Never>)
     case initialize(Membership<Types>, UnsafeContinuation<Result<Void, Failure>, Never>)
     case trigger(Trigger)
-    case waitApplied(LogIndex, UnsafeContinuation<Result<Void, Failure>, Never>)
     case shutdown(UnsafeContinuation<Void, Never>)
 
     // Peers
-    case incomingRequest(RaftMessage<Types>, from: NodeID, IncomingReply<Types>)
+    /// A peer's request; its answer is due within `timeout` (nil: the configured RPC timeout).
+    case incomingRequest(RaftMessage<Types>, from: NodeID, IncomingReply<Types>, timeout: Duration?)
     case snapshotChunk(SnapshotChunk<Types>, from: NodeID, UnsafeContinuation<SnapshotChunkResponse, Never>)
     case response(RaftMessage<Types>, from: NodeID)
     case deliveryFailed(to: NodeID, rpcID: UInt64)
@@ -44,6 +44,14 @@ enum IncomingReply<Types: RaftTypeConfig>: Sendable {
     case append(UnsafeContinuation<Result<AppendEntriesResponse, RPCError>, Never>)
     case vote(UnsafeContinuation<Result<VoteResponse, RPCError>, Never>)
     case none
+
+    var kind: NodeLoop<Types>.IncomingKey.Kind? {
+        switch self {
+        case .append: return .append
+        case .vote: return .vote
+        case .none: return nil
+        }
+    }
 
     func fail(_ error: RPCError) {
         switch self {

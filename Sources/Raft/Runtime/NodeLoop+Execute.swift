@@ -8,7 +8,11 @@ extension NodeLoop {
         guard !commands.isEmpty else { return }
         let batch = CommandBatch(commands)
         for (write, io) in batch.logWrites {
-            if case .append(let entries) = write { instruments?.appendBatchSize.record(entries.count) }
+            switch write {
+            case .append(let entries): instruments?.appendBatchSize.record(entries.count)
+            case .truncate(let after): failWrites(after: after.indexOrZero)
+            case .saveVote, .purge: break
+            }
             logWriter.mailbox.push(.write(write, io))
         }
         if let committed = batch.committed { logWriter.mailbox.push(.saveCommitted(committed)) }
@@ -32,7 +36,12 @@ extension NodeLoop {
         case .buildSnapshot:
             stateMachineWorker.mailbox.push(.buildSnapshot)
         case .installSnapshot(let meta):
-            let data = receivedSnapshots.removeValue(forKey: meta.snapshotID) ?? []
+            // The engine installs only snapshots whose last chunk this loop received.
+            guard let data = receivedSnapshots.removeValue(forKey: meta.snapshotID) else {
+                preconditionFailure("snapshot \(meta.snapshotID) was not received")
+            }
+            // Others received meanwhile were ignored by the engine; their senders retry.
+            receivedSnapshots.removeAll()
             // Writes whose entries the snapshot covers can no longer be matched to their entry.
             let covered = meta.lastLogID.indexOrZero
             while let pending = pendingWrites.first, pending.logID.index <= covered {
@@ -43,27 +52,39 @@ extension NodeLoop {
         }
     }
 
+    /// This node's entries after `index` were replaced by another leader's: the writes that
+    /// proposed them are answered now. Their outcome is unknown rather than failed: another
+    /// node may still hold such an entry and commit it as a later leader (field lesson 23).
+    private func failWrites(after index: LogIndex) {
+        while let last = pendingWrites.last, last.logID.index > index {
+            pendingWrites.removeLast()
+            resolve(last.responder, .failure(.outcomeUnknown))
+        }
+    }
+
     func link(_ peer: NodeID) -> PeerLink<Types> {
         if let existing = peers[peer] { return existing }
         let address = engine.effectiveMembership.membership.address(of: peer)
-        let link = PeerLink(peer: peer, client: network.makeClient(for: peer, address: address), node: mailbox, rpcTimeout: config.rpcTimeout)
+        let link = PeerLink(peer: peer, client: network.makeClient(for: peer, address: address), node: mailbox, config: config)
         peers[peer] = link
         workerTasks.append(Task { await link.run() })
         return link
     }
 
     private func answerIncoming(_ message: RaftMessage<Types>, to peer: NodeID) {
-        let key = IncomingKey(peer: peer, rpcID: message.rpcID)
         switch message {
         case .appendEntriesResponse(let response):
+            let key = IncomingKey(peer: peer, rpcID: message.rpcID, kind: .append)
             if case .append(let continuation)? = pendingIncoming.removeValue(forKey: key)?.reply {
                 continuation.resume(returning: .success(response))
             }
         case .voteResponse(let response):
+            let key = IncomingKey(peer: peer, rpcID: message.rpcID, kind: .vote)
             if case .vote(let continuation)? = pendingIncoming.removeValue(forKey: key)?.reply {
                 continuation.resume(returning: .success(response))
             }
         case .installSnapshotResponse(let response):
+            let key = IncomingKey(peer: peer, rpcID: message.rpcID, kind: .snapshot)
             pendingChunks.removeValue(forKey: key)?.continuation.resume(returning: .installed(response))
         default:
             break
@@ -138,7 +159,9 @@ extension NodeLoop {
         if let instruments, engine.isLeader {
             let last = engine.lastLogID.indexOrZero
             for (peer, status) in metrics.replication {
-                instruments.replicationLag(peer).record(Int64(clamping: last - min(last, status.matched.indexOrZero)))
+                let recorder = lagRecorders[peer] ?? instruments.replicationLag(peer)
+                lagRecorders[peer] = recorder
+                recorder.record(Int64(clamping: last - min(last, status.matched.indexOrZero)))
             }
         }
         publisher.publish(metrics)
@@ -166,10 +189,12 @@ extension NodeLoop {
             snapshotReception = reception
             return continuation.resume(returning: .accepted(nextOffset: reception.data.count))
         }
-        receivedSnapshots = [chunk.meta.snapshotID: reception.data]
-        let key = IncomingKey(peer: leader, rpcID: chunk.rpcID)
+        receivedSnapshots[chunk.meta.snapshotID] = reception.data
+        let key = IncomingKey(peer: leader, rpcID: chunk.rpcID, kind: .snapshot)
         pendingChunks.removeValue(forKey: key)?.continuation.resume(returning: .outOfOrder(expectedOffset: 0))
-        pendingChunks[key] = (continuation, clock.now + config.snapshotChunkTimeout)
+        let deadline = clock.now + config.snapshotChunkTimeout
+        pendingChunks[key] = (continuation, deadline)
+        earliestIncomingDeadline = min(earliestIncomingDeadline ?? deadline, deadline)
         engine.receive(.installSnapshot(InstallSnapshotRequest(vote: chunk.vote, meta: chunk.meta, rpcID: chunk.rpcID)), from: leader)
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import DequeModule
 import Logging
 
@@ -34,9 +35,13 @@ final class NodeLoop<Types: RaftTypeConfig> {
         }
     }
 
+    /// Identifies an incoming request awaiting the engine's answer. The kind keeps an answer
+    /// of one kind from completing a request of another that happens to share the id.
     struct IncomingKey: Hashable {
+        enum Kind: Hashable { case append, vote, snapshot }
         var peer: NodeID
         var rpcID: UInt64
+        var kind: Kind
     }
 
     var engine: RaftEngine<Types>
@@ -53,6 +58,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
     let instruments: RaftInstruments?
 
     var peers: [NodeID: PeerLink<Types>] = [:]
+    var lagRecorders: [NodeID: Recorder] = [:]
     var workerTasks: [Task<Void, Never>] = []
     var snapshotSends: [NodeID: Task<Void, Never>] = [:]
 
@@ -67,12 +73,20 @@ final class NodeLoop<Types: RaftTypeConfig> {
     var pendingReads: [RequestToken: UnsafeContinuation<Result<LogID?, Failure>, Never>] = [:]
     var pendingMembershipChanges: [RequestToken: UnsafeContinuation<Result<LogID, Failure>, Never>] = [:]
     var pendingTransfers: [RequestToken: UnsafeContinuation<Result<NodeID, Failure>, Never>] = [:]
-    var appliedWaiters: [(index: LogIndex, continuation: UnsafeContinuation<Result<Void, Failure>, Never>)] = []
     var nextToken: RequestToken = 1
     var deferredReplies: [(token: RequestToken, reply: EngineReply)] = []
-    var nextSweep: RaftInstant = .zero
+    /// The earliest deadline of a pending incoming request; the timer wakes the loop for it.
+    var earliestIncomingDeadline: RaftInstant?
+
+    /// When the loop must run next even if no event arrives.
+    var nextDeadline: RaftInstant? {
+        guard let incoming = earliestIncomingDeadline else { return engine.nextDeadline }
+        guard let engineDeadline = engine.nextDeadline else { return incoming }
+        return min(incoming, engineDeadline)
+    }
     var runningState: RunningState = .running
     var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
+    var unhandledEvents: [NodeEvent<Types>] = []
     var lastTerm: Term = 0
 
     init(
@@ -84,14 +98,15 @@ final class NodeLoop<Types: RaftTypeConfig> {
         self.config = config
         self.mailbox = mailbox
         self.publisher = publisher
-        self.logWriter = LogWriter(store: logStore, node: mailbox)
-        self.stateMachineWorker = StateMachineWorker(stateMachine: stateMachine, node: mailbox)
+        let instruments = RaftInstruments.make(nodeID: engine.id)
+        self.instruments = instruments
+        self.logWriter = LogWriter(store: logStore, node: mailbox, instruments: instruments)
+        self.stateMachineWorker = StateMachineWorker(stateMachine: stateMachine, node: mailbox, instruments: instruments)
         self.stateMachine = stateMachine
         self.network = network
         self.clock = clock
         self.timer = TimerService(mailbox: mailbox, clock: clock)
         self.logger = logger
-        self.instruments = RaftInstruments.make(nodeID: engine.id)
         self.logger[metadataKey: "raft-node"] = "\(engine.id)"
         self.lastTerm = engine.vote.term
         self.logger[metadataKey: "raft-term"] = "\(engine.vote.term)"
@@ -110,17 +125,22 @@ final class NodeLoop<Types: RaftTypeConfig> {
             let events = await mailbox.takeAll()
             if events.isEmpty { break }
             engine.tick(now: clock.now)
-            for event in events {
-                handle(event)
-                if runningState != .running { break }
+            var position = events.startIndex
+            while position < events.endIndex && runningState == .running {
+                handle(events[position])
+                position += 1
             }
-            guard runningState == .running else { break }
+            guard runningState == .running else {
+                // Events behind a shutdown or a fatal error in the same batch still hold callers.
+                unhandledEvents.append(contentsOf: events[position...])
+                break
+            }
             proposeTurnWrites()
             executeEngineCommands()
             sweepExpiredIncoming()
             publishMetrics()
             answerDeferredReplies()
-            timer.schedule(engine.nextDeadline)
+            timer.schedule(nextDeadline)
             instruments?.loopBatchSize.record(events.count)
         }
         await stop()
@@ -168,20 +188,16 @@ final class NodeLoop<Types: RaftTypeConfig> {
             }
         case .trigger(let trigger):
             handle(trigger)
-        case let .waitApplied(index, continuation):
-            if engine.applied.indexOrZero >= index {
-                continuation.resume(returning: .success(()))
-            } else {
-                appliedWaiters.append((index, continuation))
-            }
         case .shutdown(let continuation):
             shutdownWaiters.append(continuation)
             runningState = .stopped
-        case let .incomingRequest(message, from, reply):
-            if case .none = reply {} else {
-                let key = IncomingKey(peer: from, rpcID: message.rpcID)
+        case let .incomingRequest(message, from, reply, timeout):
+            if let kind = reply.kind {
+                let key = IncomingKey(peer: from, rpcID: message.rpcID, kind: kind)
                 pendingIncoming.removeValue(forKey: key)?.reply.fail(.remote("superseded by a duplicate request"))
-                pendingIncoming[key] = (reply, clock.now + config.rpcTimeout)
+                let deadline = clock.now + (timeout ?? config.rpcTimeout)
+                pendingIncoming[key] = (reply, deadline)
+                earliestIncomingDeadline = min(earliestIncomingDeadline ?? deadline, deadline)
             }
             engine.receive(message, from: from)
         case let .snapshotChunk(chunk, from, continuation):
@@ -197,14 +213,12 @@ final class NodeLoop<Types: RaftTypeConfig> {
         case let .applied(entries, responses):
             resolveWrites(applied: entries, responses: responses)
             if let last = entries.last { engine.applied(upTo: last.logID) }
-            resumeAppliedWaiters()
         case .snapshotBuilt(let meta):
             engine.snapshotBuilt(meta)
         case .snapshotBuildFailed:
             engine.snapshotBuildFailed()
         case .snapshotInstalled(let meta):
             engine.snapshotInstalled(meta)
-            resumeAppliedWaiters()
         case .storageFailed(let error):
             logger.critical("storage failed; stopping", metadata: ["error": "\(error)"])
             runningState = .fatal(error)
@@ -230,13 +244,25 @@ final class NodeLoop<Types: RaftTypeConfig> {
         return nextToken
     }
 
-    /// Proposes every write of this turn as one batch.
+    /// Proposes the writes of this turn in batches of at most `maxWritesPerTurn`.
     private func proposeTurnWrites() {
         guard !turnCommands.isEmpty else { return }
-        let commands = turnCommands
-        let responders = turnResponders
+        let limit = config.maxWritesPerTurn
+        if turnCommands.count <= limit {
+            propose(turnCommands, turnResponders)
+        } else {
+            var start = 0
+            while start < turnCommands.count {
+                let end = min(start + limit, turnCommands.count)
+                propose(Array(turnCommands[start..<end]), Array(turnResponders[start..<end]))
+                start = end
+            }
+        }
         turnCommands.removeAll(keepingCapacity: true)
         turnResponders.removeAll(keepingCapacity: true)
+    }
+
+    private func propose(_ commands: [Types.Command], _ responders: [WriteResponder]) {
         do {
             guard let first = try engine.propose(commands) else { return }
             let proposedAt: ContinuousClock.Instant? = instruments == nil ? nil : .now
@@ -294,30 +320,29 @@ final class NodeLoop<Types: RaftTypeConfig> {
         }
     }
 
-    private func resumeAppliedWaiters() {
-        guard !appliedWaiters.isEmpty else { return }
-        let applied = engine.applied.indexOrZero
-        appliedWaiters.removeAll { waiter in
-            guard waiter.index <= applied else { return false }
-            waiter.continuation.resume(returning: .success(()))
-            return true
-        }
-    }
-
     /// Incoming requests the engine never answered (ignored as stale or malformed) fail after
     /// the RPC timeout instead of hanging their caller.
     private func sweepExpiredIncoming() {
         let now = clock.now
-        guard now >= nextSweep, !pendingIncoming.isEmpty || !pendingChunks.isEmpty else { return }
-        nextSweep = now + .milliseconds(50)
-        for (key, pending) in pendingIncoming where pending.deadline <= now {
-            pendingIncoming.removeValue(forKey: key)
-            pending.reply.fail(.timeout)
+        guard let earliest = earliestIncomingDeadline, now >= earliest else { return }
+        var next: RaftInstant?
+        for (key, pending) in pendingIncoming {
+            if pending.deadline <= now {
+                pendingIncoming.removeValue(forKey: key)
+                pending.reply.fail(.timeout)
+            } else {
+                next = min(next ?? pending.deadline, pending.deadline)
+            }
         }
-        for (key, pending) in pendingChunks where pending.deadline <= now {
-            pendingChunks.removeValue(forKey: key)
-            pending.continuation.resume(returning: .outOfOrder(expectedOffset: 0))
+        for (key, pending) in pendingChunks {
+            if pending.deadline <= now {
+                pendingChunks.removeValue(forKey: key)
+                pending.continuation.resume(returning: .outOfOrder(expectedOffset: 0))
+            } else {
+                next = min(next ?? pending.deadline, pending.deadline)
+            }
         }
+        earliestIncomingDeadline = next
     }
 
     func forwardToLeader() -> Failure {
@@ -343,7 +368,9 @@ final class NodeLoop<Types: RaftTypeConfig> {
             }
         case let error as LeaderTransferError:
             if case .forwardToLeader(let target) = error { return forward(target) }
-            if case .leadershipLost(let target) = error { return .leadershipLost(leaderID: target.leaderID, address: nil) }
+            if case .leadershipLost(let target) = error {
+                return .leadershipLost(leaderID: target.leaderID, address: target.leaderID.flatMap { engine.effectiveMembership.membership.address(of: $0) })
+            }
             return .leaderTransfer(error)
         case let error as ReadIndexError:
             switch error {
@@ -377,12 +404,13 @@ final class NodeLoop<Types: RaftTypeConfig> {
         pendingMembershipChanges = [:]
         for (_, continuation) in pendingTransfers { continuation.resume(returning: .failure(reason)) }
         pendingTransfers = [:]
-        for waiter in appliedWaiters { waiter.continuation.resume(returning: .failure(reason)) }
-        appliedWaiters = []
         // Events queued before the mailbox closed still hold continuations.
+        for event in unhandledEvents { failQueued(event, reason) }
+        unhandledEvents = []
         for event in mailbox.takeNow() ?? [] { failQueued(event, reason) }
         for link in peers.values { link.close() }
         for task in snapshotSends.values { task.cancel() }
+        for task in snapshotSends.values { await task.value }
         logWriter.mailbox.close()
         stateMachineWorker.mailbox.close()
         for task in workerTasks { await task.value }
@@ -399,9 +427,8 @@ final class NodeLoop<Types: RaftTypeConfig> {
         case .changeMembership(_, _, _, let continuation): continuation.resume(returning: .failure(reason))
         case .transferLeader(_, let continuation): continuation.resume(returning: .failure(reason))
         case .initialize(_, let continuation): continuation.resume(returning: .failure(reason))
-        case .waitApplied(_, let continuation): continuation.resume(returning: .failure(reason))
         case .shutdown(let continuation): continuation.resume()
-        case .incomingRequest(_, _, let reply): reply.fail(.remote("node stopped"))
+        case .incomingRequest(_, _, let reply, _): reply.fail(.remote("node stopped"))
         case .snapshotChunk(_, _, let continuation): continuation.resume(returning: .outOfOrder(expectedOffset: 0))
         default: break
         }

@@ -22,12 +22,17 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
     let control = Mailbox<ControlMessage>()
     private let node: Mailbox<NodeEvent<Types>>
     private let rpcTimeout: Duration
+    /// Merged requests stay within the engine's message limits, so transports see bounded frames.
+    private let maxEntriesPerMessage: Int
+    private let maxBytesPerMessage: Int
 
-    init(peer: NodeID, client: any RaftNetworkClient<Types>, node: Mailbox<NodeEvent<Types>>, rpcTimeout: Duration) {
+    init(peer: NodeID, client: any RaftNetworkClient<Types>, node: Mailbox<NodeEvent<Types>>, config: RaftConfig) {
         self.peer = peer
         self.client = client
         self.node = node
-        self.rpcTimeout = rpcTimeout
+        self.rpcTimeout = config.rpcTimeout
+        self.maxEntriesPerMessage = config.engine.maxEntriesPerMessage
+        self.maxBytesPerMessage = config.engine.maxBytesPerMessage
     }
 
     func send(_ message: RaftMessage<Types>) {
@@ -41,9 +46,10 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
         }
     }
 
+    /// Stops sending: requests still queued are dropped (the engine treats them as lost).
     func close() {
-        replication.close()
-        control.close()
+        replication.close(discardingQueued: true)
+        control.close(discardingQueued: true)
     }
 
     func run() async {
@@ -57,7 +63,7 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
         while true {
             let requests = await replication.takeAll()
             if requests.isEmpty { return }
-            for request in Self.merged(requests) {
+            for request in Self.merged(requests, maxEntries: maxEntriesPerMessage, maxBytes: maxBytesPerMessage) {
                 do {
                     let response = try await client.appendEntries(request, timeout: rpcTimeout)
                     node.push(.response(.appendEntriesResponse(response), from: peer))
@@ -71,11 +77,15 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
     /// Joins requests where each continues the previous one (same leader, contiguous
     /// entries) into one; the merged request keeps the newest rpc id and commit point, whose
     /// acknowledgement covers the earlier ones.
-    static func merged(_ requests: Deque<AppendEntriesRequest<Types>>) -> [AppendEntriesRequest<Types>] {
+    static func merged(_ requests: Deque<AppendEntriesRequest<Types>>, maxEntries: Int, maxBytes: Int) -> [AppendEntriesRequest<Types>] {
         var result: [AppendEntriesRequest<Types>] = []
         result.reserveCapacity(requests.count)
+        var lastBytes = 0
         for request in requests {
-            if var last = result.last, last.vote == request.vote, last.lastLogID == request.prevLogID {
+            let bytes = request.entries.reduce(0) { $0 + $1.byteCount }
+            if var last = result.last, last.vote == request.vote, last.lastLogID == request.prevLogID,
+               last.entries.count + request.entries.count <= maxEntries, lastBytes + bytes <= maxBytes {
+                lastBytes += bytes
                 result[result.count - 1].entries = []
                 last.entries.append(contentsOf: request.entries)
                 last.leaderCommit = request.leaderCommit
@@ -83,6 +93,7 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
                 result[result.count - 1] = last
             } else {
                 result.append(request)
+                lastBytes = bytes
             }
         }
         return result
@@ -92,7 +103,9 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
         while true {
             let messages = await control.takeAll()
             if messages.isEmpty { return }
+            // Older heartbeats and vote requests of the batch are superseded by the newest.
             let newestHeartbeat = messages.lastIndex { if case .heartbeat = $0 { return true } else { return false } }
+            let newestVote = messages.lastIndex { if case .vote = $0 { return true } else { return false } }
             for (position, message) in messages.enumerated() {
                 switch message {
                 case .heartbeat(let request):
@@ -104,6 +117,7 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
                         node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
                     }
                 case .vote(let request):
+                    guard position == newestVote else { continue }
                     do {
                         let response = try await client.vote(request, timeout: rpcTimeout)
                         node.push(.response(.voteResponse(response), from: peer))
@@ -135,6 +149,8 @@ struct SnapshotSender<Types: RaftTypeConfig>: Sendable {
         }
         var offset = 0
         var restarts = 0
+        // Cancelled when the engine starts another transfer to this peer or the node stops;
+        // either way the engine no longer waits for this one.
         while !Task.isCancelled {
             let end = min(offset + chunkSize, snapshot.data.count)
             let chunk = SnapshotChunk(
@@ -149,6 +165,10 @@ struct SnapshotSender<Types: RaftTypeConfig>: Sendable {
             }
             switch response {
             case .accepted(let nextOffset):
+                guard nextOffset > offset, nextOffset <= snapshot.data.count else {
+                    node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                    return
+                }
                 offset = nextOffset
             case .installed(let installed):
                 node.push(.response(.installSnapshotResponse(installed), from: peer))

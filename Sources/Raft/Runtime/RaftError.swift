@@ -28,11 +28,13 @@ public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, 
     case leadershipLost(leaderID: NodeID?, address: Address?)
     /// The request is not supported by the transport (e.g. follower reads).
     case unsupported(String)
+    /// A request this node made to a peer failed (unreachable, timed out, or refused).
+    case network(RPCError)
 
     /// Whether retrying (possibly elsewhere) can succeed.
     public var isRetryable: Bool {
         switch self {
-        case .forwardToLeader, .transferringLeadership, .timeout, .leadershipLost, .outcomeUnknown: return true
+        case .forwardToLeader, .transferringLeadership, .timeout, .leadershipLost, .outcomeUnknown, .network: return true
         case .membershipChange(.changeInProgress): return true
         default: return false
         }

@@ -126,16 +126,18 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// (one round trip) and waits until this node has applied it.
     @discardableResult
     public func ensureLinearizable(via leader: some RaftNetworkClient<Types>, timeout: Duration) async throws(Failure) -> LogID? {
+        let deadline = ContinuousClock.now + timeout
         let readIndex: LogID?
         do {
             readIndex = try await leader.readIndex(timeout: timeout)
         } catch .timeout {
             throw .timeout
         } catch {
-            throw .unsupported("\(error)")
+            throw .network(error)
         }
-        let index = readIndex.indexOrZero
-        try await call { .waitApplied(index, $0) }
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else { throw .timeout }
+        try await wait(until: .appliedIndex(atLeast: readIndex.indexOrZero), timeout: remaining)
         return readIndex
     }
 
@@ -191,22 +193,23 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
 
     // MARK: Serving peers
 
-    /// Handles an append-entries RPC from the leader.
-    public func appendEntries(_ request: AppendEntriesRequest<Types>) async throws(RPCError) -> AppendEntriesResponse {
+    /// Handles an append-entries RPC from the leader, answering within `timeout` (by default
+    /// the configured RPC timeout) even if the engine ignores the request.
+    public func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration? = nil) async throws(RPCError) -> AppendEntriesResponse {
         guard let leader = request.vote.votedFor else { throw .remote("append without a leader") }
         let result: Result<AppendEntriesResponse, RPCError> = await withUnsafeContinuation { continuation in
-            if !mailbox.push(.incomingRequest(.appendEntries(request), from: leader, .append(continuation))) {
+            if !mailbox.push(.incomingRequest(.appendEntries(request), from: leader, .append(continuation), timeout: timeout)) {
                 continuation.resume(returning: .failure(.remote("node stopped")))
             }
         }
         return try result.get()
     }
 
-    /// Handles a vote or pre-vote RPC from a candidate.
-    public func vote(_ request: VoteRequest) async throws(RPCError) -> VoteResponse {
+    /// Handles a vote or pre-vote RPC from a candidate, answering within `timeout`.
+    public func vote(_ request: VoteRequest, timeout: Duration? = nil) async throws(RPCError) -> VoteResponse {
         guard let candidate = request.vote.votedFor else { throw .remote("vote request without a candidate") }
         let result: Result<VoteResponse, RPCError> = await withUnsafeContinuation { continuation in
-            if !mailbox.push(.incomingRequest(.vote(request), from: candidate, .vote(continuation))) {
+            if !mailbox.push(.incomingRequest(.vote(request), from: candidate, .vote(continuation), timeout: timeout)) {
                 continuation.resume(returning: .failure(.remote("node stopped")))
             }
         }
@@ -226,7 +229,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// Handles the leader's request to campaign at once (leadership transfer).
     public func timeoutNow(_ request: TimeoutNowRequest) {
         guard let leader = request.vote.votedFor else { return }
-        mailbox.push(.incomingRequest(.timeoutNow(request), from: leader, .none))
+        mailbox.push(.incomingRequest(.timeoutNow(request), from: leader, .none, timeout: nil))
     }
 
     /// Serves a follower's read-index request (see ``ensureLinearizable(via:timeout:)``).
@@ -245,7 +248,10 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// Waits until `condition` holds; fails with ``RaftError/timeout`` after `timeout`.
     @discardableResult
     public func wait(until condition: MetricsCondition<Types>, timeout: Duration) async throws(Failure) -> RaftMetrics<Types> {
-        guard let metrics = await publisher.wait(for: condition, timeout: timeout) else { throw .timeout }
+        guard let metrics = await publisher.wait(for: condition, timeout: timeout) else {
+            if publisher.current.runningState != .running { throw .shuttingDown }
+            throw .timeout
+        }
         return metrics
     }
 

@@ -12,10 +12,12 @@ final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
     let mailbox = Mailbox<Operation>()
     private let stateMachine: any RaftStateMachine<Types>
     private let node: Mailbox<NodeEvent<Types>>
+    private let instruments: RaftInstruments?
 
-    init(stateMachine: any RaftStateMachine<Types>, node: Mailbox<NodeEvent<Types>>) {
+    init(stateMachine: any RaftStateMachine<Types>, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
         self.stateMachine = stateMachine
         self.node = node
+        self.instruments = instruments
     }
 
     func run() async {
@@ -37,7 +39,11 @@ final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
     private func perform(_ operation: Operation) async throws(StorageError) {
         switch operation {
         case .apply(let entries):
+            let start: ContinuousClock.Instant? = instruments == nil ? nil : .now
             let responses = try await stateMachine.apply(entries)
+            if let instruments, let start {
+                instruments.applyLatency.recordNanoseconds(Int64(clamping: start.duration(to: .now).nanosecondsClamped))
+            }
             node.push(.applied(entries: entries, responses: responses))
         case .buildSnapshot:
             do {

@@ -2,9 +2,12 @@ import RaftCore
 
 /// A snapshot: its metadata and the state machine's serialized state.
 public struct Snapshot<Types: RaftTypeConfig>: Sendable, Codable {
+/// What the snapshot covers.
     public var meta: SnapshotMeta<Types>
+/// The state machine's serialized state.
     public var data: [UInt8]
 
+/// A snapshot.
     public init(meta: SnapshotMeta<Types>, data: [UInt8]) {
         self.meta = meta
         self.data = data
@@ -13,6 +16,7 @@ public struct Snapshot<Types: RaftTypeConfig>: Sendable, Codable {
 
 /// What a state machine has applied: the last entry and the last membership it saw.
 public struct AppliedState<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
+/// The last entry applied.
     public var lastApplied: LogID?
     public var membership: StoredMembership<Types>
 

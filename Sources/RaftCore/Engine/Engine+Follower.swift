@@ -153,12 +153,7 @@ extension RaftEngine {
             membership.reset(committed: meta.lastMembership, keepingAfter: last.index)
         } else {
             // The log disagrees or ends earlier: it is entirely replaced by the snapshot.
-            output.append(.truncateLog(after: nil, io: issueLogIO(lastLogIDAfter: nil)))
-            log = .empty
-            log.purge(upTo: last)
-            cache.reset(nextIndex: last.index + 1)
-            io.clamp(to: last)
-            output.append(.purgeLog(upTo: last, io: issueLogIO(lastLogIDAfter: last)))
+            replaceLog(bySnapshotAt: last)
             membership.reset(committed: meta.lastMembership, keepingAfter: nil)
         }
         if io.durableLogID.indexOrZero < last.index { io.durableLogID = last }

@@ -47,6 +47,23 @@ extension RaftEngine {
         output.append(.truncateLog(after: log.last, io: issueLogIO(lastLogIDAfter: log.last)))
     }
 
+    /// Replaces the whole log by "purged up to `last`", which a durable snapshot covers.
+    ///
+    /// Entries after `last` are truncated first, but never below the purge point (the storage
+    /// contract forbids touching purged entries); the purge then removes everything up to
+    /// `last`, whatever its ids, and leaves `last` as the log's last id.
+    mutating func replaceLog(bySnapshotAt last: LogID) {
+        let keep = max(last.index, log.purgedIndex)
+        if log.lastIndex > keep {
+            output.append(.truncateLog(after: log.logID(at: keep), io: issueLogIO(lastLogIDAfter: nil)))
+        }
+        log = .empty
+        log.purge(upTo: last)
+        cache.reset(nextIndex: last.index + 1)
+        io.clamp(to: last)
+        output.append(.purgeLog(upTo: last, io: issueLogIO(lastLogIDAfter: last)))
+    }
+
     /// Removes entries up to `index`, which a snapshot covers.
     mutating func purgeLog(upTo index: LogIndex) {
         guard index > log.purgedIndex, let purgedID = log.logID(at: index) else { return }

@@ -27,7 +27,8 @@ public enum EngineCommand<T: RaftTypeConfig>: Sendable {
     case saveVote(Vote, io: IOID)
     /// Append entries (contiguous with the log); make them readable now and durable soon.
     case appendEntries([Entry<T>], io: IOID)
-    /// Delete every entry after `after` (all when nil). Pending writes for deleted entries fail.
+    /// Delete every entry after `after` (all when nil). Writes waiting for deleted entries can
+    /// no longer learn their outcome on this node.
     case truncateLog(after: LogID?, io: IOID)
     /// Delete every entry up to and including `upTo` (the log may end before it).
     case purgeLog(upTo: LogID, io: IOID)

@@ -12,6 +12,7 @@ public struct EngineConfig: Hashable, Sendable, Codable {
     public var heartbeatInterval: Duration = .milliseconds(50)
     /// A follower campaigns after hearing nothing for a random time in this range.
     public var electionTimeoutMin: Duration = .milliseconds(150)
+    /// Upper bound (exclusive) of the randomized election timeout.
     public var electionTimeoutMax: Duration = .milliseconds(300)
     /// Ask "would you vote for me?" before incrementing the term, so that a node coming back
     /// from a partition cannot depose a healthy leader.
@@ -22,18 +23,23 @@ public struct EngineConfig: Hashable, Sendable, Codable {
     /// How long a quorum acknowledgement lets a leader serve reads without a round trip.
     /// Must be below `electionTimeoutMin`; the gap absorbs clock drift between nodes.
     public var leaseDuration: Duration = .milliseconds(120)
+    /// How votes of one term compare; see ``LeaderIDMode``.
     public var leaderIDMode: LeaderIDMode = .advanced
     /// Entries and bytes in one append message.
     public var maxEntriesPerMessage: Int = 1024
+    /// Entry bytes in one append message (at least one entry is always sent).
     public var maxBytesPerMessage: Int = 1 << 20
     /// Append messages and entry bytes in flight to one follower.
     public var maxInflightMessages: Int = 64
+    /// Entry bytes in flight to one follower.
     public var maxInflightBytes: Int = 32 << 20
     /// Entries handed to the state machine in one apply.
     public var maxEntriesPerApply: Int = 4096
     /// Recent entries kept in memory for replication and apply.
     public var maxCachedEntries: Int = 1 << 17
+    /// Bytes of recent entries kept in memory.
     public var maxCachedBytes: Int = 128 << 20
+    /// When snapshots are built; see ``SnapshotPolicy``.
     public var snapshotPolicy: SnapshotPolicy = .everyAppliedEntries(5000)
     /// Entries kept in the log after a snapshot, so slightly lagging followers need no snapshot.
     public var logsKeptAfterSnapshot: UInt64 = 1000
@@ -41,10 +47,12 @@ public struct EngineConfig: Hashable, Sendable, Codable {
     public var purgeBatchSize: UInt64 = 256
     /// First delay before retrying an unreachable peer; doubles up to `maxBackoff`.
     public var minBackoff: Duration = .milliseconds(50)
+    /// Longest delay between retries of an unreachable peer.
     public var maxBackoff: Duration = .seconds(2)
     /// A leadership transfer not completed within this time is abandoned.
     public var transferTimeout: Duration = .milliseconds(600)
 
+    /// The defaults: a LAN cluster with 50 ms heartbeats.
     public init() {}
 
     /// A reason this configuration is unusable, naming the field, or nil.
@@ -69,7 +77,9 @@ public struct EngineConfig: Hashable, Sendable, Codable {
 
 /// A configuration field with an unusable value.
 public struct EngineConfigError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
+/// The field's name.
     public var field: String
+/// Why the value is unusable.
     public var reason: String
     public var description: String { "invalid config \(field): \(reason)" }
 }

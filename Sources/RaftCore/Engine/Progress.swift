@@ -59,19 +59,26 @@ struct Progress: Sendable {
         inflightBytes = 0
     }
 
-    /// Removes the record of `rpcID` and every earlier request (answers arrive in order per
-    /// peer in the common case; an earlier request's late answer is then treated as stale).
+    /// Removes the record `rpcID` answers. An append's answer also settles every earlier
+    /// request (a follower answers one leader's appends in order); a heartbeat's answer settles
+    /// only heartbeats, because appends sent before it may still wait for the follower's disk
+    /// while heartbeats are answered at once. An unknown (stale) id settles nothing.
     mutating func acknowledge(rpcID: UInt64) -> Sent? {
-        var found: Sent?
-        while let first = sent.first, first.rpcID <= rpcID {
-            let record = sent.removeFirst()
-            if record.endIndex > 0 {
-                inflightMessages -= 1
-                inflightBytes -= record.bytes
+        guard let record = sent.first(where: { $0.rpcID == rpcID }) else { return nil }
+        let settlesAppends = record.endIndex > 0
+        var kept: Deque<Sent> = []
+        for item in sent {
+            if item.rpcID <= rpcID && (settlesAppends || item.endIndex == 0) {
+                if item.endIndex > 0 {
+                    inflightMessages -= 1
+                    inflightBytes -= item.bytes
+                }
+            } else {
+                kept.append(item)
             }
-            if record.rpcID == rpcID { found = record }
         }
-        return found
+        sent = kept
+        return record
     }
 
     mutating func recordSent(_ record: Sent, maxHeartbeatRecords: Int) {

@@ -11,23 +11,30 @@ import DequeModule
 /// Terms follow openraft's vote model: a ``Vote`` names a leadership `(term, node)` and says
 /// whether it won. See `ARCHITECTURE.md` for the command-ordering rules an executor follows.
 public struct RaftEngine<T: RaftTypeConfig>: Sendable {
+/// This node's id.
     public let id: NodeID
+/// The validated configuration.
     public internal(set) var config: EngineConfig
     var random: SplitMix64
+/// The latest instant passed to ``tick(now:)``.
     public internal(set) var now: RaftInstant
 
     // MARK: Persistent state (as accepted; durability is tracked by `io`)
 
+/// The vote as accepted; it becomes durable through a `saveVote` command.
     public internal(set) var vote: Vote
     var log: LogIDList
     var cache: EntryCache<T>
+/// The last entry known committed.
     public internal(set) var committed: LogID?
     /// The last entry handed to the state machine.
     var applySubmitted: LogID?
     /// The last entry the state machine confirmed applied.
     public internal(set) var applied: LogID?
+/// The newest snapshot built or installed.
     public internal(set) var snapshot: SnapshotMeta<T>?
     var membership: MembershipState<T>
+/// True while the node may not vote or campaign (it lost acknowledged state).
     public internal(set) var votingSuspended: Bool
 
     // MARK: Volatile state
@@ -56,7 +63,9 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// A transfer this node started as leader, waiting to learn whether the target won.
     var transferAwaitingOutcome: LeaderTransfer?
     var committedSaved: LogID?
+/// When false the node never starts an election (for tests and maintenance).
     public var electionEnabled = true
+/// When false a leader sends no periodic heartbeats (for tests).
     public var heartbeatEnabled = true
     /// Deliberate bugs for simulator self-tests; always empty outside tests.
     package var testingFaults: EngineTestingFaults = []
@@ -71,6 +80,9 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         self.id = id
         self.config = config
         self.random = SplitMix64(seed: randomSeed ^ (id &* 0x9E37_79B9_7F4A_7C15))
+        // Request ids start at a random point so answers meant for an earlier incarnation of
+        // this node are not taken for answers to the new one's requests.
+        self.nextRPCID = (random.next() >> 12) + 1
         self.now = now
         self.vote = recovered.vote
         self.highestTermSeen = recovered.vote.term
@@ -99,12 +111,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     private mutating func reconcileRecoveredLog(_ recovered: RecoveredState<T>) {
         let floor = maxLogID(applied, snapshot?.lastLogID)
         if let floor, log.logID(at: floor.index) != floor, floor.index > log.purgedIndex || log.purged != floor {
-            output.append(.truncateLog(after: nil, io: io.issue(lastLogIDAfter: nil)))
-            log = LogIDList(purged: nil, runStarts: [], last: nil)
-            log.purge(upTo: floor)
-            output.append(.purgeLog(upTo: floor, io: io.issue(lastLogIDAfter: floor)))
+            replaceLog(bySnapshotAt: floor)
             io.durableLogID = floor
-            cache.reset(nextIndex: floor.index + 1)
             membership.truncate(after: floor.index)
         }
         if committed.indexOrZero > log.lastIndex { committed = log.last }
@@ -128,6 +136,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         }
     }
 
+/// Whether this node leads.
     public var isLeader: Bool { role == .leader }
 
     /// The leader this node currently follows (itself when leading), if known.
@@ -137,14 +146,21 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         return votedFor
     }
 
+/// The id of the last entry in the log.
     public var lastLogID: LogID? { log.last }
+/// The id of the last entry removed by compaction.
     public var lastPurgedLogID: LogID? { log.purged }
     /// The longest prefix of the log known durable on this node.
     public var durableLogID: LogID? { io.durableLogID }
+/// The newest membership in the log, committed or not; it is in force.
     public var effectiveMembership: StoredMembership<T> { membership.effective }
+/// The newest committed membership.
     public var committedMembership: StoredMembership<T> { membership.committed }
+/// Whether this node votes in the effective membership.
     public var isVoter: Bool { membership.effective.config.isVoter(id) }
+/// Whether the node has a log or a vote (so `initialize` would be refused).
     public var isInitialized: Bool { log.last != nil || vote != .initial }
+/// This node's leadership while it leads.
     public var leaderID: LeaderID? { leader?.leaderID }
 
     /// The id of the entry at `index`, if the log holds it.
@@ -270,9 +286,13 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 
 /// What a leader reports about replication to one peer.
 public struct ReplicationStatus: Hashable, Sendable, Codable {
+/// How the leader replicates to the peer.
     public enum Mode: String, Hashable, Sendable, Codable { case probe, replicate, snapshot }
+/// The highest entry known durable on the peer.
     public var matched: LogID?
+/// How the leader replicates to it.
     public var mode: Mode
+/// When the newest request the peer acknowledged was sent.
     public var lastAcknowledged: RaftInstant?
 }
 

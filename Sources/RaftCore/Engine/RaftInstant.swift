@@ -1,14 +1,18 @@
 /// A point on a monotonic clock, in nanoseconds from an arbitrary origin. The engine never
 /// reads a clock: the caller passes the current instant to ``RaftEngine/tick(now:)``.
 public struct RaftInstant: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+/// Nanoseconds since the clock's origin.
     public var nanoseconds: UInt64
 
+/// The instant `nanoseconds` after the origin.
     public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
 
+/// The clock's origin.
     public static let zero = RaftInstant(nanoseconds: 0)
 
     public static func < (lhs: RaftInstant, rhs: RaftInstant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
+/// The instant `rhs` after `lhs` (negative durations count as zero).
     public static func + (lhs: RaftInstant, rhs: Duration) -> RaftInstant {
         RaftInstant(nanoseconds: lhs.nanoseconds &+ rhs.nanosecondsClamped)
     }

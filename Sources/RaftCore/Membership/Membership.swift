@@ -1,9 +1,12 @@
 /// A membership configuration together with the addresses of its nodes. Replicated in the log
 /// as an entry payload and stored in snapshots.
 public struct Membership<T: RaftTypeConfig>: Sendable, Codable {
+    /// Who votes and who learns.
     public var config: MembershipConfig
+    /// How to reach each node.
     public var addresses: [NodeID: T.NodeAddress]
 
+    /// A membership with explicit configuration and addresses.
     public init(config: MembershipConfig, addresses: [NodeID: T.NodeAddress] = [:]) {
         self.config = config
         self.addresses = addresses
@@ -15,6 +18,7 @@ public struct Membership<T: RaftTypeConfig>: Sendable, Codable {
         self.addresses = voters.merging(learners) { first, _ in first }
     }
 
+    /// The address of node `id`, if known.
     public func address(of id: NodeID) -> T.NodeAddress? { addresses[id] }
 
     /// Drops addresses of nodes that are no longer in the configuration.
@@ -33,9 +37,12 @@ extension Membership: Equatable {
 /// A membership and the id of the log entry that carried it (nil for the empty membership of a
 /// pristine node).
 public struct StoredMembership<T: RaftTypeConfig>: Sendable, Codable, Equatable {
+    /// The entry that carried the membership; nil for a pristine node's empty one.
     public var logID: LogID?
+    /// The membership itself.
     public var membership: Membership<T>
 
+    /// A membership and the entry that carried it.
     public init(logID: LogID?, membership: Membership<T>) {
         self.logID = logID
         self.membership = membership
@@ -46,5 +53,6 @@ public struct StoredMembership<T: RaftTypeConfig>: Sendable, Codable, Equatable 
         StoredMembership(logID: nil, membership: Membership(config: MembershipConfig(voterSets: [], learners: [])))
     }
 
+    /// The configuration of ``membership``.
     public var config: MembershipConfig { membership.config }
 }

@@ -11,6 +11,7 @@ public struct MembershipConfig: Hashable, Codable, Sendable, CustomStringConvert
     /// so a leader elected mid-change finishes it the same way.
     public var learners: Set<NodeID>
 
+    /// A configuration of one (uniform) or two (joint) voter sets.
     public init(voterSets: [VoterSet], learners: Set<NodeID> = []) {
         self.voterSets = voterSets
         self.learners = learners
@@ -21,16 +22,21 @@ public struct MembershipConfig: Hashable, Codable, Sendable, CustomStringConvert
         self.init(voterSets: [VoterSet(voters)], learners: learners)
     }
 
+    /// Whether a joint-consensus change is in progress.
     public var isJoint: Bool { voterSets.count > 1 }
 
+    /// The quorum rule of this configuration: every voter set must agree.
     public var quorum: JointQuorum { JointQuorum(voterSets) }
 
+    /// Every voter of every set.
     public var voterIDs: Set<NodeID> {
         voterSets.reduce(into: Set<NodeID>()) { $0.formUnion($1.members) }
     }
 
+    /// Voters and learners.
     public var allNodeIDs: Set<NodeID> { voterIDs.union(learners) }
 
+    /// Whether `id` votes in some set.
     public func isVoter(_ id: NodeID) -> Bool { voterSets.contains { $0.members.contains(id) } }
 
     /// The configuration this one ends in: the newest voter set alone.

@@ -4,12 +4,14 @@ public struct AppendEntriesRequest<T: RaftTypeConfig>: Sendable, Codable {
     public var vote: Vote
     /// The entry just before `entries`; the receiver must hold it to accept (log matching).
     public var prevLogID: LogID?
+    /// Entries to append after `prevLogID`, contiguous; empty for a heartbeat.
     public var entries: [Entry<T>]
     /// The leader's commit point.
     public var leaderCommit: LogID?
     /// Chosen by the sender, echoed in the response; unique per sender.
     public var rpcID: UInt64
 
+    /// Creates a request; `entries` must continue `prevLogID`.
     public init(vote: Vote, prevLogID: LogID?, entries: [Entry<T>], leaderCommit: LogID?, rpcID: UInt64) {
         self.vote = vote
         self.prevLogID = prevLogID
@@ -24,6 +26,7 @@ public struct AppendEntriesRequest<T: RaftTypeConfig>: Sendable, Codable {
 
 /// The answer to an ``AppendEntriesRequest``.
 public struct AppendEntriesResponse: Hashable, Sendable, Codable {
+    /// What the receiver did with the request.
     public enum Outcome: Hashable, Sendable, Codable {
         /// The receiver's log matches the leader's through `matched`, durably.
         case success(matched: LogID?)
@@ -37,9 +40,12 @@ public struct AppendEntriesResponse: Hashable, Sendable, Codable {
 
     /// The receiver's vote when it answered.
     public var vote: Vote
+    /// The id of the request this answers.
     public var rpcID: UInt64
+    /// What the receiver did.
     public var outcome: Outcome
 
+    /// Creates a response.
     public init(vote: Vote, rpcID: UInt64, outcome: Outcome) {
         self.vote = vote
         self.rpcID = rpcID

@@ -1,5 +1,6 @@
 /// Describes a snapshot: the last log entry it covers and the membership in force there.
 public struct SnapshotMeta<T: RaftTypeConfig>: Sendable, Codable, Equatable {
+    /// The last entry the snapshot covers; nil for the state before any entry.
     public var lastLogID: LogID?
     /// The last membership at or before `lastLogID`. Restored with the snapshot, so membership
     /// survives any number of compactions (field lesson 11).
@@ -7,6 +8,7 @@ public struct SnapshotMeta<T: RaftTypeConfig>: Sendable, Codable, Equatable {
     /// Unique per snapshot built; lets a receiver tell snapshots apart.
     public var snapshotID: String
 
+    /// Describes a snapshot.
     public init(lastLogID: LogID?, lastMembership: StoredMembership<T>, snapshotID: String) {
         self.lastLogID = lastLogID
         self.lastMembership = lastMembership
@@ -17,10 +19,14 @@ public struct SnapshotMeta<T: RaftTypeConfig>: Sendable, Codable, Equatable {
 /// Installs a complete snapshot on a follower. The runtime streams the snapshot data in
 /// chunks first; this request is what the engine sees once the data has arrived.
 public struct InstallSnapshotRequest<T: RaftTypeConfig>: Sendable, Codable {
+    /// The sending leader's committed vote.
     public var vote: Vote
+    /// The snapshot being installed.
     public var meta: SnapshotMeta<T>
+    /// Chosen by the sender, echoed in the response.
     public var rpcID: UInt64
 
+    /// Creates a request.
     public init(vote: Vote, meta: SnapshotMeta<T>, rpcID: UInt64) {
         self.vote = vote
         self.meta = meta
@@ -30,6 +36,7 @@ public struct InstallSnapshotRequest<T: RaftTypeConfig>: Sendable, Codable {
 
 /// The answer to an ``InstallSnapshotRequest``.
 public struct InstallSnapshotResponse: Hashable, Sendable, Codable {
+    /// What the receiver did with the snapshot.
     public enum Outcome: Hashable, Sendable, Codable {
         /// The receiver's state now covers `matched` (the snapshot, or more if it was ahead).
         case installed(matched: LogID?)
@@ -37,10 +44,14 @@ public struct InstallSnapshotResponse: Hashable, Sendable, Codable {
         case rejected
     }
 
+    /// The receiver's vote when it answered.
     public var vote: Vote
+    /// The id of the request this answers.
     public var rpcID: UInt64
+    /// What the receiver did.
     public var outcome: Outcome
 
+    /// Creates a response.
     public init(vote: Vote, rpcID: UInt64, outcome: Outcome) {
         self.vote = vote
         self.rpcID = rpcID
@@ -50,10 +61,14 @@ public struct InstallSnapshotResponse: Hashable, Sendable, Codable {
 
 /// Tells a fully caught-up node to campaign at once: the last step of a leadership transfer.
 public struct TimeoutNowRequest: Hashable, Sendable, Codable {
+    /// The current leader's committed vote; the target acts only on its own leader's request.
     public var vote: Vote
+    /// The leader's last log id, which the target has matched.
     public var lastLogID: LogID?
+    /// Chosen by the sender.
     public var rpcID: UInt64
 
+    /// Creates a request.
     public init(vote: Vote, lastLogID: LogID?, rpcID: UInt64) {
         self.vote = vote
         self.lastLogID = lastLogID

@@ -13,9 +13,12 @@ public enum QuorumRule: Hashable, Codable, Sendable {
 
 /// One set of voters and the rule that forms its quorums.
 public struct VoterSet: Hashable, Codable, Sendable, CustomStringConvertible {
+/// The voters.
     public var members: Set<NodeID>
+/// How the voters form quorums.
     public var rule: QuorumRule
 
+/// A voter set; validate it with ``validationError``.
     public init(_ members: Set<NodeID>, rule: QuorumRule = .majority) {
         self.members = members
         self.rule = rule
@@ -72,8 +75,10 @@ public struct VoterSet: Hashable, Codable, Sendable, CustomStringConvertible {
 }
 
 extension VoterSet: QuorumSet {
+/// The voters.
     public var voterIDs: Set<NodeID> { members }
 
+/// Whether the granting members may elect a leader under ``rule``.
     public func isElectionQuorum(_ granted: (NodeID) -> Bool) -> Bool {
         switch rule {
         case .majority: return Self.count(members, granted) * 2 > members.count
@@ -82,6 +87,7 @@ extension VoterSet: QuorumSet {
         }
     }
 
+/// Whether the acknowledging members may commit under ``rule``.
     public func isCommitQuorum(_ acked: (NodeID) -> Bool) -> Bool {
         switch rule {
         case .majority: return Self.count(members, acked) * 2 > members.count
@@ -90,6 +96,7 @@ extension VoterSet: QuorumSet {
         }
     }
 
+/// The greatest value a commit quorum reached under ``rule``.
     public func quorumValue(_ value: (NodeID) -> UInt64) -> UInt64 {
         switch rule {
         case .majority:

@@ -12,9 +12,12 @@ extension EntryPayload: Codable {}
 
 /// One entry of the replicated log.
 public struct Entry<T: RaftTypeConfig>: Sendable, Codable {
+/// The entry's id.
     public var logID: LogID
+/// What the entry carries.
     public var payload: EntryPayload<T>
 
+/// An entry with id and payload.
     public init(logID: LogID, payload: EntryPayload<T>) {
         self.logID = logID
         self.payload = payload

@@ -16,9 +16,12 @@ public typealias LogIndex = UInt64
 /// this total order lets a later candidate of the same term supersede an earlier one (fewer
 /// split votes); in ``LeaderIDMode/standard`` at most one node can lead a term.
 public struct LeaderID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+/// The term the leader was elected in.
     public var term: Term
+/// The node that won.
     public var nodeID: NodeID
 
+/// The leadership of `nodeID` in `term`.
     public init(term: Term, nodeID: NodeID) {
         self.term = term
         self.nodeID = nodeID

@@ -5,12 +5,14 @@
 /// A node accepts a request only if the request's vote is at least its own (see
 /// ``isAtLeast(_:mode:)``), so the vote never moves backwards.
 public struct Vote: Hashable, Codable, Sendable, CustomStringConvertible {
+/// The term this vote belongs to.
     public var term: Term
     /// The candidate or leader this node voted for in `term`; `nil` before voting in the term.
     public var votedFor: NodeID?
     /// True when `votedFor` was granted a quorum: the vote then names the term's leader.
     public var committed: Bool
 
+/// A vote; a committed vote must name its leader.
     public init(term: Term, votedFor: NodeID?, committed: Bool = false) {
         precondition(votedFor != nil || !committed, "a committed vote names its leader")
         self.term = term
@@ -35,10 +37,11 @@ public struct Vote: Hashable, Codable, Sendable, CustomStringConvertible {
     ///
     /// Terms order first. Within one term, a vote for nobody is below every vote; in
     /// ``LeaderIDMode/advanced`` votes for different nodes order by node id, in
-    /// ``LeaderIDMode/standard`` they are incomparable (one vote per term) unless one is
-    /// committed: the term's elected leader is above any candidacy of that term, so a losing
-    /// candidate follows the winner (Raft §5.2, and openraft's order). For the same
-    /// leadership, committed is above uncommitted.
+    /// ``LeaderIDMode/standard`` they are incomparable (one vote per term) except that a
+    /// committed vote is above an uncommitted one: two different leaderships of one term
+    /// cannot both be granted, so the term's elected leader wins over a candidate this node
+    /// voted for, and its followers accept it. For the same leadership, committed is above
+    /// uncommitted.
     public func isAtLeast(_ other: Vote, mode: LeaderIDMode) -> Bool {
         if term != other.term { return term > other.term }
         switch (votedFor, other.votedFor) {

@@ -11,7 +11,7 @@ public enum ConformanceCase: String, CaseIterable, Sendable, Hashable, CustomStr
     case appendAfterPurge = "log: append after a purge"
     case purgeEverythingThenAppend = "log: purge every entry, then append"
     case purgeBeyondLastEntry = "log: purge past the last entry (snapshot ahead of the log)"
-    case flushCallbacksOncePerAppendInOrder = "log: each append's flush callback runs exactly once, in append order"
+    case flushCallbacksOncePerAppendInOrder = "log: appends are readable at once; each flush callback runs exactly once, in append order"
     case reopenAfterCleanShutdown = "log: reopening after a clean shutdown reads back the same state"
     case concurrentReadsSeeConsistentPrefixes = "log: reads concurrent with appends see consistent prefixes"
     // State machine

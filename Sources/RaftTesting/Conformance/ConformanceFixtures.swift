@@ -9,6 +9,7 @@ public struct ConformanceFixtures<Types: RaftTypeConfig>: Sendable {
     public var makeCommand: @Sendable (Int) -> Types.Command
     public var makeAddress: @Sendable (NodeID) -> Types.NodeAddress
 
+    /// Fixtures from a command factory and an address factory.
     public init(makeCommand: @escaping @Sendable (Int) -> Types.Command,
                 makeAddress: @escaping @Sendable (NodeID) -> Types.NodeAddress) {
         self.makeCommand = makeCommand
@@ -17,6 +18,7 @@ public struct ConformanceFixtures<Types: RaftTypeConfig>: Sendable {
 }
 
 extension ConformanceFixtures where Types.NodeAddress == String {
+    /// Fixtures with addresses of the form "node-<id>:7000".
     public init(makeCommand: @escaping @Sendable (Int) -> Types.Command) {
         self.init(makeCommand: makeCommand, makeAddress: { "node-\($0):7000" })
     }

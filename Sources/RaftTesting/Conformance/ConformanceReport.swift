@@ -2,19 +2,25 @@
 public struct ConformanceReport: Sendable, CustomStringConvertible {
     /// A failed case with the first violated expectation (or the unexpected error).
     public struct Failure: Sendable, Hashable, CustomStringConvertible {
+        /// The case that failed.
         public var testCase: ConformanceCase
+        /// The first violated expectation, or the unexpected error.
         public var message: String
 
         public var description: String { "\(testCase): \(message)" }
     }
 
+    /// Cases that passed, in the order they ran.
     public internal(set) var passed: [ConformanceCase] = []
+    /// Cases that failed, with why.
     public internal(set) var failures: [Failure] = []
     /// Cases that need a capability the caller did not provide (a reopen closure).
     public internal(set) var skipped: [ConformanceCase] = []
 
+    /// An empty report.
     public init() {}
 
+    /// True when no case failed (skipped cases do not count as failures).
     public var succeeded: Bool { failures.isEmpty }
 
     public var description: String {

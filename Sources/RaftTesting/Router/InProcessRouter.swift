@@ -50,7 +50,8 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
     public func network(for source: NodeID) -> RouterNetwork<Types> { RouterNetwork(router: self, source: source) }
 
     /// Resolves the target of one RPC, applying faults: throws like a real transport would.
-    func route(from source: NodeID, to target: NodeID, timeout: Duration) async throws(RPCError) -> RaftNode<Types> {
+    /// Returns the node and how much of `timeout` is left for its answer.
+    func route(from source: NodeID, to target: NodeID, timeout: Duration) async throws(RPCError) -> (node: RaftNode<Types>, remaining: Duration) {
         rpcCounts.withLock { $0[target, default: 0] += 1 }
         let current = faults.withLock { $0.active ? $0 : nil }
         if let current {
@@ -65,10 +66,12 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
                     throw .timeout
                 }
                 try? await Task.sleep(for: delay)
+                guard let node = nodes.withLock({ $0[target] }) else { throw .unreachable("node \(target) is not running") }
+                return (node, timeout - delay)
             }
         }
         guard let node = nodes.withLock({ $0[target] }) else { throw .unreachable("node \(target) is not running") }
-        return node
+        return (node, timeout)
     }
 
     /// Whether the answer from `target` back to `source` is lost.
@@ -101,33 +104,36 @@ public struct RouterClient<Types: RaftTypeConfig>: RaftNetworkClient {
     }
 
     public func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration) async throws(RPCError) -> AppendEntriesResponse {
-        let node = try await router.route(from: source, to: target, timeout: timeout)
-        return try answered(try await node.appendEntries(request))
+        let (node, remaining) = try await router.route(from: source, to: target, timeout: timeout)
+        return try answered(try await node.appendEntries(request, timeout: remaining))
     }
 
     public func vote(_ request: VoteRequest, timeout: Duration) async throws(RPCError) -> VoteResponse {
-        let node = try await router.route(from: source, to: target, timeout: timeout)
-        return try answered(try await node.vote(request))
+        let (node, remaining) = try await router.route(from: source, to: target, timeout: timeout)
+        return try answered(try await node.vote(request, timeout: remaining))
     }
 
     public func installSnapshotChunk(_ chunk: SnapshotChunk<Types>, timeout: Duration) async throws(RPCError) -> SnapshotChunkResponse {
-        let node = try await router.route(from: source, to: target, timeout: timeout)
+        let (node, _) = try await router.route(from: source, to: target, timeout: timeout)
         return try answered(await node.installSnapshotChunk(chunk))
     }
 
     public func timeoutNow(_ request: TimeoutNowRequest, timeout: Duration) async throws(RPCError) {
-        let node = try await router.route(from: source, to: target, timeout: timeout)
+        let (node, _) = try await router.route(from: source, to: target, timeout: timeout)
         node.timeoutNow(request)
     }
 
     public func readIndex(timeout: Duration) async throws(RPCError) -> LogID? {
-        let node = try await router.route(from: source, to: target, timeout: timeout)
+        let (node, _) = try await router.route(from: source, to: target, timeout: timeout)
+        let result: Result<LogID?, RaftError<Types.NodeAddress>>
         do {
-            return try answered(try await node.readIndexForFollower())
-        } catch let error as RPCError {
-            throw error
+            result = .success(try await node.readIndexForFollower())
         } catch {
-            throw .remote("\(error)")
+            result = .failure(error)
+        }
+        switch result {
+        case .success(let readIndex): return try answered(readIndex)
+        case .failure(let error): throw .remote("\(error)")
         }
     }
 }

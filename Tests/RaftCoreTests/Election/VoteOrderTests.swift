@@ -16,6 +16,14 @@ struct VoteOrderTests {
         #expect(Vote(term: 3, votedFor: 1).isAtLeast(Vote(term: 3, votedFor: 1), mode: .standard))
     }
 
+    /// A node that voted for a losing candidate still follows the term's elected leader.
+    @Test func standardModeLetsTheElectedLeaderOfATermOverrideAnotherCandidacy() {
+        let elected = Vote(term: 3, votedFor: 1, committed: true)
+        let votedForOther = Vote(term: 3, votedFor: 2)
+        #expect(elected.isAtLeast(votedForOther, mode: .standard))
+        #expect(!votedForOther.isAtLeast(elected, mode: .standard))
+    }
+
     @Test func advancedModeOrdersLeadersOfOneTermByNodeID() {
         #expect(Vote(term: 3, votedFor: 2).isAtLeast(Vote(term: 3, votedFor: 1), mode: .advanced))
         #expect(!Vote(term: 3, votedFor: 1).isAtLeast(Vote(term: 3, votedFor: 2), mode: .advanced))

@@ -186,3 +186,25 @@ struct ReplicationTests {
         #expect(commands.messages.filter { $0.to == 2 }.count == 1)
     }
 }
+
+extension ReplicationTests {
+    /// Heartbeats are answered at once while appends wait for the follower's disk, so a
+    /// heartbeat's answer routinely overtakes an earlier append's: it must not make the leader
+    /// send entries still in flight again.
+    @Test func heartbeatAnswerDoesNotRewindAppendsStillInFlight() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        cluster.autoFlush = false
+        cluster.flush(1)
+        try cluster.propose(["a", "b", "c"], on: 1)
+        cluster.deliverOnly { from, to, message in from == 1 && to == 2 && !(message.appendRequest?.entries.isEmpty ?? true) }
+        cluster.with(1) { $0.triggerHeartbeat() }
+        cluster.deliverOnly { from, to, message in from == 1 && to == 2 && (message.appendRequest?.entries.isEmpty ?? false) }
+        cluster.deliverOnly { from, to, _ in from == 2 && to == 1 }
+        let resent = cluster.inFlight.filter { $0.from == 1 && $0.to == 2 && !($0.message.appendRequest?.entries.isEmpty ?? true) }
+        #expect(resent.isEmpty, "entries still in flight were sent again")
+        cluster.autoFlush = true
+        for id: NodeID in [1, 2, 3] { cluster.flush(id) }
+        cluster.stabilize()
+        #expect(cluster.appliedCommands(2) == ["a", "b", "c"])
+    }
+}

@@ -148,3 +148,26 @@ struct SnapshotInstallTests {
         #expect(cluster.appliedCommands(3).count == 7)
     }
 }
+
+extension SnapshotInstallTests {
+    /// A second snapshot that replaces a log already purged by the first truncates after the
+    /// purge point, never below it (a store rightly refuses that).
+    @Test func secondSnapshotReplacingAPurgedLogTruncatesAfterThePurgePoint() throws {
+        var engine = TestEngine(id: 3, config: .testing(), recovered: .pristine, now: .zero, randomSeed: 1)
+        let members = StoredMembership<TestTypes>(logID: lid(1, 1, 1), membership: membership([1, 2, 3]))
+        func install(_ last: LogID, id: String, leader: LeaderID) -> [EngineCommand<TestTypes>] {
+            let meta = SnapshotMeta<TestTypes>(lastLogID: last, lastMembership: members, snapshotID: id)
+            engine.receive(.installSnapshot(InstallSnapshotRequest(vote: .leader(leader), meta: meta, rpcID: 1)), from: leader.nodeID)
+            _ = engine.takeCommands()
+            engine.snapshotInstalled(meta)
+            return engine.takeCommands()
+        }
+        _ = install(lid(1, 1, 10), id: "first", leader: LeaderID(term: 1, nodeID: 1))
+        #expect(engine.lastPurgedLogID == lid(1, 1, 10))
+        let commands = install(lid(2, 2, 20), id: "second", leader: LeaderID(term: 2, nodeID: 2))
+        let truncations = commands.compactMap { if case .truncateLog(let after, _) = $0 { return after } else { return nil } }
+        #expect(truncations.allSatisfy { $0.index >= 10 }, "no truncation below the purge point")
+        #expect(engine.lastPurgedLogID == lid(2, 2, 20))
+        #expect(engine.applied == lid(2, 2, 20))
+    }
+}

@@ -99,7 +99,10 @@ final class ManualCluster {
             case .append(let entries):
                 precondition(entries.first!.index == node.storedLastLogID.indexOrZero + 1, "store received a gap")
                 node.storedLog.append(contentsOf: entries)
-            case .truncate(let after): node.storedLog.removeAll { $0.index > after.indexOrZero }
+            case .truncate(let after):
+                // The storage contract (and every store) refuses to truncate purged entries.
+                precondition(after.indexOrZero >= node.storedPurged.indexOrZero, "store received a truncation below its purge point")
+                node.storedLog.removeAll { $0.index > after.indexOrZero }
             case .purge(let upTo):
                 node.storedLog.removeAll { $0.index <= upTo.index }
                 node.storedPurged = upTo

@@ -113,5 +113,8 @@ import Testing
             }
         }
         #expect(throws: BinaryEncodingError.self) { try BinaryEncoder().encode(Twice()) }
+        var buffer: [UInt8] = [1, 2, 3]
+        #expect(throws: BinaryEncodingError.self) { try BinaryEncoder().encode([Twice()], appendingTo: &buffer) }
+        #expect(buffer == [1, 2, 3])
     }
 }

@@ -170,7 +170,7 @@ struct MembershipIntegrationTests {
         let restarted = try await cluster.restart(4)
         try await restarted.waitForRecovery(timeout: .seconds(5))
         #expect(restarted.metrics.state == .learner)
-        try await Task.sleep(for: .milliseconds(600))
+        try await Task.sleep(for: cluster.config.engine.electionTimeoutMax)
         #expect(restarted.metrics.state == .learner)
         #expect(leader.metrics.isLeader)
         await cluster.shutdownAll()

@@ -60,10 +60,10 @@ struct SlowComponentTests {
     /// Heartbeats and votes never wait behind apply: a state machine slower than the election
     /// timeout does not cost the leader its leadership.
     @Test func slowStateMachineDoesNotCauseLeaderChanges() async throws {
-        let (_, nodes) = try await cluster(log: { _ in MemoryLogStore<KVTypes>() }, stateMachine: { _ in SlowStateMachine(delay: .milliseconds(500)) })
+        let (_, nodes) = try await cluster(log: { _ in MemoryLogStore<KVTypes>() }, stateMachine: { _ in SlowStateMachine(delay: .milliseconds(1500)) })
         let term = nodes[0].metrics.currentTerm
         let writes = Task { _ = await nodes[0].writeMany((0..<20).map { .put(key: "k\($0)", value: "v") }) }
-        try await Task.sleep(for: .seconds(2))
+        try await Task.sleep(for: .seconds(3))
         #expect(nodes[0].metrics.isLeader)
         #expect(nodes.allSatisfy { $0.metrics.currentTerm == term }, "no election happened")
         writes.cancel()
@@ -73,9 +73,9 @@ struct SlowComponentTests {
     /// A follower whose disk is slower than the election timeout keeps following: it answers
     /// heartbeats at once, acknowledging only what is durable.
     @Test func slowFollowerDiskDoesNotCauseLeaderChanges() async throws {
-        let (_, nodes) = try await cluster(log: { id -> any RaftLogStorage<KVTypes> in id == 1 ? MemoryLogStore<KVTypes>() : SlowDiskLogStore(delay: .milliseconds(450)) }, stateMachine: { _ in MemoryKVStateMachine() })
+        let (_, nodes) = try await cluster(log: { id -> any RaftLogStorage<KVTypes> in id == 1 ? MemoryLogStore<KVTypes>() : SlowDiskLogStore(delay: .milliseconds(1300)) }, stateMachine: { _ in MemoryKVStateMachine() })
         let term = nodes[0].metrics.currentTerm
-        for index in 0..<4 { _ = try await nodes[0].write(.put(key: "k\(index)", value: "v")) }
+        for index in 0..<2 { _ = try await nodes[0].write(.put(key: "k\(index)", value: "v")) }
         try await Task.sleep(for: .seconds(1))
         #expect(nodes[0].metrics.isLeader)
         #expect(nodes.allSatisfy { $0.metrics.currentTerm == term })
@@ -89,7 +89,7 @@ struct SlowComponentTests {
         for id in others { await cluster.node(id).setElectionEnabled(false) }
         try await Task.sleep(for: .milliseconds(50))
         await cluster.stop(leader.id)
-        try await Task.sleep(for: .milliseconds(800))
+        try await Task.sleep(for: cluster.config.engine.electionTimeoutMax * 2)
         for id in others { #expect(await cluster.node(id).metrics.isLeader == false) }
         for id in others { await cluster.node(id).setElectionEnabled(true) }
         _ = try await cluster.leader(excluding: [leader.id])

@@ -14,15 +14,16 @@ actor TestCluster {
         self.config = config
     }
 
+    /// Timeouts generous enough for many clusters sharing two busy cores in one test run.
     static func fastConfig(_ change: (inout RaftConfig) -> Void = { _ in }) -> RaftConfig {
         var config = RaftConfig()
-        config.engine.heartbeatInterval = .milliseconds(30)
-        config.engine.electionTimeoutMin = .milliseconds(200)
-        config.engine.electionTimeoutMax = .milliseconds(400)
-        config.engine.leaseDuration = .milliseconds(150)
+        config.engine.heartbeatInterval = .milliseconds(50)
+        config.engine.electionTimeoutMin = .milliseconds(600)
+        config.engine.electionTimeoutMax = .milliseconds(1200)
+        config.engine.leaseDuration = .milliseconds(500)
         config.engine.snapshotPolicy = .never
-        config.rpcTimeout = .milliseconds(300)
-        config.snapshotChunkTimeout = .milliseconds(400)
+        config.rpcTimeout = .milliseconds(500)
+        config.snapshotChunkTimeout = .milliseconds(600)
         change(&config)
         return config
     }

@@ -36,6 +36,7 @@ public enum KVTypes: RaftTypeConfig {
     public typealias Response = KVResponse
     public typealias NodeAddress = String
 
+    /// The key and value bytes: what a command costs in flow control.
     public static func byteCount(of command: KVCommand) -> Int {
         switch command {
         case let .put(key, value): return key.utf8.count + value.utf8.count

@@ -4,11 +4,15 @@ import RaftCore
 ///
 /// A value type so the in-memory and file-backed state machines share one apply function, and
 /// so a snapshot is a cheap copy-on-write copy taken under a lock and encoded outside it.
-public struct KVState: Sendable, Equatable {
+public struct KVState: Sendable, Equatable, Codable {
+    /// The data: every key and its value.
     public private(set) var values: [String: String]
+    /// The last entry applied.
     public private(set) var lastApplied: LogID?
+    /// The last membership applied (from a membership entry or a snapshot).
     public private(set) var membership: StoredMembership<KVTypes>
 
+    /// An empty store that has applied nothing.
     public init() {
         self.values = [:]
         self.lastApplied = nil

@@ -16,6 +16,7 @@ public final class MemoryKVStateMachine: RaftStateMachine {
 
     private let guarded = Mutex(Guarded())
 
+    /// An empty state machine that has applied nothing.
     public init() {}
 
     /// The current value of `key`, for tests and local (non-linearizable) reads.

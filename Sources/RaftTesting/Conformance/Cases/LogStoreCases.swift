@@ -178,7 +178,10 @@ struct LogStoreCases<Store: RaftLogStorage>: Sendable {
         let appendCount = 40
         for tag in 0..<appendCount {
             let size = LogIndex(tag % 5 + 1)
-            try await store.append(entries.commands(next...(next + size - 1)), onDurable: recorder.callback(tag))
+            let batch = entries.commands(next...(next + size - 1))
+            try await store.append(batch, onDurable: recorder.callback(tag))
+            // Readable as soon as append returns, durable or not.
+            try checkEntries(try await store.entries(in: next..<(next + size)), batch, "entries right after append \(tag) returned")
             next += size
         }
         try await recorder.wait(forCount: appendCount)

@@ -1,0 +1,66 @@
+import Raft
+import RaftCore
+
+/// The layout of one snapshot file:
+///
+/// ```
+/// 0..<8    magic "SRAFTSNP"
+/// 8..<12   format version
+/// 12..<16  zero
+/// 16..<24  metadata length (m)
+/// 24..<32  data length (d)
+/// 32...    metadata (BinaryEncoder of SnapshotMeta), then data
+/// last 8   CRC-32C of everything before it, then 4 zero bytes
+/// ```
+enum SnapshotFile {
+    static let magic: [UInt8] = Array("SRAFTSNP".utf8)
+    static let version: UInt32 = 1
+    static let headerSize = 32
+    static let trailerSize = 8
+    static let prefix = "snapshot-"
+    static let suffix = ".snap"
+    static let temporarySuffix = ".tmp"
+
+    static func name(_ sequence: UInt64) -> String {
+        let hex = String(sequence, radix: 16)
+        return prefix + String(repeating: "0", count: max(0, 16 - hex.count)) + hex + suffix
+    }
+
+    static func sequence(of name: String) -> UInt64? {
+        guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count == prefix.count + 16 + suffix.count else { return nil }
+        return UInt64(name.dropFirst(prefix.count).dropLast(suffix.count), radix: 16)
+    }
+
+    static func header(metaLength: Int, dataLength: Int) -> [UInt8] {
+        var bytes = magic
+        bytes.appendLE(version)
+        bytes.appendLE(UInt32(0))
+        bytes.appendLE(UInt64(metaLength))
+        bytes.appendLE(UInt64(dataLength))
+        return bytes
+    }
+
+    /// Parses and verifies a whole file read from `path`.
+    static func parse<Types: RaftTypeConfig>(_ bytes: [UInt8], as type: Types.Type, path: String) throws(StorageError) -> Snapshot<Types> {
+        func damaged(_ reason: String) -> StorageError {
+            StorageError.corruption(path: path, offset: 0, "snapshot file: \(reason)")
+        }
+        guard bytes.count >= headerSize + trailerSize, Array(bytes[0..<8]) == magic else { throw damaged("not a snapshot file") }
+        guard bytes.loadLE32(at: 8) == version, bytes.loadLE32(at: 12) == 0 else { throw damaged("unknown format") }
+        let metaLength = bytes.loadLE64(at: 16)
+        let dataLength = bytes.loadLE64(at: 24)
+        let bodyLength = UInt64(bytes.count - headerSize - trailerSize)
+        guard metaLength <= bodyLength, dataLength == bodyLength - metaLength else { throw damaged("lengths disagree with the file size") }
+        let checksumOffset = bytes.count - trailerSize
+        guard CRC32C.checksum(bytes[..<checksumOffset]) == bytes.loadLE32(at: checksumOffset),
+              bytes.loadLE32(at: checksumOffset + 4) == 0
+        else { throw damaged("checksum mismatch") }
+        let metaEnd = headerSize + Int(metaLength)
+        do {
+            let meta = try BinaryDecoder().decode(SnapshotMeta<Types>.self, from: bytes, in: headerSize..<metaEnd)
+            return Snapshot(meta: meta, data: Array(bytes[metaEnd..<checksumOffset]))
+        } catch {
+            throw damaged("metadata does not decode: \(error)")
+        }
+    }
+}
