@@ -87,6 +87,31 @@ struct SimulatorFoundTests {
         #expect(commands.savedVotes == [Vote(term: 8, votedFor: 3, committed: true)])
         #expect(!Vote(term: 8, votedFor: 2).isAtLeast(engine.vote, mode: .standard), "still no second grant in term 8")
     }
+
+    /// raft-sim seed 423: the leader's log was purged through index 9; a restarted follower
+    /// held a longer log from an older leader and answered a conflict past the purge point.
+    /// The match point came out as the purge point itself, so the leader probed from index 10
+    /// forever instead of sending its snapshot, and the cluster could not commit.
+    @Test func conflictPastThePurgePointFallsBackToTheSnapshot() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        cluster.isolated = [2]
+        try cluster.propose(["a", "b", "c"], on: 1)
+        cluster.stabilize()
+        cluster.compact(1)
+        let purged = try #require(cluster[1].lastPurgedLogID)
+        try cluster.propose(["d"], on: 1)
+        let append = try #require(cluster.inFlight.last { $0.to == 2 && $0.message.isAppendWithEntries }?.message.appendRequest)
+        #expect(append.prevLogID == purged)
+        _ = cluster.dropInFlight { _, to, _ in to == 2 }
+        cluster.isolated = []
+        // Node 2 holds entries up to index 7 written by a leader older than any in the leader's log.
+        let olderLeader = LeaderID(term: 1, nodeID: 0)
+        let conflict = AppendEntriesResponse(vote: cluster[1].vote, rpcID: append.rpcID, outcome: .conflict(hintIndex: purged.index + 2, hintLeaderID: olderLeader))
+        cluster.inject(.appendEntriesResponse(conflict), from: 2, to: 1)
+        let toFollower = cluster.inFlightMessages(from: 1, to: 2)
+        #expect(toFollower.contains { $0.installSnapshotRequest != nil }, "only the snapshot can tell the follower what is at the purge point")
+        #expect(!toFollower.contains { $0.appendRequest?.prevLogID == purged }, "probing after the purge point is refused forever")
+    }
 }
 
 extension Array where Element == EngineCommand<TestTypes> {
