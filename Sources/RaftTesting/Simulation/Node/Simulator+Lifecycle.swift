@@ -49,7 +49,10 @@ extension Simulator {
     func restartEvent(_ node: SimNode) -> String {
         node.restartScheduled = false
         guard !node.isUp else { return "n\(node.id) already up" }
-        let wipe = phase == .faults && options.faults.contains(.wipes) && random.chance(0.25) && atlasAllowsDamage(to: node.id)
+        // Like every storage fault, wipes wait for the cluster to form: before its first
+        // commit the membership may live on the initializing node alone.
+        let wipe = phase == .faults && options.faults.contains(.wipes) && commits.committedIndex > 0
+            && random.chance(0.25) && atlasAllowsDamage(to: node.id)
         restart(node, allowWipe: wipe)
         return "n\(node.id) restarted\(wipe ? " with a wiped data directory" : "")"
     }
