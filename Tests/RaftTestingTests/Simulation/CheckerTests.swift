@@ -121,6 +121,14 @@ struct CheckerTests {
         #expect(VoteMonotonicityChecker.check(node: 1, saving: Vote(term: 4, votedFor: 2), over: Vote(term: 5, votedFor: nil), mode: .advanced)?.property == "vote monotonic")
     }
 
+    @Test func suspendedVotingCatchesAVoteOrACampaign() {
+        #expect(SuspendedVotingChecker.check(node: 1, saving: Vote(term: 5, votedFor: 2), suspended: true)?.property == "suspended voting")
+        #expect(SuspendedVotingChecker.check(node: 1, saving: Vote(term: 5, votedFor: 1), suspended: true)?.property == "suspended voting")
+        #expect(SuspendedVotingChecker.check(node: 1, saving: Vote(term: 5, votedFor: 2, committed: true), suspended: true) == nil, "following a leader is allowed")
+        #expect(SuspendedVotingChecker.check(node: 1, saving: Vote(term: 5, votedFor: nil), suspended: true) == nil)
+        #expect(SuspendedVotingChecker.check(node: 1, saving: Vote(term: 5, votedFor: 2), suspended: false) == nil)
+    }
+
     @Test func linearizabilityCatchesAStaleRead() {
         let simulator = Simulator(seed: 1, options: testOptions())
         simulator.history = [

@@ -13,3 +13,14 @@ enum VoteMonotonicityChecker {
         return SimulationViolation(property: "vote monotonic", detail: "node \(node) saved vote \(vote) over \(stored) (\(mode) mode)")
     }
 }
+
+/// A node that lost acknowledged state (wiped or corrupt storage) restarts with voting
+/// suspended: until re-admitted it may adopt a leader's vote or a new term, never grant a
+/// vote or campaign, since it may have promised something else in that term before.
+enum SuspendedVotingChecker {
+    static func check(node: NodeID, saving vote: Vote, suspended: Bool) -> SimulationViolation? {
+        guard suspended, !vote.committed, let candidate = vote.votedFor else { return nil }
+        let what = candidate == node ? "campaigned" : "voted for node \(candidate)"
+        return SimulationViolation(property: "suspended voting", detail: "node \(node) \(what) in term \(vote.term) while its voting was suspended")
+    }
+}

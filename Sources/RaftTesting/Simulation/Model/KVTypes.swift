@@ -1,7 +1,7 @@
 import RaftCore
 
 /// What a simulated client asks the replicated key-value store to do.
-public enum SimKVAction: Hashable, Sendable, Codable {
+enum SimKVAction: Hashable, Sendable, Codable {
     /// Sets the key.
     case put(key: Int, value: Int)
     /// Sets `new` if the key currently holds `expected` (`nil`: absent).
@@ -10,18 +10,18 @@ public enum SimKVAction: Hashable, Sendable, Codable {
 
 /// One command in the log: an action tagged with the operation that issued it, so a trace
 /// can name the operation behind every entry.
-public struct SimKVCommand: Hashable, Sendable, Codable, CustomStringConvertible {
+struct SimKVCommand: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The client operation (its index in the run's history).
-    public var operation: UInt64
-    public var action: SimKVAction
+    var operation: UInt64
+    var action: SimKVAction
 
     /// A command for `action`, issued by history operation `operation`.
-    public init(operation: UInt64, action: SimKVAction) {
+    init(operation: UInt64, action: SimKVAction) {
         self.operation = operation
         self.action = action
     }
 
-    public var description: String {
+    var description: String {
         switch action {
         case let .put(key, value): return "op\(operation):put(k\(key)=\(value))"
         case let .compareAndSet(key, expected, new): return "op\(operation):cas(k\(key),\(expected.map(String.init) ?? "nil")->\(new))"
@@ -30,7 +30,7 @@ public struct SimKVCommand: Hashable, Sendable, Codable, CustomStringConvertible
 }
 
 /// What the state machine answers for one applied command.
-public enum SimKVResult: Hashable, Sendable {
+enum SimKVResult: Hashable, Sendable {
     /// A put took effect.
     case written
     /// Whether a compare-and-set found the expected value and wrote.
@@ -38,13 +38,13 @@ public enum SimKVResult: Hashable, Sendable {
 }
 
 /// The type configuration of the simulated cluster.
-public enum SimTypes: RaftTypeConfig {
-    public typealias Command = SimKVCommand
-    public typealias Response = SimKVResult
-    public typealias NodeAddress = String
+enum SimTypes: RaftTypeConfig {
+    typealias Command = SimKVCommand
+    typealias Response = SimKVResult
+    typealias NodeAddress = String
 
     /// A fixed estimate: the simulation has no real encoding.
-    public static func byteCount(of command: SimKVCommand) -> Int { 24 }
+    static func byteCount(of command: SimKVCommand) -> Int { 24 }
 }
 
 typealias SimEntry = Entry<SimTypes>

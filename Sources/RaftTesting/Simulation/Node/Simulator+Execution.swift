@@ -63,7 +63,8 @@ extension Simulator {
             switch write {
             case .saveVote(let vote):
                 op = .saveVote(vote)
-                if let problem = VoteMonotonicityChecker.check(node: node.id, saving: vote, over: node.disk.visible.vote, mode: engineConfig.leaderIDMode) {
+                if let problem = VoteMonotonicityChecker.check(node: node.id, saving: vote, over: node.disk.visible.vote, mode: engineConfig.leaderIDMode)
+                    ?? SuspendedVotingChecker.check(node: node.id, saving: vote, suspended: node.engine?.votingSuspended ?? false) {
                     violation = violation ?? problem
                 }
             case .append(let entries):
