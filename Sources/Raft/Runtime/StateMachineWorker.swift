@@ -1,10 +1,11 @@
 import DequeModule
 
 /// Runs the state machine on a task of its own, in engine order, so a slow apply never
-/// delays heartbeats or votes.
+/// delays heartbeats or votes. It also answers the writes whose entries it applied.
 final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
     enum Operation: Sendable {
-        case apply([Entry<Types>])
+        /// Entries to apply, and the writes waiting for them (ascending, none beyond the last).
+        case apply([Entry<Types>], writes: [PendingWrite<Types>])
         case buildSnapshot
         case install(Snapshot<Types>)
     }
@@ -24,12 +25,17 @@ final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
         while true {
             let operations = await mailbox.takeAll()
             if operations.isEmpty { return }
-            for operation in operations {
+            for (position, operation) in operations.enumerated() {
                 do {
                     try await perform(operation)
                 } catch {
                     node.push(.storageFailed(error))
                     mailbox.close()
+                    // Nothing after a fatal error is applied; its writes fail like the node's.
+                    let unapplied = operations.dropFirst(position) + (mailbox.takeNow() ?? [])
+                    for case let .apply(_, writes) in unapplied {
+                        for write in writes { write.responder.resolve(.failure(.storage(error))) }
+                    }
                     return
                 }
             }
@@ -38,12 +44,13 @@ final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
 
     private func perform(_ operation: Operation) async throws(StorageError) {
         switch operation {
-        case .apply(let entries):
+        case let .apply(entries, writes):
             let start: ContinuousClock.Instant? = instruments == nil ? nil : .now
             let responses = try await stateMachine.apply(entries)
             if let instruments, let start {
                 instruments.applyLatency.recordNanoseconds(Int64(clamping: start.duration(to: .now).nanosecondsClamped))
             }
+            PendingWrite.resolve(writes, applied: entries, responses: responses, instruments: instruments)
             node.push(.applied(entries: entries, responses: responses))
         case .buildSnapshot:
             do {

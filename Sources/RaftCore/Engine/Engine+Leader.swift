@@ -79,12 +79,14 @@ extension RaftEngine {
     /// When a commit quorum last acknowledged this leader, measured at send time. Peers that
     /// never answered count from the election, so a new leader gets one timeout of grace.
     var quorumContactTime: RaftInstant {
-        guard let leader else { return now }
+        // Reads through `leader!` rather than a copy of the whole leader state (called twice
+        // per loop turn: by the tick and for the next deadline).
+        guard let electedAt = leader?.electedAt else { return now }
         let quorum = membership.effective.config.quorum
         let value = quorum.quorumValue { peer -> UInt64 in
             if peer == id { return now.nanoseconds }
-            let acknowledged = leader.progress[peer]?.lastAckSentAt ?? leader.electedAt
-            return max(acknowledged, leader.electedAt).nanoseconds
+            let acknowledged = leader!.progress[peer]?.lastAckSentAt ?? electedAt
+            return max(acknowledged, electedAt).nanoseconds
         }
         return RaftInstant(nanoseconds: value)
     }
@@ -141,13 +143,15 @@ extension RaftEngine {
     /// Commits the highest index a commit quorum holds durably, if this leader wrote it
     /// (entries of earlier leaders commit only indirectly: Raft §5.4.2, Figure 8).
     mutating func advanceCommit() {
-        guard let leader else { return }
+        // Reads through `leader!` rather than a copy of the whole leader state: this runs for
+        // every acknowledgement.
+        guard let leaderID = leader?.leaderID else { return }
         let quorum = membership.effective.config.quorum
         let durableIndex = testingFaults.contains(.commitCountsUnflushedEntries) ? log.lastIndex : io.durableLogID.indexOrZero
         let index = quorum.quorumValue { peer -> UInt64 in
-            peer == id ? durableIndex : (leader.progress[peer]?.matchedIndex ?? 0)
+            peer == id ? durableIndex : (leader!.progress[peer]?.matchedIndex ?? 0)
         }
-        guard index > committed.indexOrZero, let candidate = log.logID(at: index), candidate.leaderID == leader.leaderID else { return }
+        guard index > committed.indexOrZero, let candidate = log.logID(at: index), candidate.leaderID == leaderID else { return }
         committed = candidate
         commitAdvanced()
     }

@@ -31,10 +31,16 @@ extension RaftEngine {
         for peer in leader!.peerOrder {
             let sentEntries = replicate(to: peer)
             if !sentEntries {
-                let progress = leader!.progress[peer]!
-                let commitBehind = progress.sentCommitIndex < min(committed.indexOrZero, progress.matchedIndex)
-                if (broadcast || commitBehind) && progress.retryAfter <= now {
-                    sendAppend(to: peer, prevLogID: progress.matched, entries: [])
+                // The copy of the progress ends before `sendAppend` changes it, so its buffer
+                // stays unshared (see `LeaderState.takeProgress(of:)`).
+                var heartbeatAfter: LogID??
+                do {
+                    let progress = leader!.progress[peer]!
+                    let commitBehind = progress.sentCommitIndex < min(committed.indexOrZero, progress.matchedIndex)
+                    if (broadcast || commitBehind) && progress.retryAfter <= now { heartbeatAfter = .some(progress.matched) }
+                }
+                if let prevLogID = heartbeatAfter {
+                    sendAppend(to: peer, prevLogID: prevLogID, entries: [])
                 }
             }
         }
@@ -45,7 +51,10 @@ extension RaftEngine {
     /// Sends entries to `peer` as its mode and the in-flight limits allow. Returns whether a
     /// message with entries (or a snapshot) went out.
     private mutating func replicate(to peer: NodeID) -> Bool {
-        var progress = leader!.progress[peer]!
+        // Most steps have nothing new for most peers: with nothing past `nextIndex` no path
+        // below sends or changes anything, so answer without taking the progress out.
+        if let nextIndex = leader!.progress[peer]?.nextIndex, nextIndex > log.lastIndex { return false }
+        var progress = leader!.takeProgress(of: peer)!
         defer { leader!.progress[peer] = progress }
         guard progress.retryAfter <= now, progress.pendingRead == nil else { return false }
         switch progress.mode {
@@ -59,7 +68,7 @@ extension RaftEngine {
         if progress.nextIndex <= log.purgedIndex {
             leader!.progress[peer] = progress
             startSnapshot(to: peer)
-            progress = leader!.progress[peer]!
+            progress = leader!.takeProgress(of: peer)!
             return true
         }
         let end = log.lastIndex + 1
@@ -99,7 +108,7 @@ extension RaftEngine {
 
     /// Sends an append (a heartbeat when `entries` is empty) outside the pipeline loop.
     mutating func sendAppend(to peer: NodeID, prevLogID: LogID?, entries: [Entry<T>]) {
-        var progress = leader!.progress[peer]!
+        var progress = leader!.takeProgress(of: peer)!
         record(&progress, sending: entries, prevLogID: prevLogID, to: peer)
         leader!.progress[peer] = progress
     }
@@ -165,7 +174,7 @@ extension RaftEngine {
     }
 
     mutating func handleAppendEntriesResponse(_ response: AppendEntriesResponse, from sender: NodeID) {
-        guard checkResponseVote(response.vote), var progress = leader?.progress[sender] else { return }
+        guard checkResponseVote(response.vote), var progress = leader?.takeProgress(of: sender) else { return }
         let record = progress.acknowledge(rpcID: response.rpcID)
         if let record {
             if progress.lastAckSentAt == nil || progress.lastAckSentAt! < record.sentAt { progress.lastAckSentAt = record.sentAt }
@@ -216,7 +225,7 @@ extension RaftEngine {
     /// A request to `peer` could not be delivered (unreachable, timed out): restart its
     /// pipeline from the last known match and back off before the next attempt.
     public mutating func deliveryFailed(to peer: NodeID, rpcID: UInt64) {
-        guard role == .leader, var progress = leader?.progress[peer] else { return }
+        guard role == .leader, var progress = leader?.takeProgress(of: peer) else { return }
         let wasTracked: Bool
         if case .snapshot(let snapshotRPC) = progress.mode {
             // Only the snapshot's own failure ends a snapshot transfer: a lost heartbeat must not
@@ -225,7 +234,10 @@ extension RaftEngine {
         } else {
             wasTracked = progress.sent.contains { $0.rpcID == rpcID }
         }
-        guard wasTracked else { return }
+        guard wasTracked else {
+            leader!.progress[peer] = progress
+            return
+        }
         progress.clearInflight()
         progress.mode = .probe
         progress.nextIndex = progress.matchedIndex + 1
@@ -239,10 +251,12 @@ extension RaftEngine {
     /// Requests unanswered for longer than the maximum election timeout are treated as lost,
     /// so a pipeline never waits forever on an executor that did not report a failure.
     mutating func expireStuckRequests() {
-        guard let state = leader else { return }
+        // Reads through `leader!` rather than a copy of the whole leader state, which would
+        // retain and release every buffer it holds on every tick.
+        guard let peerOrder = leader?.peerOrder else { return }
         let timeout = config.electionTimeoutMax
-        for peer in state.peerOrder {
-            guard let progress = state.progress[peer], let oldest = progress.sent.first(where: { $0.endIndex > 0 }) else { continue }
+        for peer in peerOrder {
+            guard let progress = leader!.progress[peer], let oldest = progress.sent.first(where: { $0.endIndex > 0 }) else { continue }
             if now >= oldest.sentAt + timeout {
                 leader!.progress[peer]!.clearInflight()
                 leader!.progress[peer]!.mode = .probe

@@ -199,9 +199,11 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         if role == .leader { pumpReplication() }
         saveCommittedIfChanged()
         checkInvariants()
+        openAppend = nil
+        // A step without commands keeps the buffer for the next one instead of allocating.
+        guard !output.isEmpty else { return [] }
         let commands = output
         output = []
-        openAppend = nil
         output.reserveCapacity(16)
         return commands
     }

@@ -71,6 +71,17 @@ struct LeaderState<T: RaftTypeConfig>: Sendable {
         self.heartbeatDeadline = heartbeatDeadline
         self.electedAt = electedAt
     }
+
+    /// Moves `peer`'s progress out to be changed, leaving an empty placeholder until it is put
+    /// back with `progress[peer] = changed`. A plain copy would share the `sent` buffer with
+    /// the dictionary, so the first change would duplicate it: an allocation and a copy for
+    /// every message sent or acknowledged. Nothing may read `progress[peer]` in between.
+    mutating func takeProgress(of peer: NodeID) -> Progress? {
+        guard let position = progress.index(forKey: peer) else { return nil }
+        var taken = Progress(nextIndex: 0)
+        swap(&taken, &progress.values[position])
+        return taken
+    }
 }
 
 /// Where the log's I/O stands: what was issued, what is durable.

@@ -100,17 +100,32 @@ extension VoterSet: QuorumSet {
     public func quorumValue(_ value: (NodeID) -> UInt64) -> UInt64 {
         switch rule {
         case .majority:
-            var values = members.map(value)
-            return nthLargest(&values, rank: members.count / 2 + 1)
+            return Self.rankedValue(of: members, rank: members.count / 2 + 1, value)
         case let .flexible(_, commit):
-            var values = members.map(value)
-            return nthLargest(&values, rank: commit)
+            return Self.rankedValue(of: members, rank: commit, value)
         case let .hierarchical(groups):
             var groupValues = groups.map { group -> UInt64 in
                 var values = group.map(value)
                 return nthLargest(&values, rank: group.count / 2 + 1)
             }
             return nthLargest(&groupValues, rank: groups.count / 2 + 1)
+        }
+    }
+
+    /// `nthLargest` of the members' values, sorted in a stack buffer: the leader computes a
+    /// quorum value for every acknowledgement and twice per loop turn, and an array per call
+    /// was a heap allocation each time.
+    private static func rankedValue(of members: Set<NodeID>, rank: Int, _ value: (NodeID) -> UInt64) -> UInt64 {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: members.count) { buffer in
+            var count = 0
+            for member in members {
+                buffer.initializeElement(at: count, to: value(member))
+                count += 1
+            }
+            var values = UnsafeMutableBufferPointer(rebasing: buffer[..<count])
+            values.sort(by: >)
+            guard rank >= 1, rank <= count else { return 0 }
+            return values[rank - 1]
         }
     }
 

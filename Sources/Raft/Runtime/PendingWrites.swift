@@ -1,0 +1,89 @@
+import RaftCore
+import Synchronization
+
+/// Where the result of one proposed command goes.
+enum PendingWriteResponder<Types: RaftTypeConfig>: Sendable {
+    typealias WriteResult = Result<Types.Response, RaftError<Types.NodeAddress>>
+
+    case single(UnsafeContinuation<WriteResult, Never>)
+    case many(PendingWriteBatch<Types>, slot: Int)
+
+    func resolve(_ result: WriteResult) {
+        switch self {
+        case .single(let continuation): continuation.resume(returning: result)
+        case let .many(batch, slot): batch.resolve(slot, result)
+        }
+    }
+}
+
+/// The results of one `writeMany`, resumed when the last command is resolved. Slots of one
+/// batch may be resolved by the state-machine worker (applied) and by the node loop (failed,
+/// or covered by a snapshot) at the same time, hence the lock.
+final class PendingWriteBatch<Types: RaftTypeConfig>: Sendable {
+    typealias WriteResult = PendingWriteResponder<Types>.WriteResult
+
+    private struct State {
+        var results: [WriteResult?]
+        var remaining: Int
+    }
+
+    private let state: Mutex<State>
+    private let continuation: UnsafeContinuation<[WriteResult], Never>
+
+    init(count: Int, continuation: UnsafeContinuation<[WriteResult], Never>) {
+        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count))
+        self.continuation = continuation
+    }
+
+    func resolve(_ slot: Int, _ result: WriteResult) {
+        let complete: [WriteResult]? = state.withLock { state in
+            precondition(state.results[slot] == nil, "a write is resolved once")
+            state.results[slot] = result
+            state.remaining -= 1
+            return state.remaining == 0 ? state.results.map { $0! } : nil
+        }
+        if let complete { continuation.resume(returning: complete) }
+    }
+}
+
+/// A proposed command waiting for the entry at its log id to be applied.
+struct PendingWrite<Types: RaftTypeConfig>: Sendable {
+    var logID: LogID
+    var responder: PendingWriteResponder<Types>
+    /// When it was proposed, if commit latency is measured.
+    var proposedAt: ContinuousClock.Instant?
+
+    /// Resolves `writes` (ascending by index, none beyond the last entry) against `entries`
+    /// just applied and the state machine's `responses` (one per command entry): a write
+    /// succeeds when its own entry was applied, fails when another entry was applied at its
+    /// index, and is unknown when its index was not among them, i.e. covered by a snapshot
+    /// (field lesson 23).
+    static func resolve(
+        _ writes: [PendingWrite], applied entries: [Entry<Types>], responses: [Types.Response], instruments: RaftInstruments?
+    ) {
+        var position = 0
+        var responseIndex = 0
+        for entry in entries {
+            var response: Types.Response?
+            if case .command = entry.payload {
+                if responseIndex < responses.count { response = responses[responseIndex] }
+                responseIndex += 1
+            }
+            while position < writes.count, writes[position].logID.index <= entry.index {
+                let pending = writes[position]
+                position += 1
+                if pending.logID == entry.logID, let response {
+                    if let instruments, let proposedAt = pending.proposedAt {
+                        instruments.commitLatency.recordNanoseconds(Int64(clamping: proposedAt.duration(to: .now).nanosecondsClamped))
+                    }
+                    pending.responder.resolve(.success(response))
+                } else if pending.logID.index == entry.index {
+                    pending.responder.resolve(.failure(.writeFailed))
+                } else {
+                    pending.responder.resolve(.failure(.outcomeUnknown))
+                }
+            }
+        }
+        precondition(position == writes.count, "only writes up to the last applied entry are handed over")
+    }
+}

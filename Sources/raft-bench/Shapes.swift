@@ -1,0 +1,118 @@
+import Logging
+import Raft
+import RaftCore
+
+/// What a benchmark client writes to: a started cluster of one shape.
+///
+/// A write returns once the command is committed and applied on the leader. Shapes that run
+/// elsewhere (`tcp`: nodes in their own processes; `disk`: a durable store) only need to
+/// provide this and a way to stop.
+protocol BenchCluster: Sendable {
+    /// Writes one command.
+    func write(_ command: UInt64) async throws
+    /// Writes several commands with one call (`writeMany`).
+    func writeMany(_ commands: [UInt64]) async throws
+    /// Stops every node of the cluster.
+    func shutdown() async
+}
+
+/// Settings every shape takes from the command line.
+struct ClusterOptions: Sendable {
+    var snapshotEvery: UInt64
+    var logsKeptAfterSnapshot: UInt64
+
+    /// The node configuration of the in-process shapes: openraft's bench uses long election
+    /// timeouts (200–2000 ms) so a 2-core machine busy with clients never holds an election.
+    func raftConfig() -> RaftConfig {
+        var config = RaftConfig()
+        config.engine.heartbeatInterval = .milliseconds(100)
+        config.engine.electionTimeoutMin = .milliseconds(1000)
+        config.engine.electionTimeoutMax = .milliseconds(2000)
+        config.engine.leaseDuration = .milliseconds(500)
+        config.engine.snapshotPolicy = .everyAppliedEntries(snapshotEvery)
+        config.engine.logsKeptAfterSnapshot = logsKeptAfterSnapshot
+        // openraft's bench purges in batches of 1024 too.
+        config.engine.purgeBatchSize = 1024
+        config.rpcTimeout = .seconds(2)
+        return config
+    }
+}
+
+/// The cluster shapes. `tcp` and `disk` are reserved for the loopback-TCP transport and the
+/// durable file store; they report themselves unavailable until those exist.
+enum Shape: String, CaseIterable, Sendable {
+    /// openraft's `bench_cluster_of_3`: 3 voters in one process, in-memory log and state
+    /// machine, RPCs as direct calls; every client write is one `write`.
+    case inmem
+    /// The same cluster; every client call is one `writeMany` of `--batch` commands.
+    case inmemBatch = "inmem-batch"
+    /// 3 voters over loopback TCP (needs the NIO transport).
+    case tcp
+    /// 3 voters with the durable file log store (needs RaftFileStore).
+    case disk
+
+    var usesBatches: Bool { self == .inmemBatch }
+
+    func startCluster(_ options: ClusterOptions) async throws -> any BenchCluster {
+        switch self {
+        case .inmem, .inmemBatch:
+            return try await InMemoryCluster.start(options)
+        case .tcp, .disk:
+            throw BenchError("shape \(rawValue) is not available in this build yet")
+        }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Three voters in this process with `MemoryLogStore`, `BenchStateMachine` and `DirectNetwork`.
+final class InMemoryCluster: BenchCluster {
+    let nodes: [RaftNode<BenchTypes>]
+    let leader: RaftNode<BenchTypes>
+
+    private init(nodes: [RaftNode<BenchTypes>], leader: RaftNode<BenchTypes>) {
+        self.nodes = nodes
+        self.leader = leader
+    }
+
+    /// Starts the nodes, elects node 1, and commits one warm-up write everywhere.
+    static func start(_ options: ClusterOptions) async throws -> InMemoryCluster {
+        let hub = DirectHub<BenchTypes>()
+        var logger = Logger(label: "raft-bench")
+        logger.logLevel = .warning
+        let ids: [NodeID] = [1, 2, 3]
+        var nodes: [RaftNode<BenchTypes>] = []
+        for id in ids {
+            let node = try await RaftNode.start(
+                id: id, config: options.raftConfig(), logStore: MemoryLogStore<BenchTypes>(),
+                stateMachine: BenchStateMachine(), network: DirectNetwork(hub: hub), logger: logger, randomSeed: id)
+            hub.register(node)
+            nodes.append(node)
+        }
+        // Node 1 campaigns as soon as it is initialized.
+        try await nodes[0].initialize(Membership(voters: Dictionary(uniqueKeysWithValues: ids.map { ($0, $0) })))
+        let leader = nodes[0]
+        try await leader.wait(until: MetricsCondition("leading with an entry of its term committed") { metrics in
+            metrics.isLeader && metrics.committed?.term == metrics.currentTerm
+        }, timeout: .seconds(10))
+        _ = try await leader.write(0)
+        let warmUp = leader.metrics.appliedIndex
+        for node in nodes { try await node.wait(until: .appliedIndex(atLeast: warmUp), timeout: .seconds(10)) }
+        return InMemoryCluster(nodes: nodes, leader: leader)
+    }
+
+    func write(_ command: UInt64) async throws {
+        _ = try await leader.write(command)
+    }
+
+    func writeMany(_ commands: [UInt64]) async throws {
+        for result in await leader.writeMany(commands) { _ = try result.get() }
+    }
+
+    func shutdown() async {
+        for node in nodes { await node.shutdown() }
+    }
+}
