@@ -14,7 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
-        // raft-bench only.
+        // raft-bench and raft-sim.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
@@ -32,7 +32,11 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
-        .target(name: "RaftTesting", dependencies: ["Raft", "RaftCore"]),
+        .target(
+            name: "RaftTesting",
+            dependencies: ["Raft", "RaftCore", .product(name: "DequeModule", package: "swift-collections")],
+            exclude: ["Simulation/README.md"]
+        ),
         .target(
             name: "RaftFileStore",
             dependencies: [
@@ -52,6 +56,14 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "raft-filestore-bench", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
+        .executableTarget(
+            name: "raft-sim",
+            dependencies: [
+                "RaftTesting",
+                "RaftCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),
         .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore"]),

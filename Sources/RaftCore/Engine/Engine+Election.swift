@@ -64,7 +64,7 @@ extension RaftEngine {
 
     /// Manually starts an election (an operator or test trigger).
     public mutating func triggerElection() {
-        guard isVoter, !votingSuspended, role != .leader else { return }
+        guard isElectable, !votingSuspended, role != .leader else { return }
         startCampaign(leadershipTransfer: false)
     }
 }

@@ -51,6 +51,9 @@ extension RaftEngine {
         if newEntriesStart < request.entries.count {
             appendToLog(Array(request.entries[newEntriesStart...]))
         }
+        if testingFaults.contains(.truncatesCommittedEntries), request.lastLogID.indexOrZero >= log.purgedIndex {
+            truncateLog(after: request.lastLogID.indexOrZero)
+        }
         let matched = request.lastLogID
         if let leaderCommit = request.leaderCommit {
             advanceFollowerCommit(to: min(leaderCommit.index, matched.indexOrZero))

@@ -147,7 +147,7 @@ extension RaftEngine {
         // every acknowledgement.
         guard let leaderID = leader?.leaderID else { return }
         let quorum = membership.effective.config.quorum
-        let durableIndex = io.durableLogID.indexOrZero
+        let durableIndex = testingFaults.contains(.commitCountsUnflushedEntries) ? log.lastIndex : io.durableLogID.indexOrZero
         let index = quorum.quorumValue { peer -> UInt64 in
             peer == id ? durableIndex : (leader!.progress[peer]?.matchedIndex ?? 0)
         }

@@ -35,7 +35,9 @@ extension RaftEngine {
 
     /// Removes every entry after `index`. Committed entries are never removed.
     mutating func truncateLog(after index: LogIndex) {
-        precondition(index >= committed.indexOrZero, "committed entries are never truncated")
+        precondition(
+            index >= committed.indexOrZero || testingFaults.contains(.truncatesCommittedEntries),
+            "committed entries are never truncated")
         precondition(index >= log.purgedIndex, "purged entries cannot be truncated")
         guard index < log.lastIndex else { return }
         log.truncate(after: index)
@@ -104,6 +106,10 @@ extension RaftEngine {
     }
 
     private mutating func applyReadEntries(_ entries: [Entry<T>], range: Range<LogIndex>) {
+        // A snapshot install issued while this read was out runs on the state machine first;
+        // applying older entries after it would move the state machine backwards (field
+        // lesson 4). Apply resumes after the snapshot once it is installed.
+        guard snapshotInstall == nil else { return }
         var valid: [Entry<T>] = []
         valid.reserveCapacity(entries.count)
         var expected = applySubmitted.indexOrZero + 1
@@ -122,7 +128,8 @@ extension RaftEngine {
     /// Hands committed, locally durable entries to the state machine, in batches.
     mutating func triggerApplyIfNeeded() {
         guard applyRead == nil, snapshotInstall == nil else { return }
-        let upTo = min(committed.indexOrZero, io.durableLogID.indexOrZero)
+        let applicable = testingFaults.contains(.appliesBeforeCommit) ? log.lastIndex : committed.indexOrZero
+        let upTo = min(applicable, io.durableLogID.indexOrZero)
         let start = applySubmitted.indexOrZero + 1
         guard upTo >= start else { return }
         let end = min(upTo + 1, start + LogIndex(config.maxEntriesPerApply))

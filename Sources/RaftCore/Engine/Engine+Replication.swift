@@ -207,7 +207,13 @@ extension RaftEngine {
             progress.mode = .probe
             let matchPoint = log.lastIndex(atOrBefore: hintIndex, withLeaderAtMost: hintLeaderID)
             progress.nextIndex = max(matchPoint, progress.matchedIndex) + 1
-            if hintIndex < log.purgedIndex { progress.nextIndex = min(progress.nextIndex, log.purgedIndex) }
+            // At the purge point the leader can no longer compare entries: unless the hint names
+            // the purged entry itself, the follower may disagree there and needs the snapshot
+            // (probing from purged + 1 would be refused forever).
+            let hintIsPurgedEntry = hintIndex == log.purgedIndex && hintLeaderID == log.purged?.leaderID
+            if progress.nextIndex <= log.purgedIndex + 1, progress.matchedIndex < log.purgedIndex, !hintIsPurgedEntry {
+                progress.nextIndex = min(progress.nextIndex, log.purgedIndex)
+            }
         case .rejected:
             break
         }

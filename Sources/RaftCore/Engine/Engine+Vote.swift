@@ -3,7 +3,9 @@ extension RaftEngine {
     /// campaign that the new vote supersedes happens here.
     @discardableResult
     mutating func updateVote(_ newVote: Vote) -> IOID {
-        precondition(newVote.isAtLeast(vote, mode: config.leaderIDMode), "vote must not go backwards: \(vote) -> \(newVote)")
+        precondition(
+            newVote.isAtLeast(vote, mode: config.leaderIDMode) || testingFaults.contains(.grantsTwoVotesPerTerm),
+            "vote must not go backwards: \(vote) -> \(newVote)")
         vote = newVote
         highestTermSeen = max(highestTermSeen, newVote.term)
         let ioID = issueLogIO(lastLogIDAfter: log.last)
@@ -41,6 +43,7 @@ extension RaftEngine {
         }
         highestTermSeen = max(highestTermSeen, request.vote.term)
         let isFresh = request.vote.isAtLeast(vote, mode: config.leaderIDMode)
+            || (testingFaults.contains(.grantsTwoVotesPerTerm) && request.vote.term == vote.term)
         let logOK = isLogUpToDate(request.lastLogID)
         let stickyLeader = hasLiveLeader && !request.isLeadershipTransfer
         let mayVote = !votingSuspended && isFresh && logOK && !stickyLeader
@@ -82,7 +85,7 @@ extension RaftEngine {
             emitEvent(.rejectedMessage(from: sender, reason: "timeout-now from a node that is not this node's leader"))
             return
         }
-        guard isVoter, !votingSuspended else { return }
+        guard isElectable, !votingSuspended else { return }
         startCampaign(leadershipTransfer: true)
     }
 }

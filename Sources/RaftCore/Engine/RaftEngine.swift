@@ -67,6 +67,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     public var electionEnabled = true
 /// When false a leader sends no periodic heartbeats (for tests).
     public var heartbeatEnabled = true
+    /// Deliberate bugs for simulator self-tests; always empty outside tests.
+    package var testingFaults: EngineTestingFaults = []
 
     var output: [EngineCommand<T>] = []
 
@@ -114,8 +116,12 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
             membership.truncate(after: floor.index)
         }
         if committed.indexOrZero > log.lastIndex { committed = log.last }
-        for entry in recovered.tailEntries where entry.index == cache.endIndex && log.contains(entry.logID) {
-            cache.append(entry)
+        // The cache must end at the last entry, so it starts where the usable tail does (it
+        // used to start past the last entry, which kept every tail entry out of it).
+        let tail = recovered.tailEntries.filter { $0.index > log.purgedIndex && log.contains($0.logID) }
+        if let first = tail.first, tail.last?.index == log.lastIndex, LogIndex(tail.count) == log.lastIndex - first.index + 1 {
+            cache.reset(nextIndex: first.index)
+            for entry in tail { cache.append(entry) }
         }
     }
 
@@ -206,6 +212,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// input. Preconditions stay on in release builds: a violation means a bug, and carrying
     /// on could break safety.
     func checkInvariants() {
+        // A deliberately broken engine breaks these first; the simulator must catch it instead.
+        guard testingFaults.isEmpty else { return }
         precondition(log.purgedIndex <= log.lastIndex, "purged beyond the last entry")
         precondition(committed.indexOrZero <= log.lastIndex, "committed beyond the last entry")
         precondition(applied.indexOrZero <= applySubmitted.indexOrZero, "applied beyond what was handed to the state machine")
@@ -254,7 +262,17 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 
     /// Whether this node may start elections now.
     var canCampaign: Bool {
-        electionEnabled && !votingSuspended && isVoter && role != .leader
+        electionEnabled && !votingSuspended && isElectable && role != .leader
+    }
+
+    /// A voter of the effective membership, or of the committed one while a newer membership
+    /// that drops this node is not committed yet. Without the latter, a cluster whose leader
+    /// died after appending the final configuration of a joint change can deadlock: the nodes
+    /// holding that entry see themselves as learners, and the remaining voters cannot win
+    /// without their votes. Joint consensus keeps this safe: every quorum of the committed
+    /// joint configuration meets every quorum of its final one.
+    var isElectable: Bool {
+        isVoter || membership.committed.config.isVoter(id)
     }
 
     // MARK: Operator switches

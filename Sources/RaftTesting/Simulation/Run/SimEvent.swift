@@ -1,0 +1,22 @@
+import RaftCore
+
+/// Everything that can happen in a simulation, scheduled on the event queue.
+enum SimEvent {
+    case deliver(Envelope)
+    /// An RPC's deadline: if still unanswered, the sender learns the delivery failed.
+    case rpcTimeout(node: NodeID, incarnation: UInt64, call: CallKey)
+    case tick(node: NodeID, incarnation: UInt64, generation: UInt64)
+    case diskSync(node: NodeID, incarnation: UInt64)
+    case storageRead(node: NodeID, incarnation: UInt64, readID: ReadID, range: Range<LogIndex>)
+    case stateMachineDone(node: NodeID, incarnation: UInt64)
+    case restart(node: NodeID)
+    case clientArrives(ClientRequest)
+    case clientHears(ClientResponse)
+    case clientWake(client: Int, generation: UInt64)
+    case clientDeadline(client: Int, operation: Int)
+    case nemesis
+    case healPartition(generation: UInt64)
+    case operatorStep
+    case endFaults
+    case livenessDeadline
+}
