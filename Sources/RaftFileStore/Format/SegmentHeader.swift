@@ -55,19 +55,30 @@ struct SegmentHeader: Equatable {
     }
 }
 
-/// Segment file names: "log-" + 16 hex digits of the sequence + ".seg", so names sort in
-/// sequence order and a sequence is never confused with a log index.
-enum SegmentNaming {
-    static let prefix = "log-"
-    static let suffix = ".seg"
+/// File names of the form prefix, 16 hex digits of a sequence number, suffix: they sort in
+/// sequence order, and a sequence is never confused with a log index.
+struct SequencedFileName: Sendable {
+    let prefix: String
+    let suffix: String
 
-    static func name(_ sequence: UInt64) -> String {
+    func name(_ sequence: UInt64) -> String {
         let hex = String(sequence, radix: 16)
         return prefix + String(repeating: "0", count: max(0, 16 - hex.count)) + hex + suffix
     }
 
-    static func sequence(of name: String) -> UInt64? {
+    func sequence(of name: String) -> UInt64? {
         guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count == prefix.count + 16 + suffix.count else { return nil }
         return UInt64(name.dropFirst(prefix.count).dropLast(suffix.count), radix: 16)
     }
+}
+
+/// Segment file names: "log-" + 16 hex digits of the sequence + ".seg".
+enum SegmentNaming {
+    static let format = SequencedFileName(prefix: "log-", suffix: ".seg")
+    static var prefix: String { format.prefix }
+    static var suffix: String { format.suffix }
+
+    static func name(_ sequence: UInt64) -> String { format.name(sequence) }
+
+    static func sequence(of name: String) -> UInt64? { format.sequence(of: name) }
 }

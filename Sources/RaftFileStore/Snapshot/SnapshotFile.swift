@@ -17,19 +17,14 @@ enum SnapshotFile {
     static let version: UInt32 = 1
     static let headerSize = 32
     static let trailerSize = 8
-    static let prefix = "snapshot-"
-    static let suffix = ".snap"
+    static let format = SequencedFileName(prefix: "snapshot-", suffix: ".snap")
+    static var prefix: String { format.prefix }
+    static var suffix: String { format.suffix }
     static let temporarySuffix = ".tmp"
 
-    static func name(_ sequence: UInt64) -> String {
-        let hex = String(sequence, radix: 16)
-        return prefix + String(repeating: "0", count: max(0, 16 - hex.count)) + hex + suffix
-    }
+    static func name(_ sequence: UInt64) -> String { format.name(sequence) }
 
-    static func sequence(of name: String) -> UInt64? {
-        guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count == prefix.count + 16 + suffix.count else { return nil }
-        return UInt64(name.dropFirst(prefix.count).dropLast(suffix.count), radix: 16)
-    }
+    static func sequence(of name: String) -> UInt64? { format.sequence(of: name) }
 
     static func header(metaLength: Int, dataLength: Int) -> [UInt8] {
         var bytes = magic
