@@ -32,6 +32,9 @@ final class BenchStateMachine: RaftStateMachine {
 
     var commandsApplied: UInt64 { state.withLock { $0.commandsApplied } }
 
+    /// Applying only counts, under a lock.
+    var applyNeverBlocks: Bool { true }
+
     func appliedState() async throws(StorageError) -> AppliedState<BenchTypes> {
         state.withLock { AppliedState(lastApplied: $0.lastApplied, membership: $0.membership) }
     }

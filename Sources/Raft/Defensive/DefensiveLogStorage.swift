@@ -12,6 +12,9 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         self.tracker = tracker
     }
 
+    /// As the wrapped store's: the checks themselves never block.
+    public var neverBlocks: Bool { base.neverBlocks }
+
     private func known() async throws(StorageError) -> LogState {
         if let state = tracker.state.withLock({ $0.logState }) { return state }
         let state = try await base.logState()

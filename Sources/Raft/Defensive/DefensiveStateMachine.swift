@@ -10,6 +10,9 @@ public final class DefensiveStateMachine<Types: RaftTypeConfig>: RaftStateMachin
         self.tracker = tracker
     }
 
+    /// As the wrapped state machine's: the checks themselves never block.
+    public var applyNeverBlocks: Bool { base.applyNeverBlocks }
+
     public func appliedState() async throws(StorageError) -> AppliedState<Types> {
         let state = try await base.appliedState()
         let expected: (Bool, LogID?) = tracker.state.withLock { tracked in

@@ -29,6 +29,9 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
     /// An empty log.
     public init() {}
 
+    /// Every operation is a short critical section in memory.
+    public var neverBlocks: Bool { true }
+
     public func logState() async throws(StorageError) -> LogState {
         state.withLock { LogState(lastPurgedLogID: $0.lastPurged, lastLogID: $0.lastLogID) }
     }

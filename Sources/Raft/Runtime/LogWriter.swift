@@ -39,7 +39,9 @@ final class LogWriter<Types: RaftTypeConfig>: Sendable {
         }
     }
 
-    private func perform(_ operations: Deque<Operation>) async throws(StorageError) {
+    /// Performs `operations` in order; called by `run`, or by the node loop itself when the
+    /// store never blocks.
+    func perform(_ operations: Deque<Operation>) async throws(StorageError) {
         // Saving the commit point is optional durability: only the newest of the batch is
         // written, after the batch's appends, so it never splits appends into several writes.
         var committed: LogID?

@@ -1,51 +1,81 @@
+import DequeModule
 import Logging
 
 extension NodeLoop {
     /// Takes the engine's commands and hands each to whoever executes it, following the rules
-    /// documented on `EngineCommand` (shared with the simulator through `CommandBatch`).
-    func executeEngineCommands() {
-        let commands = engine.takeCommands()
-        guard !commands.isEmpty else { return }
-        let batch = CommandBatch(commands)
+    /// documented on `EngineCommand` (shared with the simulator through `CommandBatch`), until
+    /// the engine has none left: work done inline (applies) may produce more.
+    func executeEngineCommands() async {
+        while runningState == .running {
+            let commands = engine.takeCommands()
+            guard !commands.isEmpty else { return }
+            await execute(CommandBatch(commands))
+        }
+    }
+
+    private func execute(_ batch: CommandBatch<Types>) async {
+        var logOperations: Deque<LogWriter<Types>.Operation> = []
         for (write, io) in batch.logWrites {
             switch write {
             case .append(let entries): instruments?.appendBatchSize.record(entries.count)
             case .truncate(let after): failWrites(after: after.indexOrZero)
             case .saveVote, .purge: break
             }
-            logWriter.mailbox.push(.write(write, io))
+            logOperations.append(.write(write, io))
         }
-        if let committed = batch.committed { logWriter.mailbox.push(.saveCommitted(committed)) }
-        for (id, range) in batch.reads { logWriter.mailbox.push(.read(id, range)) }
+        if let committed = batch.committed { logOperations.append(.saveCommitted(committed)) }
+        for (id, range) in batch.reads { logOperations.append(.read(id, range)) }
+        if !logOperations.isEmpty {
+            if logInline {
+                // Completions (flushes, reads) arrive through the mailbox and join this turn.
+                do {
+                    try await logWriter.perform(logOperations)
+                } catch {
+                    return storageFailed(error)
+                }
+            } else {
+                for operation in logOperations { logWriter.mailbox.push(operation) }
+            }
+        }
         for (to, message) in batch.messages {
             if message.isResponse { answerIncoming(message, to: to) } else { link(to).send(message) }
         }
         for (to, request) in batch.snapshotTransfers { startSnapshotTransfer(to: to, request: request) }
-        for work in batch.stateMachineWork { dispatch(work) }
+        for work in batch.stateMachineWork {
+            await dispatch(work)
+            guard runningState == .running else { return }
+        }
         // Answered after the metrics of this turn are published, so a caller that looks at
         // metrics right after its answer sees the state that produced it.
         deferredReplies.append(contentsOf: batch.replies)
         for event in batch.events { record(event) }
     }
 
-    private func dispatch(_ work: CommandBatch<Types>.StateMachineWork) {
+    private func dispatch(_ work: CommandBatch<Types>.StateMachineWork) async {
         switch work {
         case .apply(let entries):
             instruments?.applyBatchSize.record(entries.count)
-            // The writes of these entries go with them: the worker answers them as soon as the
-            // state machine returns, so resuming (possibly thousands of) callers does not hold
-            // up this loop, and a caller waits for one task hop less. Entries handed to the
-            // state machine are committed, so nothing can change their outcome meanwhile.
+            // The writes of these entries go with them and are answered as soon as the state
+            // machine returns. Entries handed to the state machine are committed, so nothing
+            // can change their outcome meanwhile.
             var writes: [PendingWrite<Types>] = []
             if let last = entries.last?.index {
                 while let pending = pendingWrites.first, pending.logID.index <= last { writes.append(pendingWrites.removeFirst()) }
             }
-            if !stateMachineWorker.mailbox.push(.apply(entries, writes: writes)) {
+            if applyInline && workerBacklog == 0 {
+                await applyOnLoop(entries, writes: writes)
+                return
+            }
+            // On the worker, resuming (possibly thousands of) callers does not hold up this
+            // loop, and a caller waits for one task hop less than through the loop.
+            if stateMachineWorker.mailbox.push(.apply(entries, writes: writes)) {
+                workerBacklog += 1
+            } else {
                 // The worker stopped (a fatal state-machine error): stopping answers them.
                 pendingWrites.insert(contentsOf: writes, at: pendingWrites.startIndex)
             }
         case .buildSnapshot:
-            stateMachineWorker.mailbox.push(.buildSnapshot)
+            if stateMachineWorker.mailbox.push(.buildSnapshot) { workerBacklog += 1 }
         case .installSnapshot(let meta):
             // The engine installs only snapshots whose last chunk this loop received.
             guard let data = receivedSnapshots.removeValue(forKey: meta.snapshotID) else {
@@ -59,8 +89,25 @@ extension NodeLoop {
                 pendingWrites.removeFirst()
                 resolve(pending.responder, .failure(.outcomeUnknown))
             }
-            stateMachineWorker.mailbox.push(.install(Snapshot(meta: meta, data: data)))
+            if stateMachineWorker.mailbox.push(.install(Snapshot(meta: meta, data: data))) { workerBacklog += 1 }
         }
+    }
+
+    /// Applies on this loop: the state machine said its apply never blocks.
+    private func applyOnLoop(_ entries: [Entry<Types>], writes: [PendingWrite<Types>]) async {
+        let start: ContinuousClock.Instant? = instruments == nil ? nil : .now
+        let responses: [Types.Response]
+        do {
+            responses = try await stateMachine.apply(entries)
+        } catch {
+            for write in writes { write.responder.resolve(.failure(.storage(error))) }
+            return storageFailed(error)
+        }
+        if let instruments, let start {
+            instruments.applyLatency.recordNanoseconds(Int64(clamping: start.duration(to: .now).nanosecondsClamped))
+        }
+        PendingWrite.resolve(writes, applied: entries, responses: responses, instruments: instruments)
+        if let last = entries.last { engine.applied(upTo: last.logID) }
     }
 
     /// This node's entries after `index` were replaced by another leader's: the writes that

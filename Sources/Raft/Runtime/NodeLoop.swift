@@ -34,6 +34,14 @@ final class NodeLoop<Types: RaftTypeConfig> {
     var logger: Logger
     let instruments: RaftInstruments?
 
+    /// The log store never blocks, so this loop calls it itself instead of the writer's task.
+    let logInline: Bool
+    /// The state machine's apply never blocks, so this loop applies while the worker is idle.
+    let applyInline: Bool
+    /// Operations handed to the state-machine worker and not yet reported back. While any is,
+    /// applies go through the worker too, so the state machine sees one call at a time, in order.
+    var workerBacklog = 0
+
     var peers: [NodeID: PeerLink<Types>] = [:]
     var lagRecorders: [NodeID: Recorder] = [:]
     var workerTasks: [Task<Void, Never>] = []
@@ -82,6 +90,8 @@ final class NodeLoop<Types: RaftTypeConfig> {
         self.logWriter = LogWriter(store: logStore, node: mailbox, instruments: instruments)
         self.stateMachineWorker = StateMachineWorker(stateMachine: stateMachine, node: mailbox, instruments: instruments)
         self.stateMachine = stateMachine
+        self.logInline = logStore.neverBlocks
+        self.applyInline = stateMachine.applyNeverBlocks
         self.network = network
         self.clock = clock
         self.timer = TimerService(mailbox: mailbox, clock: clock)
@@ -92,38 +102,54 @@ final class NodeLoop<Types: RaftTypeConfig> {
     }
 
     func run() async {
-        let writer = logWriter
         let worker = stateMachineWorker
-        workerTasks.append(Task { await writer.run() })
+        if !logInline {
+            let writer = logWriter
+            workerTasks.append(Task { await writer.run() })
+        }
         workerTasks.append(Task { await worker.run() })
-        executeEngineCommands()
+        await executeEngineCommands()
         publishMetrics()
         answerDeferredReplies()
         timer.schedule(engine.nextDeadline)
         while runningState == .running {
-            let events = await mailbox.takeAll()
+            var events = await mailbox.takeAll()
             if events.isEmpty { break }
-            engine.tick(now: clock.now)
-            var position = events.startIndex
-            while position < events.endIndex && runningState == .running {
-                handle(events[position])
-                position += 1
+            // Events that arrive while a turn runs (flushes and applies done inline, answers
+            // from peers) join the turn, up to a few rounds, before metrics are published.
+            var round = 0
+            while true {
+                engine.tick(now: clock.now)
+                instruments?.loopBatchSize.record(events.count)
+                var position = events.startIndex
+                while position < events.endIndex && runningState == .running {
+                    handle(events[position])
+                    position += 1
+                }
+                guard runningState == .running else {
+                    // Events behind a shutdown or a fatal error in the same batch still hold callers.
+                    unhandledEvents.append(contentsOf: events[position...])
+                    break
+                }
+                proposeTurnWrites()
+                await executeEngineCommands()
+                round += 1
+                guard runningState == .running, round < Self.maxRoundsPerTurn, let more = mailbox.takeNow() else { break }
+                events = more
             }
-            guard runningState == .running else {
-                // Events behind a shutdown or a fatal error in the same batch still hold callers.
-                unhandledEvents.append(contentsOf: events[position...])
-                break
-            }
-            proposeTurnWrites()
-            executeEngineCommands()
+            guard runningState == .running else { break }
             sweepExpiredIncoming()
             publishMetrics()
             answerDeferredReplies()
             timer.schedule(nextDeadline)
-            instruments?.loopBatchSize.record(events.count)
         }
         await stop()
     }
+
+    /// How many batches of events one turn takes before publishing metrics and answering
+    /// deferred replies: enough to fold inline flushes and applies into the turn that caused
+    /// them, few enough that a busy node still publishes often.
+    static var maxRoundsPerTurn: Int { 4 }
 
     private func handle(_ event: NodeEvent<Types>) {
         switch event {
@@ -191,19 +217,28 @@ final class NodeLoop<Types: RaftTypeConfig> {
             engine.entriesRead(id: id, entries: entries)
         case .applied(let entries, _):
             // The worker already answered the writes of these entries.
+            workerBacklog -= 1
             if let last = entries.last { engine.applied(upTo: last.logID) }
         case .snapshotBuilt(let meta):
+            workerBacklog -= 1
             engine.snapshotBuilt(meta)
         case .snapshotBuildFailed:
+            workerBacklog -= 1
             engine.snapshotBuildFailed()
         case .snapshotInstalled(let meta):
+            workerBacklog -= 1
             engine.snapshotInstalled(meta)
         case .storageFailed(let error):
-            logger.critical("storage failed; stopping", metadata: ["error": "\(error)"])
-            runningState = .fatal(error)
+            storageFailed(error)
         case .tick:
             break
         }
+    }
+
+    /// Storage errors are fatal: the node stops and fails what waits on it.
+    func storageFailed(_ error: StorageError) {
+        logger.critical("storage failed; stopping", metadata: ["error": "\(error)"])
+        runningState = .fatal(error)
     }
 
     private func handle(_ trigger: NodeEvent<Types>.Trigger) {

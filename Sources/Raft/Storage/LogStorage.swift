@@ -33,6 +33,14 @@ public typealias LogFlushCallback = @Sendable (Result<Void, StorageError>) -> Vo
 public protocol RaftLogStorage<Types>: AnyObject, Sendable {
     associatedtype Types: RaftTypeConfig
 
+    /// Whether no operation ever waits (for a disk, another thread, or time): every call
+    /// returns promptly without suspending. The node loop then calls the store itself within
+    /// its turn, saving two task hand-offs per write; otherwise a writer task of its own does,
+    /// so a slow disk never delays heartbeats. Defaults to `false`; a store whose `append`
+    /// merely queues work for its own I/O thread and reports durability later may say `true`
+    /// only if `truncate`, `purge` and `saveVote` never wait either.
+    var neverBlocks: Bool { get }
+
     /// Last purged and last log id.
     func logState() async throws(StorageError) -> LogState
     /// Entries with indexes in `range`. Every index in the range between the purged head and
@@ -53,4 +61,9 @@ public protocol RaftLogStorage<Types>: AnyObject, Sendable {
     func saveCommitted(_ committed: LogID?) async throws(StorageError)
     /// The last saved commit point.
     func readCommitted() async throws(StorageError) -> LogID?
+}
+
+extension RaftLogStorage {
+    /// Stores are assumed to block unless they say otherwise.
+    public var neverBlocks: Bool { false }
 }

@@ -42,10 +42,23 @@ public struct AppliedState<Types: RaftTypeConfig>: Sendable, Equatable, Codable 
 public protocol RaftStateMachine<Types>: AnyObject, Sendable {
     associatedtype Types: RaftTypeConfig
 
+    /// Whether `apply` always returns promptly without suspending (an in-memory state
+    /// machine). The node loop then applies committed entries and answers their writes within
+    /// its own turn, saving two task hand-offs per write; otherwise a worker task of its own
+    /// does, so a slow apply never delays heartbeats. `buildSnapshot` and `installSnapshot`
+    /// always run on the worker, and the runtime still never runs two calls at once. Defaults
+    /// to `false`.
+    var applyNeverBlocks: Bool { get }
+
     func appliedState() async throws(StorageError) -> AppliedState<Types>
     func apply(_ entries: [Entry<Types>]) async throws(StorageError) -> [Types.Response]
     func buildSnapshot() async throws(StorageError) -> Snapshot<Types>
     func installSnapshot(_ snapshot: Snapshot<Types>) async throws(StorageError)
     /// The last snapshot built or installed, if any.
     func currentSnapshot() async throws(StorageError) -> Snapshot<Types>?
+}
+
+extension RaftStateMachine {
+    /// State machines are assumed to block unless they say otherwise.
+    public var applyNeverBlocks: Bool { false }
 }

@@ -19,6 +19,9 @@ public final class MemoryKVStateMachine: RaftStateMachine {
     /// An empty state machine that has applied nothing.
     public init() {}
 
+    /// Applying is a short critical section in memory.
+    public var applyNeverBlocks: Bool { true }
+
     /// The current value of `key`, for tests and local (non-linearizable) reads.
     public func value(forKey key: String) -> String? {
         guarded.withLock { $0.state.values[key] }
