@@ -15,9 +15,10 @@ final class DirectHub<Types: RaftTypeConfig>: Sendable {
     }
 }
 
-/// openraft's bench network: an RPC is a direct async call into the target node's handler,
-/// still through the `RaftNetworkFactory`/`RaftNetworkClient` protocols the runtime uses for
-/// any transport. Unlike `InProcessRouter` it has no fault checks and counts nothing.
+/// openraft's bench network: an RPC is a direct call into the target node's handler, still
+/// through the `RaftNetworkFactory`/`RaftNetworkClient` protocols the runtime uses for any
+/// transport. Appends and votes use the callback form (``RaftNetworkClient/sendsWithoutWaiting``),
+/// as a transport over sockets would; the rest are async calls. Unlike `InProcessRouter` it has no fault checks and counts nothing.
 ///
 /// A direct call into a running node always returns: the node answers every incoming request
 /// or fails it after its RPC timeout, which is what the protocol's `timeout` asks for.
@@ -32,6 +33,19 @@ struct DirectNetwork<Types: RaftTypeConfig>: RaftNetworkFactory {
 struct DirectClient<Types: RaftTypeConfig>: RaftNetworkClient {
     let hub: DirectHub<Types>
     let target: NodeID
+
+    /// Appends and votes go straight into the target's mailbox; its loop calls back.
+    var sendsWithoutWaiting: Bool { true }
+
+    func sendAppendEntries(
+        _ request: AppendEntriesRequest<Types>, timeout: Duration, onAnswer: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void
+    ) {
+        do throws(RPCError) { try hub.node(target).appendEntries(request, timeout: timeout, reply: onAnswer) } catch { onAnswer(.failure(error)) }
+    }
+
+    func sendVote(_ request: VoteRequest, timeout: Duration, onAnswer: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
+        do throws(RPCError) { try hub.node(target).vote(request, timeout: timeout, reply: onAnswer) } catch { onAnswer(.failure(error)) }
+    }
 
     func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration) async throws(RPCError) -> AppendEntriesResponse {
         try await hub.node(target).appendEntries(request)

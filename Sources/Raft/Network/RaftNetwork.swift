@@ -77,6 +77,21 @@ public protocol RaftNetworkFactory<Types>: Sendable {
 public protocol RaftNetworkClient<Types>: Sendable {
     associatedtype Types: RaftTypeConfig
 
+    /// Whether this client starts append and vote RPCs itself, without the caller waiting:
+    /// the runtime then sends them straight from the node loop with ``sendAppendEntries(_:timeout:onAnswer:)``
+    /// and ``sendVote(_:timeout:onAnswer:)``, saving a task per peer and two task hand-offs
+    /// per round trip. Otherwise (the default) it calls the async methods from a task of its
+    /// own per peer and kind of traffic, one request at a time.
+    var sendsWithoutWaiting: Bool { get }
+
+    /// Starts an append-entries RPC and returns at once. `onAnswer` must be called exactly
+    /// once, within `timeout`, on any thread, and should return quickly (it queues the answer
+    /// for the node). Requests to one peer should be delivered in the order they were sent.
+    func sendAppendEntries(
+        _ request: AppendEntriesRequest<Types>, timeout: Duration, onAnswer: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void)
+    /// Starts a vote or pre-vote RPC and returns at once; `onAnswer` as for appends.
+    func sendVote(_ request: VoteRequest, timeout: Duration, onAnswer: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void)
+
     func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration) async throws(RPCError) -> AppendEntriesResponse
     /// A vote or pre-vote request.
     func vote(_ request: VoteRequest, timeout: Duration) async throws(RPCError) -> VoteResponse
@@ -87,6 +102,25 @@ public protocol RaftNetworkClient<Types>: Sendable {
 }
 
 extension RaftNetworkClient {
+    /// Clients wait for each answer unless they say otherwise.
+    public var sendsWithoutWaiting: Bool { false }
+
+    /// Runs ``appendEntries(_:timeout:)`` on a task of its own.
+    public func sendAppendEntries(
+        _ request: AppendEntriesRequest<Types>, timeout: Duration, onAnswer: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void
+    ) {
+        Task {
+            do throws(RPCError) { onAnswer(.success(try await appendEntries(request, timeout: timeout))) } catch { onAnswer(.failure(error)) }
+        }
+    }
+
+    /// Runs ``vote(_:timeout:)`` on a task of its own.
+    public func sendVote(_ request: VoteRequest, timeout: Duration, onAnswer: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
+        Task {
+            do throws(RPCError) { onAnswer(.success(try await vote(request, timeout: timeout))) } catch { onAnswer(.failure(error)) }
+        }
+    }
+
 /// Follower reads are unsupported unless the transport implements them.
     public func readIndex(timeout: Duration) async throws(RPCError) -> LogID? {
         throw .remote("read index forwarding is not supported by this transport")

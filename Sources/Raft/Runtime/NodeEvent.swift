@@ -41,8 +41,8 @@ enum NodeEvent<Types: RaftTypeConfig>: Sendable {
 
 /// Where the answer to an incoming request goes.
 enum IncomingReply<Types: RaftTypeConfig>: Sendable {
-    case append(UnsafeContinuation<Result<AppendEntriesResponse, RPCError>, Never>)
-    case vote(UnsafeContinuation<Result<VoteResponse, RPCError>, Never>)
+    case append(@Sendable (Result<AppendEntriesResponse, RPCError>) -> Void)
+    case vote(@Sendable (Result<VoteResponse, RPCError>) -> Void)
     case none
 
     var kind: NodeLoop<Types>.IncomingKey.Kind? {
@@ -55,8 +55,8 @@ enum IncomingReply<Types: RaftTypeConfig>: Sendable {
 
     func fail(_ error: RPCError) {
         switch self {
-        case .append(let continuation): continuation.resume(returning: .failure(error))
-        case .vote(let continuation): continuation.resume(returning: .failure(error))
+        case .append(let reply): reply(.failure(error))
+        case .vote(let reply): reply(.failure(error))
         case .none: break
         }
     }

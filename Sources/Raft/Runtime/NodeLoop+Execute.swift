@@ -133,14 +133,10 @@ extension NodeLoop {
         switch message {
         case .appendEntriesResponse(let response):
             let key = IncomingKey(peer: peer, rpcID: message.rpcID, kind: .append)
-            if case .append(let continuation)? = pendingIncoming.removeValue(forKey: key)?.reply {
-                continuation.resume(returning: .success(response))
-            }
+            if case .append(let reply)? = pendingIncoming.removeValue(forKey: key)?.reply { reply(.success(response)) }
         case .voteResponse(let response):
             let key = IncomingKey(peer: peer, rpcID: message.rpcID, kind: .vote)
-            if case .vote(let continuation)? = pendingIncoming.removeValue(forKey: key)?.reply {
-                continuation.resume(returning: .success(response))
-            }
+            if case .vote(let reply)? = pendingIncoming.removeValue(forKey: key)?.reply { reply(.success(response)) }
         case .installSnapshotResponse(let response):
             let key = IncomingKey(peer: peer, rpcID: message.rpcID, kind: .snapshot)
             pendingChunks.removeValue(forKey: key)?.continuation.resume(returning: .installed(response))

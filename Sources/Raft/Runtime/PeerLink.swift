@@ -9,6 +9,8 @@ import DequeModule
 ///   timeout-now requests.
 ///
 /// Answers and failures go back to the node's mailbox; the engine decides what they mean.
+/// A client that sends without waiting (``RaftNetworkClient/sendsWithoutWaiting``) gets appends
+/// and votes straight from the node loop instead, with no lane in between.
 final class PeerLink<Types: RaftTypeConfig>: Sendable {
     enum ControlMessage: Sendable {
         case heartbeat(AppendEntriesRequest<Types>)
@@ -36,6 +38,26 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
     }
 
     func send(_ message: RaftMessage<Types>) {
+        if client.sendsWithoutWaiting {
+            switch message {
+            case .appendEntries(let request):
+                return client.sendAppendEntries(request, timeout: rpcTimeout) { [node, peer] result in
+                    switch result {
+                    case .success(let response): node.push(.response(.appendEntriesResponse(response), from: peer))
+                    case .failure: node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                    }
+                }
+            case .vote(let request):
+                return client.sendVote(request, timeout: rpcTimeout) { [node, peer] result in
+                    switch result {
+                    case .success(let response): node.push(.response(.voteResponse(response), from: peer))
+                    case .failure: node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                    }
+                }
+            default:
+                break
+            }
+        }
         switch message {
         case .appendEntries(let request) where !request.entries.isEmpty: replication.push(request)
         case .appendEntries(let request): control.push(.heartbeat(request))

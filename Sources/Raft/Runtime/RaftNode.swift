@@ -196,24 +196,38 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// Handles an append-entries RPC from the leader, answering within `timeout` (by default
     /// the configured RPC timeout) even if the engine ignores the request.
     public func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration? = nil) async throws(RPCError) -> AppendEntriesResponse {
-        guard let leader = request.vote.votedFor else { throw .remote("append without a leader") }
         let result: Result<AppendEntriesResponse, RPCError> = await withUnsafeContinuation { continuation in
-            if !mailbox.push(.incomingRequest(.appendEntries(request), from: leader, .append(continuation), timeout: timeout)) {
-                continuation.resume(returning: .failure(.remote("node stopped")))
-            }
+            appendEntries(request, timeout: timeout) { continuation.resume(returning: $0) }
         }
         return try result.get()
     }
 
+    /// Handles an append-entries RPC without waiting: `reply` is called exactly once, within
+    /// `timeout`, from the node's loop (so it should only queue the answer, not block). For
+    /// transports that answer from a callback.
+    public func appendEntries(
+        _ request: AppendEntriesRequest<Types>, timeout: Duration? = nil, reply: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void
+    ) {
+        guard let leader = request.vote.votedFor else { return reply(.failure(.remote("append without a leader"))) }
+        if !mailbox.push(.incomingRequest(.appendEntries(request), from: leader, .append(reply), timeout: timeout)) {
+            reply(.failure(.remote("node stopped")))
+        }
+    }
+
     /// Handles a vote or pre-vote RPC from a candidate, answering within `timeout`.
     public func vote(_ request: VoteRequest, timeout: Duration? = nil) async throws(RPCError) -> VoteResponse {
-        guard let candidate = request.vote.votedFor else { throw .remote("vote request without a candidate") }
         let result: Result<VoteResponse, RPCError> = await withUnsafeContinuation { continuation in
-            if !mailbox.push(.incomingRequest(.vote(request), from: candidate, .vote(continuation), timeout: timeout)) {
-                continuation.resume(returning: .failure(.remote("node stopped")))
-            }
+            vote(request, timeout: timeout) { continuation.resume(returning: $0) }
         }
         return try result.get()
+    }
+
+    /// Handles a vote or pre-vote RPC without waiting; `reply` as for appends.
+    public func vote(_ request: VoteRequest, timeout: Duration? = nil, reply: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
+        guard let candidate = request.vote.votedFor else { return reply(.failure(.remote("vote request without a candidate"))) }
+        if !mailbox.push(.incomingRequest(.vote(request), from: candidate, .vote(reply), timeout: timeout)) {
+            reply(.failure(.remote("node stopped")))
+        }
     }
 
     /// Handles one chunk of a snapshot streamed by the leader.

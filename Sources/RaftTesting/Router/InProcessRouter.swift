@@ -22,7 +22,15 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
     /// RPCs attempted, per target, for tests that assert traffic (e.g. a removed node gets none).
     private let rpcCounts = Mutex<[NodeID: Int]>([:])
 
-    public init() {}
+    /// Whether clients send appends and votes without waiting (``RaftNetworkClient/sendsWithoutWaiting``),
+    /// the way a socket transport does, instead of through the runtime's per-peer tasks.
+    public let sendsWithoutWaiting: Bool
+
+    /// A router with no nodes and no faults; `sendsWithoutWaiting` picks which of the two
+    /// ways the runtime sends appends and votes is exercised.
+    public init(sendsWithoutWaiting: Bool = false) {
+        self.sendsWithoutWaiting = sendsWithoutWaiting
+    }
 
     public func register(_ node: RaftNode<Types>) { nodes.withLock { $0[node.id] = node } }
     public func unregister(_ id: NodeID) { _ = nodes.withLock { $0.removeValue(forKey: id) } }
@@ -74,6 +82,14 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
         return (node, timeout)
     }
 
+    /// The running target of an RPC that no fault affects, counting the RPC; nil when a fault
+    /// is active or the target is not running (the async path then handles it).
+    func directTarget(from source: NodeID, to target: NodeID) -> RaftNode<Types>? {
+        guard !faults.withLock({ $0.active }), let node = nodes.withLock({ $0[target] }) else { return nil }
+        rpcCounts.withLock { $0[target, default: 0] += 1 }
+        return node
+    }
+
     /// Whether the answer from `target` back to `source` is lost.
     func answerLost(from target: NodeID, to source: NodeID) -> Bool {
         faults.withLock { faults in
@@ -97,6 +113,36 @@ public struct RouterClient<Types: RaftTypeConfig>: RaftNetworkClient {
     let router: InProcessRouter<Types>
     let source: NodeID
     let target: NodeID
+
+    public var sendsWithoutWaiting: Bool { router.sendsWithoutWaiting }
+
+    /// Without faults the request goes straight into the target's mailbox; with faults
+    /// (delays, partitions) it takes the async path on a task of its own.
+    public func sendAppendEntries(
+        _ request: AppendEntriesRequest<Types>, timeout: Duration, onAnswer: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void
+    ) {
+        guard let node = router.directTarget(from: source, to: target) else {
+            Task {
+                do throws(RPCError) { onAnswer(.success(try await appendEntries(request, timeout: timeout))) } catch { onAnswer(.failure(error)) }
+            }
+            return
+        }
+        node.appendEntries(request, timeout: timeout) { [router, source, target] result in
+            onAnswer(router.answerLost(from: target, to: source) ? .failure(.timeout) : result)
+        }
+    }
+
+    public func sendVote(_ request: VoteRequest, timeout: Duration, onAnswer: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
+        guard let node = router.directTarget(from: source, to: target) else {
+            Task {
+                do throws(RPCError) { onAnswer(.success(try await vote(request, timeout: timeout))) } catch { onAnswer(.failure(error)) }
+            }
+            return
+        }
+        node.vote(request, timeout: timeout) { [router, source, target] result in
+            onAnswer(router.answerLost(from: target, to: source) ? .failure(.timeout) : result)
+        }
+    }
 
     private func answered<Value>(_ value: Value) throws(RPCError) -> Value {
         if router.answerLost(from: target, to: source) { throw .timeout }

@@ -3,8 +3,12 @@ import RaftTesting
 import Testing
 
 /// A cluster of real `RaftNode`s over an in-process router, with the in-memory stores.
+///
+/// Its router sends appends and votes without waiting (as socket transports do); the file
+/// store, slow-component and field-lesson suites keep the router's default, so the runtime's
+/// per-peer lanes are exercised too.
 actor TestCluster {
-    let router = InProcessRouter<KVTypes>()
+    let router = InProcessRouter<KVTypes>(sendsWithoutWaiting: true)
     let config: RaftConfig
     private(set) var nodes: [NodeID: RaftNode<KVTypes>] = [:]
     private(set) var logStores: [NodeID: MemoryLogStore<KVTypes>] = [:]
