@@ -139,7 +139,7 @@ func runClients(
     let start = nowNanos()
     let (ops, failures) = await withTaskGroup(of: (Int, Int).self) { group in
         for client in 0..<clients {
-            group.addTask {
+            group.addTask(executorPreference: cluster.clientExecutor) {
                 let shard = recorder.shards[client % recorder.shards.count]
                 var command = UInt64(client) << 32
                 var commands = [UInt64](repeating: 0, count: batch)

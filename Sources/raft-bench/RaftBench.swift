@@ -36,6 +36,9 @@ struct RaftBench: AsyncParsableCommand {
     @Option(help: "Seconds between resident-memory samples (default: 10 for duration runs).")
     var sampleEvery: Double?
 
+    @Option(help: "Threads the nodes run on (node i on thread (i-1) mod n, clients on the first); 0: the global concurrent pool.")
+    var threads: Int = 0
+
     @Flag(help: "Print one JSON document instead of tables.")
     var json = false
 
@@ -50,7 +53,7 @@ struct RaftBench: AsyncParsableCommand {
     var clientCounts: [Int] { clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() async throws {
-        let options = ClusterOptions(snapshotEvery: snapshotEvery, logsKeptAfterSnapshot: logsKept)
+        let options = ClusterOptions(snapshotEvery: snapshotEvery, logsKeptAfterSnapshot: logsKept, threads: threads)
         let batch = shape.usesBatches ? self.batch : 1
         var results: [RunResult] = []
         if !json {

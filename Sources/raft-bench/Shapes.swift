@@ -14,12 +14,17 @@ protocol BenchCluster: Sendable {
     func writeMany(_ commands: [UInt64]) async throws
     /// Stops every node of the cluster.
     func shutdown() async
+    /// Where client tasks should run (nil: the global pool).
+    var clientExecutor: (any TaskExecutor)? { get }
 }
 
 /// Settings every shape takes from the command line.
 struct ClusterOptions: Sendable {
     var snapshotEvery: UInt64
     var logsKeptAfterSnapshot: UInt64
+    /// Threads (`RaftThreadExecutor`s) the nodes run on, node i on thread (i - 1) mod n and
+    /// the clients on the first; 0 runs everything on the global concurrent pool.
+    var threads: Int
 
     /// The node configuration of the in-process shapes: openraft's bench uses long election
     /// timeouts (200–2000 ms) so a 2-core machine busy with clients never holds an election.
@@ -72,11 +77,15 @@ struct BenchError: Error, CustomStringConvertible {
 final class InMemoryCluster: BenchCluster {
     let nodes: [RaftNode<BenchTypes>]
     let leader: RaftNode<BenchTypes>
+    let executors: [RaftThreadExecutor]
 
-    private init(nodes: [RaftNode<BenchTypes>], leader: RaftNode<BenchTypes>) {
+    private init(nodes: [RaftNode<BenchTypes>], leader: RaftNode<BenchTypes>, executors: [RaftThreadExecutor]) {
         self.nodes = nodes
         self.leader = leader
+        self.executors = executors
     }
+
+    var clientExecutor: (any TaskExecutor)? { executors.first }
 
     /// Starts the nodes, elects node 1, and commits one warm-up write everywhere.
     static func start(_ options: ClusterOptions) async throws -> InMemoryCluster {
@@ -85,10 +94,12 @@ final class InMemoryCluster: BenchCluster {
         logger.logLevel = .warning
         let ids: [NodeID] = [1, 2, 3]
         var nodes: [RaftNode<BenchTypes>] = []
+        let executors = (0..<options.threads).map { _ in RaftThreadExecutor() }
         for id in ids {
             let node = try await RaftNode.start(
                 id: id, config: options.raftConfig(), logStore: MemoryLogStore<BenchTypes>(),
-                stateMachine: BenchStateMachine(), network: DirectNetwork(hub: hub), logger: logger, randomSeed: id)
+                stateMachine: BenchStateMachine(), network: DirectNetwork(hub: hub), logger: logger, randomSeed: id,
+                executor: executors.isEmpty ? nil : executors[Int(id - 1) % executors.count])
             hub.register(node)
             nodes.append(node)
         }
@@ -101,7 +112,7 @@ final class InMemoryCluster: BenchCluster {
         _ = try await leader.write(0)
         let warmUp = leader.metrics.appliedIndex
         for node in nodes { try await node.wait(until: .appliedIndex(atLeast: warmUp), timeout: .seconds(10)) }
-        return InMemoryCluster(nodes: nodes, leader: leader)
+        return InMemoryCluster(nodes: nodes, leader: leader, executors: executors)
     }
 
     func write(_ command: UInt64) async throws {
@@ -114,5 +125,6 @@ final class InMemoryCluster: BenchCluster {
 
     func shutdown() async {
         for node in nodes { await node.shutdown() }
+        for executor in executors { executor.shutdown() }
     }
 }

@@ -4,7 +4,9 @@ import Synchronization
 /// Executes a node's log store operations in engine order on a task of its own, so the node
 /// loop never waits for storage. Writes are durable in order (the store's contract); reads
 /// go through the same queue, so they see every write issued before them.
-final class LogWriter<Types: RaftTypeConfig>: Sendable {
+final class LogWriter<Store: RaftLogStorage>: Sendable {
+    typealias Types = Store.Types
+
     enum Operation: Sendable {
         case write(CommandBatch<Types>.LogWrite, IOID)
         case saveCommitted(LogID)
@@ -12,14 +14,14 @@ final class LogWriter<Types: RaftTypeConfig>: Sendable {
     }
 
     let mailbox = Mailbox<Operation>()
-    private let store: any RaftLogStorage<Types>
+    private let store: Store
     private let node: Mailbox<NodeEvent<Types>>
     private let instruments: RaftInstruments?
     /// Set by a flush callback that reported failure: nothing is written after it, since a
     /// later success could then overstate what is durable.
     private let failed = Atomic<Bool>(false)
 
-    init(store: any RaftLogStorage<Types>, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
+    init(store: Store, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
         self.store = store
         self.node = node
         self.instruments = instruments

@@ -39,13 +39,22 @@ enum NodeEvent<Types: RaftTypeConfig>: Sendable {
     }
 }
 
+/// Identifies an incoming request awaiting the engine's answer. The kind keeps an answer of
+/// one kind from completing a request of another that happens to share the id.
+struct IncomingKey: Hashable {
+    enum Kind: Hashable { case append, vote, snapshot }
+    var peer: NodeID
+    var rpcID: UInt64
+    var kind: Kind
+}
+
 /// Where the answer to an incoming request goes.
 enum IncomingReply<Types: RaftTypeConfig>: Sendable {
     case append(@Sendable (Result<AppendEntriesResponse, RPCError>) -> Void)
     case vote(@Sendable (Result<VoteResponse, RPCError>) -> Void)
     case none
 
-    var kind: NodeLoop<Types>.IncomingKey.Kind? {
+    var kind: IncomingKey.Kind? {
         switch self {
         case .append: return .append
         case .vote: return .vote

@@ -14,7 +14,7 @@ extension NodeLoop {
     }
 
     private func execute(_ batch: CommandBatch<Types>) async {
-        var logOperations: Deque<LogWriter<Types>.Operation> = []
+        var logOperations: Deque<LogWriter<Log>.Operation> = []
         for (write, io) in batch.logWrites {
             switch write {
             case .append(let entries): instruments?.appendBatchSize.record(entries.count)
@@ -120,7 +120,7 @@ extension NodeLoop {
         }
     }
 
-    func link(_ peer: NodeID) -> PeerLink<Types> {
+    func link(_ peer: NodeID) -> PeerLink<Network.Client> {
         if let existing = peers[peer] { return existing }
         let address = engine.effectiveMembership.membership.address(of: peer)
         let link = PeerLink(peer: peer, client: network.makeClient(for: peer, address: address), node: mailbox, config: config)

@@ -5,30 +5,25 @@ import Logging
 /// The single loop that owns a node's engine: it takes every pending event, steps the engine,
 /// and hands the resulting commands to the log writer, the state-machine worker and the peer
 /// links. No protocol decision is made here.
-final class NodeLoop<Types: RaftTypeConfig> {
+final class NodeLoop<Log: RaftLogStorage, Machine: RaftStateMachine, Network: RaftNetworkFactory>
+where Machine.Types == Log.Types, Network.Types == Log.Types {
+    // Generic over the concrete stores and network, not their existentials, so that calls into
+    // them are direct (and specialized) rather than through witness tables into generic code.
+    typealias Types = Log.Types
     typealias Failure = RaftError<Types.NodeAddress>
     typealias WriteResult = Result<Types.Response, Failure>
 
     typealias WriteResponder = PendingWriteResponder<Types>
     typealias WriteManyBatch = PendingWriteBatch<Types>
 
-    /// Identifies an incoming request awaiting the engine's answer. The kind keeps an answer
-    /// of one kind from completing a request of another that happens to share the id.
-    struct IncomingKey: Hashable {
-        enum Kind: Hashable { case append, vote, snapshot }
-        var peer: NodeID
-        var rpcID: UInt64
-        var kind: Kind
-    }
-
     var engine: RaftEngine<Types>
     let config: RaftConfig
     let mailbox: Mailbox<NodeEvent<Types>>
     let publisher: MetricsPublisher<Types>
-    let logWriter: LogWriter<Types>
-    let stateMachineWorker: StateMachineWorker<Types>
-    let stateMachine: any RaftStateMachine<Types>
-    let network: any RaftNetworkFactory<Types>
+    let logWriter: LogWriter<Log>
+    let stateMachineWorker: StateMachineWorker<Machine>
+    let stateMachine: Machine
+    let network: Network
     let clock: NodeClock
     let timer: TimerService<Types>
     var logger: Logger
@@ -42,7 +37,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
     /// applies go through the worker too, so the state machine sees one call at a time, in order.
     var workerBacklog = 0
 
-    var peers: [NodeID: PeerLink<Types>] = [:]
+    var peers: [NodeID: PeerLink<Network.Client>] = [:]
     var lagRecorders: [NodeID: Recorder] = [:]
     var workerTasks: [Task<Void, Never>] = []
     var snapshotSends: [NodeID: Task<Void, Never>] = [:]
@@ -78,7 +73,7 @@ final class NodeLoop<Types: RaftTypeConfig> {
 
     init(
         engine: RaftEngine<Types>, config: RaftConfig, mailbox: Mailbox<NodeEvent<Types>>, publisher: MetricsPublisher<Types>,
-        logStore: any RaftLogStorage<Types>, stateMachine: any RaftStateMachine<Types>, network: any RaftNetworkFactory<Types>,
+        logStore: Log, stateMachine: Machine, network: Network,
         clock: NodeClock, logger: Logger
     ) {
         self.engine = engine

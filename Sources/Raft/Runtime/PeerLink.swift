@@ -11,7 +11,9 @@ import DequeModule
 /// Answers and failures go back to the node's mailbox; the engine decides what they mean.
 /// A client that sends without waiting (``RaftNetworkClient/sendsWithoutWaiting``) gets appends
 /// and votes straight from the node loop instead, with no lane in between.
-final class PeerLink<Types: RaftTypeConfig>: Sendable {
+final class PeerLink<Client: RaftNetworkClient>: Sendable {
+    typealias Types = Client.Types
+
     enum ControlMessage: Sendable {
         case heartbeat(AppendEntriesRequest<Types>)
         case vote(VoteRequest)
@@ -19,7 +21,7 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
     }
 
     let peer: NodeID
-    let client: any RaftNetworkClient<Types>
+    let client: Client
     let replication = Mailbox<AppendEntriesRequest<Types>>()
     let control = Mailbox<ControlMessage>()
     private let node: Mailbox<NodeEvent<Types>>
@@ -28,7 +30,7 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
     private let maxEntriesPerMessage: Int
     private let maxBytesPerMessage: Int
 
-    init(peer: NodeID, client: any RaftNetworkClient<Types>, node: Mailbox<NodeEvent<Types>>, config: RaftConfig) {
+    init(peer: NodeID, client: Client, node: Mailbox<NodeEvent<Types>>, config: RaftConfig) {
         self.peer = peer
         self.client = client
         self.node = node
@@ -156,10 +158,12 @@ final class PeerLink<Types: RaftTypeConfig>: Sendable {
 
 /// Streams the state machine's current snapshot to a peer in chunks, resuming where the
 /// receiver says it is; each chunk has its own timeout, the whole transfer none.
-struct SnapshotSender<Types: RaftTypeConfig>: Sendable {
+struct SnapshotSender<Client: RaftNetworkClient, Machine: RaftStateMachine>: Sendable where Machine.Types == Client.Types {
+    typealias Types = Client.Types
+
     let peer: NodeID
-    let client: any RaftNetworkClient<Types>
-    let stateMachine: any RaftStateMachine<Types>
+    let client: Client
+    let stateMachine: Machine
     let node: Mailbox<NodeEvent<Types>>
     let chunkSize: Int
     let chunkTimeout: Duration

@@ -39,10 +39,14 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// - Parameter storageLost: set when this node's storage was wiped or found corrupt after
     ///   it had acknowledged data: the node then replicates but never votes or campaigns until
     ///   ``resumeVoting()`` (see "Disaster recovery" in the documentation).
-    public static func start(
-        id: NodeID, config: RaftConfig = RaftConfig(), logStore: any RaftLogStorage<Types>,
-        stateMachine: any RaftStateMachine<Types>, network: any RaftNetworkFactory<Types>,
-        logger: Logger = Logger(label: "swift-raft"), storageLost: Bool = false, randomSeed: UInt64? = nil
+    /// - Parameter executor: where the node's loop runs (nil: the global concurrent pool). A
+    ///   ``RaftThreadExecutor`` shared with the node's callers makes hand-offs between them
+    ///   queue appends instead of thread wake-ups.
+    public static func start<Log: RaftLogStorage<Types>, Machine: RaftStateMachine<Types>, Network: RaftNetworkFactory<Types>>(
+        id: NodeID, config: RaftConfig = RaftConfig(), logStore: Log,
+        stateMachine: Machine, network: Network,
+        logger: Logger = Logger(label: "swift-raft"), storageLost: Bool = false, randomSeed: UInt64? = nil,
+        executor: (any TaskExecutor)? = nil
     ) async throws(Failure) -> RaftNode {
         if let error = config.validate() { throw .config(error) }
         let recovered: RecoveredState<Types>
@@ -59,7 +63,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
         let loop = NodeLoop(
             engine: engine, config: config, mailbox: mailbox, publisher: publisher, logStore: logStore,
             stateMachine: stateMachine, network: network, clock: clock, logger: logger)
-        let task = Task { await loop.run() }
+        let task = Task(executorPreference: executor) { await loop.run() }
         return RaftNode(id: id, config: config, mailbox: mailbox, publisher: publisher, loopTask: task, recoveryTarget: recovered.committed.indexOrZero)
     }
 

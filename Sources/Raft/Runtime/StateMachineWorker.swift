@@ -2,7 +2,9 @@ import DequeModule
 
 /// Runs the state machine on a task of its own, in engine order, so a slow apply never
 /// delays heartbeats or votes. It also answers the writes whose entries it applied.
-final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
+final class StateMachineWorker<Machine: RaftStateMachine>: Sendable {
+    typealias Types = Machine.Types
+
     enum Operation: Sendable {
         /// Entries to apply, and the writes waiting for them (ascending, none beyond the last).
         case apply([Entry<Types>], writes: [PendingWrite<Types>])
@@ -11,11 +13,11 @@ final class StateMachineWorker<Types: RaftTypeConfig>: Sendable {
     }
 
     let mailbox = Mailbox<Operation>()
-    private let stateMachine: any RaftStateMachine<Types>
+    private let stateMachine: Machine
     private let node: Mailbox<NodeEvent<Types>>
     private let instruments: RaftInstruments?
 
-    init(stateMachine: any RaftStateMachine<Types>, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
+    init(stateMachine: Machine, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
         self.stateMachine = stateMachine
         self.node = node
         self.instruments = instruments
