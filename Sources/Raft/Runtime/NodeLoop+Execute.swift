@@ -6,7 +6,7 @@ extension NodeLoop {
     /// documented on `EngineCommand` (shared with the simulator through `CommandBatch`), until
     /// the engine has none left: work done inline (applies) may produce more.
     func executeEngineCommands() async {
-        while runningState == .running {
+        while isRunning {
             let commands = engine.takeCommands()
             guard !commands.isEmpty else { return }
             await execute(CommandBatch(commands))
@@ -43,7 +43,7 @@ extension NodeLoop {
         for (to, request) in batch.snapshotTransfers { startSnapshotTransfer(to: to, request: request) }
         for work in batch.stateMachineWork {
             await dispatch(work)
-            guard runningState == .running else { return }
+            guard isRunning else { return }
         }
         // Answered after the metrics of this turn are published, so a caller that looks at
         // metrics right after its answer sees the state that produced it.

@@ -67,6 +67,12 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         return min(incoming, engineDeadline)
     }
     var runningState: RunningState = .running
+    /// Checked several times per turn; matching the case avoids copying (and comparing) the
+    /// error a fatal state carries.
+    var isRunning: Bool {
+        if case .running = runningState { return true }
+        return false
+    }
     var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
     var unhandledEvents: [NodeEvent<Types>] = []
     var lastTerm: Term = 0
@@ -107,7 +113,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         publishMetrics()
         answerDeferredReplies()
         timer.schedule(engine.nextDeadline)
-        while runningState == .running {
+        while isRunning {
             var events = await mailbox.takeAll()
             if events.isEmpty { break }
             // Events that arrive while a turn runs (flushes and applies done inline, answers
@@ -117,11 +123,11 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
                 engine.tick(now: clock.now)
                 instruments?.loopBatchSize.record(events.count)
                 var position = events.startIndex
-                while position < events.endIndex && runningState == .running {
+                while position < events.endIndex && isRunning {
                     handle(events[position])
                     position += 1
                 }
-                guard runningState == .running else {
+                guard isRunning else {
                     // Events behind a shutdown or a fatal error in the same batch still hold callers.
                     unhandledEvents.append(contentsOf: events[position...])
                     break
@@ -129,10 +135,10 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
                 proposeTurnWrites()
                 await executeEngineCommands()
                 round += 1
-                guard runningState == .running, round < Self.maxRoundsPerTurn, let more = mailbox.takeNow() else { break }
+                guard isRunning, round < Self.maxRoundsPerTurn, let more = mailbox.takeNow() else { break }
                 events = more
             }
-            guard runningState == .running else { break }
+            guard isRunning else { break }
             sweepExpiredIncoming()
             publishMetrics()
             answerDeferredReplies()

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
 /// Wakes the node loop at the engine's next deadline. One sleeping task at a time; it is
@@ -54,13 +61,28 @@ final class TimerService<Types: RaftTypeConfig>: Sendable {
 
 /// The monotonic clock a node reads, as engine instants.
 struct NodeClock: Sendable {
-    let origin: ContinuousClock.Instant = .now
+    let origin: ContinuousClock.Instant
+    /// The monotonic clock's reading at `origin`. Read several times per loop turn, so it is
+    /// read raw: `Duration` arithmetic costs more than the clock itself.
+    private let originNanoseconds: UInt64
+
+    init() {
+        origin = .now
+        originNanoseconds = Self.monotonicNanoseconds()
+    }
 
     var now: RaftInstant {
-        RaftInstant(nanoseconds: origin.duration(to: .now).nanosecondsClamped)
+        let current = Self.monotonicNanoseconds()
+        return RaftInstant(nanoseconds: current >= originNanoseconds ? current - originNanoseconds : 0)
     }
 
     func continuousInstant(of instant: RaftInstant) -> ContinuousClock.Instant {
         origin.advanced(by: .nanoseconds(Int64(clamping: instant.nanoseconds)))
+    }
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 }

@@ -14,8 +14,12 @@ actor TestCluster {
     private(set) var logStores: [NodeID: MemoryLogStore<KVTypes>] = [:]
     private(set) var stateMachines: [NodeID: MemoryKVStateMachine] = [:]
 
-    init(config: RaftConfig = TestCluster.fastConfig()) {
+    /// Where every node's loop runs (nil: the global pool).
+    let executor: (any TaskExecutor)?
+
+    init(config: RaftConfig = TestCluster.fastConfig(), executor: (any TaskExecutor)? = nil) {
         self.config = config
+        self.executor = executor
     }
 
     /// Timeouts generous enough for many clusters sharing two busy cores in one test run.
@@ -33,8 +37,8 @@ actor TestCluster {
     }
 
     /// Starts `ids`, initializes the first with all of them as voters, and waits for a leader.
-    static func started(_ ids: [NodeID], config: RaftConfig = TestCluster.fastConfig()) async throws -> TestCluster {
-        let cluster = TestCluster(config: config)
+    static func started(_ ids: [NodeID], config: RaftConfig = TestCluster.fastConfig(), executor: (any TaskExecutor)? = nil) async throws -> TestCluster {
+        let cluster = TestCluster(config: config, executor: executor)
         for id in ids { try await cluster.start(id) }
         try await cluster.node(ids[0]).initialize(Membership(voters: Dictionary(uniqueKeysWithValues: ids.map { ($0, "node-\($0)") })))
         _ = try await cluster.leader()
@@ -52,7 +56,7 @@ actor TestCluster {
         stateMachines[id] = stateMachine
         let node = try await RaftNode.start(
             id: id, config: override ?? config, logStore: logStore, stateMachine: stateMachine,
-            network: router.network(for: id), storageLost: storageLost, randomSeed: id)
+            network: router.network(for: id), storageLost: storageLost, randomSeed: id, executor: executor)
         nodes[id] = node
         router.register(node)
         return node
