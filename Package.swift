@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "Raft",
                 "RaftCore",
+                "RaftFileStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

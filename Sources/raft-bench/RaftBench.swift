@@ -39,6 +39,9 @@ struct RaftBench: AsyncParsableCommand {
     @Option(help: "Threads the nodes run on (node i on thread (i-1) mod n, clients on the first); 0: the global concurrent pool.")
     var threads: Int = 0
 
+    @Option(help: "Directory in which the disk shape creates (and afterwards removes) its logs.")
+    var directory: String = FileManager.default.temporaryDirectory.path
+
     @Flag(help: "Print one JSON document instead of tables.")
     var json = false
 
@@ -53,7 +56,7 @@ struct RaftBench: AsyncParsableCommand {
     var clientCounts: [Int] { clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() async throws {
-        let options = ClusterOptions(snapshotEvery: snapshotEvery, logsKeptAfterSnapshot: logsKept, threads: threads)
+        let options = ClusterOptions(snapshotEvery: snapshotEvery, logsKeptAfterSnapshot: logsKept, threads: threads, directory: directory)
         let batch = shape.usesBatches ? self.batch : 1
         var results: [RunResult] = []
         if !json {

@@ -1,6 +1,8 @@
+import Foundation
 import Logging
 import Raft
 import RaftCore
+import RaftFileStore
 
 /// What a benchmark client writes to: a started cluster of one shape.
 ///
@@ -25,6 +27,8 @@ struct ClusterOptions: Sendable {
     /// Threads (`RaftThreadExecutor`s) the nodes run on, node i on thread (i - 1) mod n and
     /// the clients on the first; 0 runs everything on the global concurrent pool.
     var threads: Int
+    /// Where the `disk` shape creates its log directories.
+    var directory: String
 
     /// The node configuration of the in-process shapes: openraft's bench uses long election
     /// timeouts (200–2000 ms) so a 2-core machine busy with clients never holds an election.
@@ -53,7 +57,8 @@ enum Shape: String, CaseIterable, Sendable {
     case inmemBatch = "inmem-batch"
     /// 3 voters over loopback TCP (needs the NIO transport).
     case tcp
-    /// 3 voters with the durable file log store (needs RaftFileStore).
+    /// The `inmem` cluster with each node's log in a `FileLogStore` (fsync per group commit)
+    /// under a fresh directory in `--directory`.
     case disk
 
     var usesBatches: Bool { self == .inmemBatch }
@@ -61,8 +66,18 @@ enum Shape: String, CaseIterable, Sendable {
     func startCluster(_ options: ClusterOptions) async throws -> any BenchCluster {
         switch self {
         case .inmem, .inmemBatch:
-            return try await InMemoryCluster.start(options)
-        case .tcp, .disk:
+            return try await LocalCluster.start(options) { _ in MemoryLogStore<BenchTypes>() }
+        case .disk:
+            let root = (options.directory as NSString).appendingPathComponent("raft-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            let cluster = try await LocalCluster.start(options) { id throws(StorageError) in
+                try FileLogStore<BenchTypes>(directory: (root as NSString).appendingPathComponent("node-\(id)"))
+            }
+            cluster.cleanUp = {
+                for store in cluster.logStores { await store.close() }
+                try? FileManager.default.removeItem(atPath: root)
+            }
+            return cluster
+        case .tcp:
             throw BenchError("shape \(rawValue) is not available in this build yet")
         }
     }
@@ -73,31 +88,38 @@ struct BenchError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Three voters in this process with `MemoryLogStore`, `BenchStateMachine` and `DirectNetwork`.
-final class InMemoryCluster: BenchCluster {
+/// Three voters in this process with the shape's log store, `BenchStateMachine` and `DirectNetwork`.
+final class LocalCluster<Log: RaftLogStorage<BenchTypes>>: BenchCluster, @unchecked Sendable {
     let nodes: [RaftNode<BenchTypes>]
     let leader: RaftNode<BenchTypes>
+    let logStores: [Log]
     let executors: [RaftThreadExecutor]
+    /// Run after the nodes stop (closing files, removing directories); set once, before use.
+    var cleanUp: @Sendable () async -> Void = {}
 
-    private init(nodes: [RaftNode<BenchTypes>], leader: RaftNode<BenchTypes>, executors: [RaftThreadExecutor]) {
+    private init(nodes: [RaftNode<BenchTypes>], leader: RaftNode<BenchTypes>, logStores: [Log], executors: [RaftThreadExecutor]) {
         self.nodes = nodes
         self.leader = leader
+        self.logStores = logStores
         self.executors = executors
     }
 
     var clientExecutor: (any TaskExecutor)? { executors.first }
 
     /// Starts the nodes, elects node 1, and commits one warm-up write everywhere.
-    static func start(_ options: ClusterOptions) async throws -> InMemoryCluster {
+    static func start(_ options: ClusterOptions, logStore: (NodeID) throws(StorageError) -> Log) async throws -> LocalCluster {
         let hub = DirectHub<BenchTypes>()
         var logger = Logger(label: "raft-bench")
         logger.logLevel = .warning
         let ids: [NodeID] = [1, 2, 3]
         var nodes: [RaftNode<BenchTypes>] = []
+        var logStores: [Log] = []
         let executors = (0..<options.threads).map { _ in RaftThreadExecutor() }
         for id in ids {
+            let log = try logStore(id)
+            logStores.append(log)
             let node = try await RaftNode.start(
-                id: id, config: options.raftConfig(), logStore: MemoryLogStore<BenchTypes>(),
+                id: id, config: options.raftConfig(), logStore: log,
                 stateMachine: BenchStateMachine(), network: DirectNetwork(hub: hub), logger: logger, randomSeed: id,
                 executor: executors.isEmpty ? nil : executors[Int(id - 1) % executors.count])
             hub.register(node)
@@ -112,7 +134,7 @@ final class InMemoryCluster: BenchCluster {
         _ = try await leader.write(0)
         let warmUp = leader.metrics.appliedIndex
         for node in nodes { try await node.wait(until: .appliedIndex(atLeast: warmUp), timeout: .seconds(10)) }
-        return InMemoryCluster(nodes: nodes, leader: leader, executors: executors)
+        return LocalCluster(nodes: nodes, leader: leader, logStores: logStores, executors: executors)
     }
 
     func write(_ command: UInt64) async throws {
@@ -126,5 +148,6 @@ final class InMemoryCluster: BenchCluster {
     func shutdown() async {
         for node in nodes { await node.shutdown() }
         for executor in executors { executor.shutdown() }
+        await cleanUp()
     }
 }
