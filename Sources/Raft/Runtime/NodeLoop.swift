@@ -66,13 +66,12 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         guard let engineDeadline else { return incoming }
         return min(incoming, engineDeadline)
     }
-    var runningState: RunningState = .running
-    /// Checked several times per turn; matching the case avoids copying (and comparing) the
-    /// error a fatal state carries.
-    var isRunning: Bool {
-        if case .running = runningState { return true }
-        return false
+    var runningState: RunningState = .running {
+        didSet { isRunning = runningState == .running }
     }
+    /// Whether `runningState` is `.running`; checked several times per turn, so kept as a flag
+    /// instead of copying and comparing the state (and the error a fatal one carries).
+    private(set) var isRunning = true
     var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
     var unhandledEvents: [NodeEvent<Types>] = []
     var lastTerm: Term = 0
@@ -122,14 +121,11 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
             while true {
                 engine.tick(now: clock.now)
                 instruments?.loopBatchSize.record(events.count)
-                var position = events.startIndex
-                while position < events.endIndex && isRunning {
-                    handle(events[position])
-                    position += 1
-                }
+                // Taken out of the batch rather than copied from it (each copy retains its payload).
+                while isRunning, let event = events.popFirst() { handle(event) }
                 guard isRunning else {
                     // Events behind a shutdown or a fatal error in the same batch still hold callers.
-                    unhandledEvents.append(contentsOf: events[position...])
+                    unhandledEvents.append(contentsOf: events)
                     break
                 }
                 proposeTurnWrites()
