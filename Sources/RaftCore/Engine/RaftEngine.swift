@@ -178,11 +178,13 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         func consider(_ instant: RaftInstant) { if deadline == nil || instant < deadline! { deadline = instant } }
         switch role {
         case .leader:
-            guard let leader else { break }
-            if heartbeatEnabled { consider(leader.heartbeatDeadline) }
+            // Reads through `leader!` rather than `guard let leader`, which copies the whole
+            // leader state (retaining every buffer in it): this runs every loop turn.
+            guard leader != nil else { break }
+            if heartbeatEnabled { consider(leader!.heartbeatDeadline) }
             if config.checkQuorum { consider(checkQuorumDeadline) }
-            if let transfer = leader.transfer { consider(transfer.deadline) }
-            for progress in leader.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
+            if let deadline = leader!.transfer?.deadline { consider(deadline) }
+            for progress in leader!.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
         case .follower, .preCandidate, .candidate:
             if canCampaign { consider(electionDeadline) }
             if let transfer = transferAwaitingOutcome { consider(transfer.deadline) }
