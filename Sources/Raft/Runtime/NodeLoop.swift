@@ -20,6 +20,8 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     let config: RaftConfig
     let mailbox: Mailbox<NodeEvent<Types>>
     let publisher: MetricsPublisher<Types>
+    /// The metrics last handed to `publisher`.
+    var published: RaftMetrics<Types>
     let logWriter: LogWriter<Log>
     let stateMachineWorker: StateMachineWorker<Machine>
     let stateMachine: Machine
@@ -85,6 +87,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         self.config = config
         self.mailbox = mailbox
         self.publisher = publisher
+        self.published = publisher.current
         let instruments = RaftInstruments.make(nodeID: engine.id)
         self.instruments = instruments
         self.logWriter = LogWriter(store: logStore, node: mailbox, instruments: instruments)

@@ -168,8 +168,21 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 
     /// Per-peer replication state, for metrics (leader only).
     public var replication: [NodeID: ReplicationStatus] {
-        guard let leader else { return [:] }
-        return leader.progress.mapValues { ReplicationStatus(matched: $0.matched, mode: $0.mode.publicMode, lastAcknowledged: $0.lastAckSentAt) }
+        guard leader != nil else { return [:] }
+        return leader!.progress.mapValues { ReplicationStatus(matched: $0.matched, mode: $0.mode.publicMode, lastAcknowledged: $0.lastAckSentAt) }
+    }
+
+    /// Whether ``replication`` would equal `statuses`, answered without building it: the node
+    /// loop asks every turn, and replication rarely changes on a follower.
+    public func replicationEquals(_ statuses: [NodeID: ReplicationStatus]) -> Bool {
+        guard leader != nil else { return statuses.isEmpty }
+        guard leader!.progress.count == statuses.count else { return false }
+        for (peer, progress) in leader!.progress {
+            guard let status = statuses[peer], status.matched == progress.matched, status.mode == progress.mode.publicMode,
+                status.lastAcknowledged == progress.lastAckSentAt
+            else { return false }
+        }
+        return true
     }
 
     /// The instant by which ``tick(now:)`` must be called next, nil when no timer is armed.
