@@ -151,8 +151,10 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     /// them, few enough that a busy node still publishes often.
     static var maxRoundsPerTurn: Int { 4 }
 
-    private func handle(_ event: NodeEvent<Types>) {
-        switch event {
+    private func handle(_ event: consuming NodeEvent<Types>) {
+        // Consumed, so the payloads are moved out of the event rather than copied (retained)
+        // and then released with it.
+        switch consume event {
         case let .write(command, continuation):
             turnCommands.append(command)
             turnResponders.append(.single(continuation))
