@@ -211,16 +211,25 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// Replication messages are formed here, so many proposals in one step share one message
     /// per peer.
     public mutating func takeCommands() -> [EngineCommand<T>] {
+        var commands: [EngineCommand<T>] = []
+        takeCommands(into: &commands)
+        if output.capacity == 0 { output.reserveCapacity(16) }
+        return commands
+    }
+
+    /// Like ``takeCommands()``, but trades buffers with the caller: the commands replace the
+    /// contents of `buffer`, whose storage the engine keeps for the next step's commands. A
+    /// caller that empties `buffer` with `removeAll(keepingCapacity: true)` after executing
+    /// them makes steps allocate no command buffer at all.
+    public mutating func takeCommands(into buffer: inout [EngineCommand<T>]) {
         if role == .leader { pumpReplication() }
         saveCommittedIfChanged()
         checkInvariants()
         openAppend = nil
-        // A step without commands keeps the buffer for the next one instead of allocating.
-        guard !output.isEmpty else { return [] }
-        let commands = output
-        output = []
-        output.reserveCapacity(16)
-        return commands
+        buffer.removeAll(keepingCapacity: true)
+        // A step without commands keeps the buffer for the next one.
+        guard !output.isEmpty else { return }
+        swap(&output, &buffer)
     }
 
     /// Relations between the engine's own fields that hold after every step, whatever the
