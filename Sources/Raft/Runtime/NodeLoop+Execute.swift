@@ -7,14 +7,29 @@ extension NodeLoop {
     /// the engine has none left: work done inline (applies) may produce more.
     func executeEngineCommands() async {
         while isRunning {
-            let commands = engine.takeCommands()
-            guard !commands.isEmpty else { return }
-            await execute(CommandBatch(commands))
+            // The command and log-operation buffers go back and forth between the engine and
+            // this loop instead of being allocated for every step.
+            var commands = spareCommands
+            spareCommands = []
+            engine.takeCommands(into: &commands)
+            guard !commands.isEmpty else {
+                spareCommands = commands
+                return
+            }
+            let batch = CommandBatch(commands)
+            commands.removeAll(keepingCapacity: true)
+            spareCommands = commands
+            await execute(batch)
         }
     }
 
     private func execute(_ batch: CommandBatch<Types>) async {
-        var logOperations: Deque<LogWriter<Log>.Operation> = []
+        var logOperations = spareLogOperations
+        spareLogOperations = []
+        defer {
+            logOperations.removeAll(keepingCapacity: true)
+            spareLogOperations = logOperations
+        }
         for (write, io) in batch.logWrites {
             switch write {
             case .append(let entries): instruments?.appendBatchSize.record(entries.count)

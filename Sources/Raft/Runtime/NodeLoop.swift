@@ -44,6 +44,10 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     var workerTasks: [Task<Void, Never>] = []
     var snapshotSends: [NodeID: Task<Void, Never>] = [:]
 
+    /// Emptied buffers kept for the next engine step (see `executeEngineCommands`).
+    var spareCommands: [EngineCommand<Types>] = []
+    var spareLogOperations: Deque<LogWriter<Log>.Operation> = []
+
     // Requests waiting for the engine.
     var turnCommands: [Types.Command] = []
     var turnResponders: [WriteResponder] = []
