@@ -39,7 +39,9 @@ final class BenchStateMachine: RaftStateMachine {
         state.withLock { AppliedState(lastApplied: $0.lastApplied, membership: $0.membership) }
     }
 
-    func apply(_ entries: [Entry<BenchTypes>]) async throws(StorageError) -> [BenchResponse] {
+    // On the caller's (the node loop's) executor, like any apply that never blocks should be:
+    // no executor switch per apply.
+    nonisolated(nonsending) func apply(_ entries: [Entry<BenchTypes>]) async throws(StorageError) -> [BenchResponse] {
         state.withLock { state in
             var commands = 0
             for entry in entries {

@@ -36,7 +36,10 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         state.withLock { LogState(lastPurgedLogID: $0.lastPurged, lastLogID: $0.lastLogID) }
     }
 
-    public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
+    // The operations run on the caller's executor (`nonisolated(nonsending)`): they never
+    // suspend, and hopping to the global executor and back cost the node loop an executor
+    // switch (a task-status lock) on every append.
+    nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
         state.withLock { state in
             let lower = max(range.lowerBound, state.firstIndex)
             let upper = min(range.upperBound, state.lastLogID.indexOrZero + 1)
@@ -46,7 +49,7 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
+    nonisolated(nonsending) public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
         try state.withLock { state throws(StorageError) in
             var expected = state.lastLogID.indexOrZero + 1
             for entry in entries {
@@ -61,7 +64,7 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         onDurable(.success(()))
     }
 
-    public func truncate(after logID: LogID?) async throws(StorageError) {
+    nonisolated(nonsending) public func truncate(after logID: LogID?) async throws(StorageError) {
         try state.withLock { state throws(StorageError) in
             let keep = logID.indexOrZero
             guard keep >= state.lastPurged.indexOrZero else {
@@ -73,7 +76,7 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    public func purge(upTo logID: LogID) async throws(StorageError) {
+    nonisolated(nonsending) public func purge(upTo logID: LogID) async throws(StorageError) {
         state.withLock { state in
             guard logID.index > state.lastPurged.indexOrZero else { return }
             let removeCount = Int(min(logID.index, state.lastLogID.indexOrZero) - state.lastPurged.indexOrZero)
@@ -82,7 +85,7 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    public func saveVote(_ vote: Vote) async throws(StorageError) {
+    nonisolated(nonsending) public func saveVote(_ vote: Vote) async throws(StorageError) {
         state.withLock { $0.vote = vote }
     }
 
@@ -90,7 +93,7 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         state.withLock { $0.vote }
     }
 
-    public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
+    nonisolated(nonsending) public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
         state.withLock { $0.committed = committed }
     }
 

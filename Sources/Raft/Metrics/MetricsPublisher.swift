@@ -26,9 +26,9 @@ final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
 
     var current: RaftMetrics<Types> { state.withLock { $0.current } }
 
+    /// Replaces the current metrics; the caller publishes only metrics that changed.
     func publish(_ metrics: RaftMetrics<Types>) {
         let (satisfied, subscribers): ([Waiter], [AsyncStream<RaftMetrics<Types>>.Continuation]) = state.withLock { state in
-            guard state.current != metrics else { return ([], []) }
             state.current = metrics
             var satisfied: [Waiter] = []
             state.waiters.removeAll { waiter in

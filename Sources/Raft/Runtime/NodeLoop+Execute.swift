@@ -7,14 +7,29 @@ extension NodeLoop {
     /// the engine has none left: work done inline (applies) may produce more.
     func executeEngineCommands() async {
         while isRunning {
-            let commands = engine.takeCommands()
-            guard !commands.isEmpty else { return }
-            await execute(CommandBatch(commands))
+            // The command and log-operation buffers go back and forth between the engine and
+            // this loop instead of being allocated for every step.
+            var commands = spareCommands
+            spareCommands = []
+            engine.takeCommands(into: &commands)
+            guard !commands.isEmpty else {
+                spareCommands = commands
+                return
+            }
+            let batch = CommandBatch(commands)
+            commands.removeAll(keepingCapacity: true)
+            spareCommands = commands
+            await execute(batch)
         }
     }
 
     private func execute(_ batch: CommandBatch<Types>) async {
-        var logOperations: Deque<LogWriter<Log>.Operation> = []
+        var logOperations = spareLogOperations
+        spareLogOperations = []
+        defer {
+            logOperations.removeAll(keepingCapacity: true)
+            spareLogOperations = logOperations
+        }
         for (write, io) in batch.logWrites {
             switch write {
             case .append(let entries): instruments?.appendBatchSize.record(entries.count)
@@ -203,24 +218,64 @@ extension NodeLoop {
         }
     }
 
+    /// Publishes the engine's state when it differs from what was last published. The fields
+    /// are compared with the engine in place, so a turn that changed nothing observable builds
+    /// no metrics, and the publisher is not asked to compare whole metrics under its lock.
     func publishMetrics() {
-        let metrics = inspectEngine { engine in
-            RaftMetrics<Types>(
-                id: engine.id, runningState: runningState, state: engine.serverState, currentTerm: engine.vote.term, vote: engine.vote,
-                currentLeader: engine.currentLeader, lastLogID: engine.lastLogID, durableLogID: engine.durableLogID,
-                committed: engine.committed, lastApplied: engine.applied, snapshot: engine.snapshot?.lastLogID,
-                purged: engine.lastPurgedLogID, membership: engine.effectiveMembership, committedMembership: engine.committedMembership,
-                replication: engine.replication, votingSuspended: engine.votingSuspended)
-        }
-        if let instruments, metrics.isLeader {
-            let last = metrics.lastLogIndex
-            for (peer, status) in metrics.replication {
+        let changed = inspectEngine { engine in Self.refresh(&published, from: &engine, runningState: isRunning ? nil : runningState) }
+        guard changed else { return }
+        if let instruments, published.isLeader {
+            let last = published.lastLogIndex
+            for (peer, status) in published.replication {
                 let recorder = lagRecorders[peer] ?? instruments.replicationLag(peer)
                 lagRecorders[peer] = recorder
                 recorder.record(Int64(clamping: last - min(last, status.matched.indexOrZero)))
             }
         }
-        publisher.publish(metrics)
+        publisher.publish(published)
+    }
+
+    /// Brings `metrics` up to date with `engine`; returns whether anything changed. The running
+    /// state is passed only once the node stopped: it carries a large error value, not worth
+    /// copying and comparing every turn while it is `.running`.
+    private static func refresh(_ metrics: inout RaftMetrics<Types>, from engine: inout RaftEngine<Types>, runningState: RunningState?) -> Bool {
+        var changed = false
+        func update<Value: Equatable>(_ field: inout Value, _ value: Value) {
+            if field != value {
+                field = value
+                changed = true
+            }
+        }
+        if let runningState { update(&metrics.runningState, runningState) }
+        update(&metrics.state, engine.serverState)
+        update(&metrics.currentTerm, engine.vote.term)
+        update(&metrics.vote, engine.vote)
+        update(&metrics.currentLeader, engine.currentLeader)
+        update(&metrics.lastLogID, engine.lastLogID)
+        update(&metrics.durableLogID, engine.durableLogID)
+        update(&metrics.committed, engine.committed)
+        update(&metrics.lastApplied, engine.applied)
+        update(&metrics.snapshot, engine.snapshot?.lastLogID)
+        update(&metrics.purged, engine.lastPurgedLogID)
+        update(&metrics.votingSuspended, engine.votingSuspended)
+        // A membership is identified by the entry that carried it (entries with the same log
+        // id are the same entry), so comparing log ids spares hashing whole configurations
+        // every turn. Only the pristine membership has no log id; it is compared in full.
+        if metrics.membership.logID != engine.effectiveMembership.logID
+            || (metrics.membership.logID == nil && metrics.membership != engine.effectiveMembership) {
+            metrics.membership = engine.effectiveMembership
+            changed = true
+        }
+        if metrics.committedMembership.logID != engine.committedMembership.logID
+            || (metrics.committedMembership.logID == nil && metrics.committedMembership != engine.committedMembership) {
+            metrics.committedMembership = engine.committedMembership
+            changed = true
+        }
+        if !engine.replicationEquals(metrics.replication) {
+            metrics.replication = engine.replication
+            changed = true
+        }
+        return changed
     }
 }
 

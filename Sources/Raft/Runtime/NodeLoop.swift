@@ -20,6 +20,8 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     let config: RaftConfig
     let mailbox: Mailbox<NodeEvent<Types>>
     let publisher: MetricsPublisher<Types>
+    /// The metrics last handed to `publisher`.
+    var published: RaftMetrics<Types>
     let logWriter: LogWriter<Log>
     let stateMachineWorker: StateMachineWorker<Machine>
     let stateMachine: Machine
@@ -41,6 +43,10 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     var lagRecorders: [NodeID: Recorder] = [:]
     var workerTasks: [Task<Void, Never>] = []
     var snapshotSends: [NodeID: Task<Void, Never>] = [:]
+
+    /// Emptied buffers kept for the next engine step (see `executeEngineCommands`).
+    var spareCommands: [EngineCommand<Types>] = []
+    var spareLogOperations: Deque<LogWriter<Log>.Operation> = []
 
     // Requests waiting for the engine.
     var turnCommands: [Types.Command] = []
@@ -85,6 +91,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         self.config = config
         self.mailbox = mailbox
         self.publisher = publisher
+        self.published = publisher.current
         let instruments = RaftInstruments.make(nodeID: engine.id)
         self.instruments = instruments
         self.logWriter = LogWriter(store: logStore, node: mailbox, instruments: instruments)
@@ -148,8 +155,10 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     /// them, few enough that a busy node still publishes often.
     static var maxRoundsPerTurn: Int { 4 }
 
-    private func handle(_ event: NodeEvent<Types>) {
-        switch event {
+    private func handle(_ event: consuming NodeEvent<Types>) {
+        // Consumed, so the payloads are moved out of the event rather than copied (retained)
+        // and then released with it.
+        switch consume event {
         case let .write(command, continuation):
             turnCommands.append(command)
             turnResponders.append(.single(continuation))

@@ -42,18 +42,20 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
     func send(_ message: RaftMessage<Types>) {
         if client.sendsWithoutWaiting {
             switch message {
+            // The callbacks capture the rpc id, not the request: a captured request would keep
+            // its entries alive and make every callback context larger to allocate and copy.
             case .appendEntries(let request):
-                return client.sendAppendEntries(request, timeout: rpcTimeout) { [node, peer] result in
+                return client.sendAppendEntries(request, timeout: rpcTimeout) { [node, peer, rpcID = request.rpcID] result in
                     switch result {
                     case .success(let response): node.push(.response(.appendEntriesResponse(response), from: peer))
-                    case .failure: node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                    case .failure: node.push(.deliveryFailed(to: peer, rpcID: rpcID))
                     }
                 }
             case .vote(let request):
-                return client.sendVote(request, timeout: rpcTimeout) { [node, peer] result in
+                return client.sendVote(request, timeout: rpcTimeout) { [node, peer, rpcID = request.rpcID] result in
                     switch result {
                     case .success(let response): node.push(.response(.voteResponse(response), from: peer))
-                    case .failure: node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                    case .failure: node.push(.deliveryFailed(to: peer, rpcID: rpcID))
                     }
                 }
             default:

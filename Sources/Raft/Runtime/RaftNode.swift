@@ -100,7 +100,9 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
 
     /// Replicates `command` and returns the state machine's response once it is applied on
     /// this (leader) node.
-    public func write(_ command: Types.Command) async throws(Failure) -> Types.Response {
+    nonisolated(nonsending) public func write(_ command: Types.Command) async throws(Failure) -> Types.Response {
+        // On the caller's executor (nonsending): pushing to the mailbox never blocks, so a hop
+        // to the global executor first only added an executor switch to every write.
         let result: Result<Types.Response, Failure> = await withUnsafeContinuation { continuation in
             if !mailbox.push(.write(command, continuation)) { continuation.resume(returning: .failure(.shuttingDown)) }
         }
@@ -108,7 +110,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     }
 
     /// Replicates several commands with one call; results come back in order.
-    public func writeMany(_ commands: [Types.Command]) async -> [Result<Types.Response, Failure>] {
+    nonisolated(nonsending) public func writeMany(_ commands: [Types.Command]) async -> [Result<Types.Response, Failure>] {
         await withUnsafeContinuation { continuation in
             if !mailbox.push(.writeMany(commands, continuation)) {
                 continuation.resume(returning: commands.map { _ in .failure(.shuttingDown) })

@@ -37,16 +37,19 @@ extension RaftEngine {
     /// the others follow it contiguously. Replication starts when commands are taken.
     @discardableResult
     public mutating func propose(_ commands: [T.Command]) throws(ProposeError) -> LogID? {
-        guard role == .leader, let leader else { throw .forwardToLeader(ForwardToLeader(leaderID: currentLeader)) }
-        if let transfer = leader.transfer { throw .transferringLeadership(to: transfer.target) }
-        if leader.removedFromMembership { throw .forwardToLeader(ForwardToLeader(leaderID: nil)) }
+        // Reads through `leader!` rather than a copy of the whole leader state: every write
+        // passes here.
+        guard role == .leader, leader != nil else { throw .forwardToLeader(ForwardToLeader(leaderID: currentLeader)) }
+        if let target = leader!.transfer?.target { throw .transferringLeadership(to: target) }
+        if leader!.removedFromMembership { throw .forwardToLeader(ForwardToLeader(leaderID: nil)) }
+        let leaderID = leader!.leaderID
         guard !commands.isEmpty else { return nil }
         var entries: [Entry<T>] = []
         entries.reserveCapacity(commands.count)
         var index = log.lastIndex
         for command in commands {
             index += 1
-            entries.append(Entry(logID: LogID(leaderID: leader.leaderID, index: index), payload: .command(command)))
+            entries.append(Entry(logID: LogID(leaderID: leaderID, index: index), payload: .command(command)))
         }
         appendToLog(entries)
         advanceCommit()

@@ -160,8 +160,9 @@ extension RaftEngine {
     /// beyond the budget, the oldest go regardless and are read back from storage if needed.
     mutating func evictCacheIfOverBudget() {
         var floor = min(applied.indexOrZero, io.durableLogID.indexOrZero)
-        if let leader {
-            for progress in leader.progress.values { floor = min(floor, progress.matchedIndex) }
+        // In place rather than `if let leader`, which copies the leader state on every apply.
+        if leader != nil {
+            for progress in leader!.progress.values { floor = min(floor, progress.matchedIndex) }
         }
         if floor >= cache.firstIndex { cache.evict(upTo: floor) }
         while cache.count > config.maxCachedEntries || (cache.byteCount > config.maxCachedBytes && cache.count > 1) {

@@ -168,8 +168,21 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 
     /// Per-peer replication state, for metrics (leader only).
     public var replication: [NodeID: ReplicationStatus] {
-        guard let leader else { return [:] }
-        return leader.progress.mapValues { ReplicationStatus(matched: $0.matched, mode: $0.mode.publicMode, lastAcknowledged: $0.lastAckSentAt) }
+        guard leader != nil else { return [:] }
+        return leader!.progress.mapValues { ReplicationStatus(matched: $0.matched, mode: $0.mode.publicMode, lastAcknowledged: $0.lastAckSentAt) }
+    }
+
+    /// Whether ``replication`` would equal `statuses`, answered without building it: the node
+    /// loop asks every turn, and replication rarely changes on a follower.
+    public func replicationEquals(_ statuses: [NodeID: ReplicationStatus]) -> Bool {
+        guard leader != nil else { return statuses.isEmpty }
+        guard leader!.progress.count == statuses.count else { return false }
+        for (peer, progress) in leader!.progress {
+            guard let status = statuses[peer], status.matched == progress.matched, status.mode == progress.mode.publicMode,
+                status.lastAcknowledged == progress.lastAckSentAt
+            else { return false }
+        }
+        return true
     }
 
     /// The instant by which ``tick(now:)`` must be called next, nil when no timer is armed.
@@ -178,11 +191,13 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         func consider(_ instant: RaftInstant) { if deadline == nil || instant < deadline! { deadline = instant } }
         switch role {
         case .leader:
-            guard let leader else { break }
-            if heartbeatEnabled { consider(leader.heartbeatDeadline) }
+            // Reads through `leader!` rather than `guard let leader`, which copies the whole
+            // leader state (retaining every buffer in it): this runs every loop turn.
+            guard leader != nil else { break }
+            if heartbeatEnabled { consider(leader!.heartbeatDeadline) }
             if config.checkQuorum { consider(checkQuorumDeadline) }
-            if let transfer = leader.transfer { consider(transfer.deadline) }
-            for progress in leader.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
+            if let deadline = leader!.transfer?.deadline { consider(deadline) }
+            for progress in leader!.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
         case .follower, .preCandidate, .candidate:
             if canCampaign { consider(electionDeadline) }
             if let transfer = transferAwaitingOutcome { consider(transfer.deadline) }
@@ -196,16 +211,25 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// Replication messages are formed here, so many proposals in one step share one message
     /// per peer.
     public mutating func takeCommands() -> [EngineCommand<T>] {
+        var commands: [EngineCommand<T>] = []
+        takeCommands(into: &commands)
+        if output.capacity == 0 { output.reserveCapacity(16) }
+        return commands
+    }
+
+    /// Like ``takeCommands()``, but trades buffers with the caller: the commands replace the
+    /// contents of `buffer`, whose storage the engine keeps for the next step's commands. A
+    /// caller that empties `buffer` with `removeAll(keepingCapacity: true)` after executing
+    /// them makes steps allocate no command buffer at all.
+    public mutating func takeCommands(into buffer: inout [EngineCommand<T>]) {
         if role == .leader { pumpReplication() }
         saveCommittedIfChanged()
         checkInvariants()
         openAppend = nil
-        // A step without commands keeps the buffer for the next one instead of allocating.
-        guard !output.isEmpty else { return [] }
-        let commands = output
-        output = []
-        output.reserveCapacity(16)
-        return commands
+        buffer.removeAll(keepingCapacity: true)
+        // A step without commands keeps the buffer for the next one.
+        guard !output.isEmpty else { return }
+        swap(&output, &buffer)
     }
 
     /// Relations between the engine's own fields that hold after every step, whatever the

@@ -28,6 +28,11 @@ public struct RaftInstant: Hashable, Comparable, Sendable, Codable, CustomString
 extension Duration {
     /// This duration in whole nanoseconds, 0 if negative, clamped to `UInt64`.
     public var nanosecondsClamped: UInt64 {
+        // Engine timeouts fit in 64 bits of attoseconds (up to 18 s); for those a 64-bit
+        // division by a constant replaces the 128-bit arithmetic of `components`, which showed
+        // up in every loop turn's deadline computations.
+        let total = attoseconds
+        if total >= 0 && total <= Int128(UInt64.max) { return UInt64(total) / 1_000_000_000 }
         let (seconds, attoseconds) = components
         if seconds < 0 { return 0 }
         let (wholeNanos, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)

@@ -12,7 +12,18 @@ struct MembershipState<T: RaftTypeConfig>: Sendable {
         self.uncommitted = uncommitted
     }
 
-    var effective: StoredMembership<T> { uncommitted.last ?? committed }
+    /// Yielded in place rather than returned: a returned copy retains and releases the
+    /// configuration's buffers, and the engine reads this several times per step (voter
+    /// checks, quorums, invariants).
+    var effective: StoredMembership<T> {
+        _read {
+            if uncommitted.isEmpty {
+                yield committed
+            } else {
+                yield uncommitted[uncommitted.count - 1]
+            }
+        }
+    }
 
     var hasUncommitted: Bool { !uncommitted.isEmpty }
 
