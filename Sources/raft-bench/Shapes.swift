@@ -72,8 +72,9 @@ enum Shape: String, CaseIterable, Sendable {
             let cluster = try await LocalCluster.start(options) { id throws(StorageError) in
                 try FileLogStore<BenchTypes>(directory: (root as NSString).appendingPathComponent("node-\(id)"))
             }
+            let stores = cluster.logStores
             cluster.cleanUp = {
-                for store in cluster.logStores { await store.close() }
+                for store in stores { await store.close() }
                 try? FileManager.default.removeItem(atPath: root)
             }
             return cluster

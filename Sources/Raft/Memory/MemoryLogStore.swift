@@ -37,8 +37,9 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
     }
 
     // The operations run on the caller's executor (`nonisolated(nonsending)`): they never
-    // suspend, and hopping to the global executor and back cost the node loop an executor
-    // switch (a task-status lock) on every append.
+    // suspend, and where the node loop calls them directly (specialized for this store)
+    // hopping to the global executor and back cost an executor switch (a task-status lock)
+    // on every append. Through the protocol requirement the switch remains.
     nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
         state.withLock { state in
             let lower = max(range.lowerBound, state.firstIndex)

@@ -86,7 +86,8 @@ public protocol RaftNetworkClient<Types>: Sendable {
 
     /// Starts an append-entries RPC and returns at once. `onAnswer` must be called exactly
     /// once, within `timeout`, on any thread, and should return quickly (it queues the answer
-    /// for the node). Requests to one peer should be delivered in the order they were sent.
+    /// for the node). Requests to one peer should be delivered in the order they were sent: the
+    /// engine tolerates reordering, but each reordered append costs a rejection and a resend.
     func sendAppendEntries(
         _ request: AppendEntriesRequest<Types>, timeout: Duration, onAnswer: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void)
     /// Starts a vote or pre-vote RPC and returns at once; `onAnswer` as for appends.
@@ -105,7 +106,9 @@ extension RaftNetworkClient {
     /// Clients wait for each answer unless they say otherwise.
     public var sendsWithoutWaiting: Bool { false }
 
-    /// Runs ``appendEntries(_:timeout:)`` on a task of its own.
+    /// Runs ``appendEntries(_:timeout:)`` on a task of its own (so requests may overtake one
+    /// another; the runtime uses its ordered per-peer lanes instead unless the client says
+    /// it sends without waiting).
     public func sendAppendEntries(
         _ request: AppendEntriesRequest<Types>, timeout: Duration, onAnswer: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void
     ) {

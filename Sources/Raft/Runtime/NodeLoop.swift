@@ -122,8 +122,8 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         while isRunning {
             var events = await mailbox.takeAll()
             if events.isEmpty { break }
-            // Events that arrive while a turn runs (flushes and applies done inline, answers
-            // from peers) join the turn, up to a few rounds, before metrics are published.
+            // Events that arrive while a turn runs (flushes reported by an inline log store,
+            // answers from peers) join the turn, up to a few rounds, before metrics are published.
             var round = 0
             while true {
                 engine.tick(now: clock.now)

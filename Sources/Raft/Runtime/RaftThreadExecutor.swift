@@ -16,7 +16,8 @@ import DequeModule
 /// each. Only the node loop runs here; a store or state machine that may block still runs on
 /// its own task in the global pool.
 ///
-/// The thread lives until ``shutdown()``; jobs queued before it still run.
+/// The thread lives until ``shutdown()``: jobs queued before it still run there; jobs that
+/// arrive afterwards run on the global concurrent executor, so no task is ever stranded.
 public final class RaftThreadExecutor: TaskExecutor, @unchecked Sendable {
     // Guarded by `mutex`; `@unchecked Sendable` rests on that.
     private var queued: Deque<UnownedJob> = []
@@ -56,14 +57,18 @@ public final class RaftThreadExecutor: TaskExecutor, @unchecked Sendable {
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         pthread_mutex_lock(mutex)
-        queued.append(job)
-        let wake = sleeping
+        let accepted = !stopping
+        if accepted { queued.append(job) }
+        let wake = accepted && sleeping
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(condition) }
+        if !accepted { globalConcurrentExecutor.enqueue(job) }
     }
 
-    /// Lets the thread finish the jobs already queued, then stop. Tasks still preferring this
-    /// executor afterwards never run again, so stop their nodes first.
+    /// Stops the thread once it has run the jobs queued so far, and returns when it has (at
+    /// once when called from the thread itself, or again). Tasks that still prefer this
+    /// executor keep running, on the global concurrent executor; stop their nodes first to
+    /// keep them on one thread to the end.
     public func shutdown() {
         pthread_mutex_lock(mutex)
         stopping = true
@@ -71,7 +76,12 @@ public final class RaftThreadExecutor: TaskExecutor, @unchecked Sendable {
         thread = nil
         pthread_mutex_unlock(mutex)
         pthread_cond_signal(condition)
-        if let handle, pthread_equal(handle, pthread_self()) == 0 { pthread_join(handle, nil) }
+        guard let handle else { return }
+        if pthread_equal(handle, pthread_self()) != 0 {
+            pthread_detach(handle)
+        } else {
+            pthread_join(handle, nil)
+        }
     }
 
     private func runJobs() {

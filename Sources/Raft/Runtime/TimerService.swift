@@ -80,9 +80,16 @@ struct NodeClock: Sendable {
         origin.advanced(by: .nanoseconds(Int64(clamping: instant.nanoseconds)))
     }
 
+    /// The clock `ContinuousClock` reads (the timer sleeps on it), so engine instants and
+    /// wake-up instants cannot drift apart: on Linux it counts time suspended, on Darwin it
+    /// is never slewed.
     private static func monotonicNanoseconds() -> UInt64 {
         var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
+        #if os(Linux)
+        clock_gettime(CLOCK_BOOTTIME, &time)
+        #else
+        clock_gettime(CLOCK_MONOTONIC_RAW, &time)
+        #endif
         return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 }

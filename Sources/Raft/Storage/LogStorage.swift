@@ -33,12 +33,12 @@ public typealias LogFlushCallback = @Sendable (Result<Void, StorageError>) -> Vo
 public protocol RaftLogStorage<Types>: AnyObject, Sendable {
     associatedtype Types: RaftTypeConfig
 
-    /// Whether no operation ever waits (for a disk, another thread, or time): every call
-    /// returns promptly without suspending. The node loop then calls the store itself within
-    /// its turn, saving two task hand-offs per write; otherwise a writer task of its own does,
-    /// so a slow disk never delays heartbeats. Defaults to `false`; a store whose `append`
-    /// merely queues work for its own I/O thread and reports durability later may say `true`
-    /// only if `truncate`, `purge` and `saveVote` never wait either.
+    /// Whether no operation ever waits (for a disk, another thread, or time): every call,
+    /// reads included, returns promptly without suspending, while still keeping the contract
+    /// below (`saveVote`, `truncate` and `purge` durable on return). The node loop then calls
+    /// the store itself within its turn, saving two task hand-offs per write; otherwise a
+    /// writer task of its own does, so a slow disk never delays heartbeats. In practice only
+    /// stores whose durability needs no I/O (`MemoryLogStore`) qualify. Defaults to `false`.
     var neverBlocks: Bool { get }
 
     /// Last purged and last log id.

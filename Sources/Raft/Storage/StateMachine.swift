@@ -34,8 +34,11 @@ public struct AppliedState<Types: RaftTypeConfig>: Sendable, Equatable, Codable 
 ///   re-applies an entry the state machine reported applied). It returns one response per
 ///   `.command` entry, in order; blank and membership entries advance the applied state too.
 /// - `buildSnapshot` must capture a consistent view of the state as of the last applied entry;
-///   the runtime calls it off the hot path and may keep applying meanwhile only if the
-///   implementation supports it (the runtime serializes calls to one state machine).
+///   the runtime calls it off the hot path and never runs `apply`, `buildSnapshot` or
+///   `installSnapshot` concurrently with one another.
+/// - `currentSnapshot` (and `appliedState`) may be called concurrently with any of them: a
+///   snapshot being streamed to a follower is read while applies go on, so guard the state
+///   they read.
 /// - `installSnapshot` replaces the whole state; afterwards `appliedState()` reports the
 ///   snapshot's last log id and membership.
 /// - Any thrown error is fatal for the node.
@@ -46,8 +49,9 @@ public protocol RaftStateMachine<Types>: AnyObject, Sendable {
     /// machine). The node loop then applies committed entries and answers their writes within
     /// its own turn, saving two task hand-offs per write; otherwise a worker task of its own
     /// does, so a slow apply never delays heartbeats. `buildSnapshot` and `installSnapshot`
-    /// always run on the worker, and the runtime still never runs two calls at once. Defaults
-    /// to `false`.
+    /// always run on the worker, and the runtime still never runs two of `apply`,
+    /// `buildSnapshot` and `installSnapshot` at once (`currentSnapshot` may run beside them,
+    /// see the contract). Defaults to `false`.
     var applyNeverBlocks: Bool { get }
 
     func appliedState() async throws(StorageError) -> AppliedState<Types>

@@ -82,8 +82,9 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
         return (node, timeout)
     }
 
-    /// The running target of an RPC that no fault affects, counting the RPC; nil when a fault
-    /// is active or the target is not running (the async path then handles it).
+    /// The registered target of an RPC that no fault affects, counting the RPC; nil when a
+    /// fault is active or no node is registered under the id (the async path then handles
+    /// it). A registered node that stopped answers the request with an error itself.
     func directTarget(from source: NodeID, to target: NodeID) -> RaftNode<Types>? {
         guard !faults.withLock({ $0.active }), let node = nodes.withLock({ $0[target] }) else { return nil }
         rpcCounts.withLock { $0[target, default: 0] += 1 }

@@ -41,7 +41,7 @@ struct ThreadExecutorTests {
         executor.shutdown()
     }
 
-    @Test func shutdownFinishesWorkAlreadyQueued() async throws {
+    @Test func shutdownWhileATaskRunsLetsItFinish() async throws {
         let executor = RaftThreadExecutor()
         let task = Task(executorPreference: executor) { () -> Int in
             var sum = 0
@@ -51,10 +51,22 @@ struct ThreadExecutorTests {
             }
             return sum
         }
-        // Requested while the task is still queued: the thread stops only once it ran dry.
+        // Requested while the task still runs: its later jobs move to the global executor.
         executor.shutdown()
         #expect(await task.value == 5050)
         executor.shutdown()
+    }
+
+    /// A task that still prefers the executor after it stopped runs on the global executor
+    /// instead of hanging.
+    @Test func tasksPreferringAStoppedExecutorStillRun() async throws {
+        let executor = RaftThreadExecutor()
+        executor.shutdown()
+        let task = Task(executorPreference: executor) { () -> Int in
+            await Task.yield()
+            return 42
+        }
+        #expect(await task.value == 42)
     }
 
     @Test func clusterOnOneThreadReplicatesAndFailsOver() async throws {
