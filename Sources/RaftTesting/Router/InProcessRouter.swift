@@ -122,25 +122,27 @@ public struct RouterClient<Types: RaftTypeConfig>: RaftNetworkClient {
     public func sendAppendEntries(
         _ request: AppendEntriesRequest<Types>, timeout: Duration, onAnswer: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void
     ) {
-        guard let node = router.directTarget(from: source, to: target) else {
-            Task {
-                do throws(RPCError) { onAnswer(.success(try await appendEntries(request, timeout: timeout))) } catch { onAnswer(.failure(error)) }
-            }
-            return
-        }
-        node.appendEntries(request, timeout: timeout) { [router, source, target] result in
-            onAnswer(router.answerLost(from: target, to: source) ? .failure(.timeout) : result)
-        }
+        send(onAnswer: onAnswer, direct: { node, reply in node.appendEntries(request, timeout: timeout, reply: reply) },
+             async: { () async throws(RPCError) in try await appendEntries(request, timeout: timeout) })
     }
 
     public func sendVote(_ request: VoteRequest, timeout: Duration, onAnswer: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
+        send(onAnswer: onAnswer, direct: { node, reply in node.vote(request, timeout: timeout, reply: reply) },
+             async: { () async throws(RPCError) in try await vote(request, timeout: timeout) })
+    }
+
+    private func send<Response: Sendable>(
+        onAnswer: @escaping @Sendable (Result<Response, RPCError>) -> Void,
+        direct: (RaftNode<Types>, @escaping @Sendable (Result<Response, RPCError>) -> Void) -> Void,
+        async call: @escaping @Sendable () async throws(RPCError) -> Response
+    ) {
         guard let node = router.directTarget(from: source, to: target) else {
             Task {
-                do throws(RPCError) { onAnswer(.success(try await vote(request, timeout: timeout))) } catch { onAnswer(.failure(error)) }
+                do throws(RPCError) { onAnswer(.success(try await call())) } catch { onAnswer(.failure(error)) }
             }
             return
         }
-        node.vote(request, timeout: timeout) { [router, source, target] result in
+        direct(node) { [router, source, target] result in
             onAnswer(router.answerLost(from: target, to: source) ? .failure(.timeout) : result)
         }
     }
