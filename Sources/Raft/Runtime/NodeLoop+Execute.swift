@@ -115,7 +115,8 @@ extension NodeLoop {
         do {
             responses = try await stateMachine.apply(entries)
         } catch {
-            for write in writes { write.responder.resolve(.failure(.storage(error))) }
+            // Their entries are committed: the cluster applies them even though this node stops.
+            for write in writes { write.responder.resolve(.failure(.outcomeUnknown)) }
             return storageFailed(error)
         }
         if let instruments, let start {

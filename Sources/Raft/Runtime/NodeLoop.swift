@@ -392,7 +392,9 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         answerDeferredReplies()
         for responder in turnResponders { resolve(responder, .failure(reason)) }
         turnResponders = []
-        while let pending = pendingWrites.popFirst() { resolve(pending.responder, .failure(reason == .shuttingDown ? .outcomeUnknown : reason)) }
+        // Proposed entries may still be committed by the other nodes (even after a storage
+        // failure here), so their writes' outcome is unknown, not failed.
+        while let pending = pendingWrites.popFirst() { resolve(pending.responder, .failure(.outcomeUnknown)) }
         for (_, pending) in pendingIncoming { pending.reply.fail(.remote("node stopped")) }
         pendingIncoming = [:]
         for (_, pending) in pendingChunks { pending.continuation.resume(returning: .outOfOrder(expectedOffset: 0)) }

@@ -7,8 +7,9 @@ public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, 
     case forwardToLeader(leaderID: NodeID?, address: Address?)
     /// The write's entry was replaced by another leader's entry: it did not take effect.
     case writeFailed
-    /// The write may or may not have taken effect (its entry was compacted into a snapshot or
-    /// the node stopped before the outcome was known).
+    /// The write may or may not have taken effect: its entry was compacted into a snapshot or
+    /// replaced on this node, or the node stopped (shut down, or a storage failure) after
+    /// proposing it and before its outcome was known. Another node may still commit it.
     case outcomeUnknown
     /// Leadership is being handed over; retry shortly at the new leader.
     case transferringLeadership(to: NodeID)
@@ -19,7 +20,8 @@ public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, 
     case timeout
     /// The node is shutting down or stopped.
     case shuttingDown
-    /// Storage failed; the node stopped (fatal).
+    /// Storage failed; the node stopped (fatal). Writes it had already proposed are answered
+    /// ``outcomeUnknown`` instead.
     case storage(StorageError)
     /// The configuration is invalid.
     case config(RaftConfigError)

@@ -33,10 +33,11 @@ final class StateMachineWorker<Machine: RaftStateMachine>: Sendable {
                 } catch {
                     node.push(.storageFailed(error))
                     mailbox.close()
-                    // Nothing after a fatal error is applied; its writes fail like the node's.
+                    // Nothing after a fatal error is applied here.
                     let unapplied = operations.dropFirst(position) + (mailbox.takeNow() ?? [])
                     for case let .apply(_, writes) in unapplied {
-                        for write in writes { write.responder.resolve(.failure(.storage(error))) }
+                        // Committed entries: the cluster applies them even though this node stops.
+                        for write in writes { write.responder.resolve(.failure(.outcomeUnknown)) }
                     }
                     return
                 }
