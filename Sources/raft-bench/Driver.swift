@@ -139,7 +139,9 @@ func runClients(
     let start = nowNanos()
     let (ops, failures) = await withTaskGroup(of: (Int, Int).self) { group in
         for client in 0..<clients {
-            group.addTask(executorPreference: cluster.clientExecutor) {
+            // A task created with a preference, even a nil one, pays for a status record on
+            // every resume; only clients that should share a node's thread get one.
+            let writer: @Sendable () async -> (Int, Int) = {
                 let shard = recorder.shards[client % recorder.shards.count]
                 var command = UInt64(client) << 32
                 var commands = [UInt64](repeating: 0, count: batch)
@@ -168,6 +170,11 @@ func runClients(
                     before = after
                 }
                 return (done, 0)
+            }
+            if let executor = cluster.clientExecutor {
+                group.addTask(executorPreference: executor, operation: writer)
+            } else {
+                group.addTask(operation: writer)
             }
         }
         var ops = 0
