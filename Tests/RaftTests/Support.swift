@@ -18,3 +18,23 @@ func encoded<T: Encodable>(_ value: T) throws -> [UInt8] {
 func roundTrip<T: Codable>(_ value: T) throws -> T {
     try BinaryDecoder().decode(T.self, from: try encoded(value))
 }
+
+/// A test log store that changes one behaviour of `MemoryLogStore` and forwards the rest to
+/// `base`; conformers implement only the operations they alter.
+protocol MemoryBackedLogStore: RaftLogStorage where Types == KVTypes {
+    var base: MemoryLogStore<KVTypes> { get }
+}
+
+extension MemoryBackedLogStore {
+    func logState() async throws(StorageError) -> LogState { try await base.logState() }
+    func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<KVTypes>] { try await base.entries(in: range) }
+    func append(_ entries: [Entry<KVTypes>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
+        try await base.append(entries, onDurable: onDurable)
+    }
+    func truncate(after logID: LogID?) async throws(StorageError) { try await base.truncate(after: logID) }
+    func purge(upTo logID: LogID) async throws(StorageError) { try await base.purge(upTo: logID) }
+    func saveVote(_ vote: Vote) async throws(StorageError) { try await base.saveVote(vote) }
+    func readVote() async throws(StorageError) -> Vote? { try await base.readVote() }
+    func saveCommitted(_ committed: LogID?) async throws(StorageError) { try await base.saveCommitted(committed) }
+    func readCommitted() async throws(StorageError) -> LogID? { try await base.readCommitted() }
+}

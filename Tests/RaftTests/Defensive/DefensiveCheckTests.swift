@@ -17,20 +17,12 @@ final class ShortAnsweringStateMachine: RaftStateMachine {
 }
 
 /// A log store whose reads silently skip one entry.
-final class HoleyLogStore: RaftLogStorage {
+final class HoleyLogStore: MemoryBackedLogStore {
     let base = MemoryLogStore<KVTypes>()
-    func logState() async throws(StorageError) -> LogState { try await base.logState() }
     func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<KVTypes>] {
         let entries = try await base.entries(in: range)
         return entries.count > 2 ? entries.enumerated().filter { $0.offset != 1 }.map(\.element) : entries
     }
-    func append(_ entries: [Entry<KVTypes>], onDurable: @escaping LogFlushCallback) async throws(StorageError) { try await base.append(entries, onDurable: onDurable) }
-    func truncate(after logID: LogID?) async throws(StorageError) { try await base.truncate(after: logID) }
-    func purge(upTo logID: LogID) async throws(StorageError) { try await base.purge(upTo: logID) }
-    func saveVote(_ vote: Vote) async throws(StorageError) { try await base.saveVote(vote) }
-    func readVote() async throws(StorageError) -> Vote? { try await base.readVote() }
-    func saveCommitted(_ committed: LogID?) async throws(StorageError) { try await base.saveCommitted(committed) }
-    func readCommitted() async throws(StorageError) -> LogID? { try await base.readCommitted() }
 }
 
 func entry(_ term: Term, _ index: LogIndex, _ command: KVCommand = .put(key: "k", value: "v")) -> Entry<KVTypes> {

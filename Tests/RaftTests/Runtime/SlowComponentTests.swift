@@ -19,12 +19,10 @@ final class SlowStateMachine: RaftStateMachine {
 }
 
 /// A log store whose appends become durable only after `delay` (a slow fsync).
-final class SlowDiskLogStore: RaftLogStorage {
+final class SlowDiskLogStore: MemoryBackedLogStore {
     let base = MemoryLogStore<KVTypes>()
     let delay: Duration
     init(delay: Duration) { self.delay = delay }
-    func logState() async throws(StorageError) -> LogState { try await base.logState() }
-    func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<KVTypes>] { try await base.entries(in: range) }
     func append(_ entries: [Entry<KVTypes>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
         let delay = self.delay
         try await base.append(entries) { result in
@@ -34,12 +32,6 @@ final class SlowDiskLogStore: RaftLogStorage {
             }
         }
     }
-    func truncate(after logID: LogID?) async throws(StorageError) { try await base.truncate(after: logID) }
-    func purge(upTo logID: LogID) async throws(StorageError) { try await base.purge(upTo: logID) }
-    func saveVote(_ vote: Vote) async throws(StorageError) { try await base.saveVote(vote) }
-    func readVote() async throws(StorageError) -> Vote? { try await base.readVote() }
-    func saveCommitted(_ committed: LogID?) async throws(StorageError) { try await base.saveCommitted(committed) }
-    func readCommitted() async throws(StorageError) -> LogID? { try await base.readCommitted() }
 }
 
 @Suite("Runtime: slow disks and state machines", .serialized)

@@ -5,7 +5,7 @@ import Testing
 
 /// A memory log store whose `failingAppend`-th append reports its flush as failed (an fsync
 /// error), optionally through the node loop's inline path.
-final class FailingFlushLogStore: RaftLogStorage {
+final class FailingFlushLogStore: MemoryBackedLogStore {
     let base = MemoryLogStore<KVTypes>()
     let failingAppend: Int
     let inline: Bool
@@ -17,8 +17,6 @@ final class FailingFlushLogStore: RaftLogStorage {
     }
 
     var neverBlocks: Bool { inline }
-    func logState() async throws(StorageError) -> LogState { try await base.logState() }
-    func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<KVTypes>] { try await base.entries(in: range) }
     func append(_ entries: [Entry<KVTypes>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
         let count = appends.withLock { count in
             count += 1
@@ -28,12 +26,6 @@ final class FailingFlushLogStore: RaftLogStorage {
             onDurable(count == failingAppend ? .failure(StorageError(subject: .logEntry(entries.first?.logID), verb: .sync, reason: "injected fsync failure")) : result)
         }
     }
-    func truncate(after logID: LogID?) async throws(StorageError) { try await base.truncate(after: logID) }
-    func purge(upTo logID: LogID) async throws(StorageError) { try await base.purge(upTo: logID) }
-    func saveVote(_ vote: Vote) async throws(StorageError) { try await base.saveVote(vote) }
-    func readVote() async throws(StorageError) -> Vote? { try await base.readVote() }
-    func saveCommitted(_ committed: LogID?) async throws(StorageError) { try await base.saveCommitted(committed) }
-    func readCommitted() async throws(StorageError) -> LogID? { try await base.readCommitted() }
 }
 
 @Suite("Runtime: write outcomes when storage fails", .serialized)
