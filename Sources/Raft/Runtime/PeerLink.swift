@@ -80,7 +80,9 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
 
     func run() async {
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.runReplicationLane() }
+            // A client that sends without waiting gets appends straight from `send`; only
+            // timeout-now still travels on a lane.
+            if !client.sendsWithoutWaiting { group.addTask { await self.runReplicationLane() } }
             group.addTask { await self.runControlLane() }
         }
     }
