@@ -32,7 +32,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         return reported
     }
 
-    public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
+    nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
         let state = try await known()
         let entries = try await base.entries(in: range)
         for entry in entries where !range.contains(entry.index) {
@@ -49,7 +49,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         return entries
     }
 
-    public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
+    nonisolated(nonsending) public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
         guard let first = entries.first else { throw violation(.emptyAppend, .logRange(0..<0), .write) }
         let state = try await known()
         let last = state.lastLogID
@@ -80,7 +80,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         tracker.state.withLock { $0.logState?.lastLogID = entries.last!.logID }
     }
 
-    public func truncate(after logID: LogID?) async throws(StorageError) {
+    nonisolated(nonsending) public func truncate(after logID: LogID?) async throws(StorageError) {
         let state = try await known()
         if logID.indexOrZero < state.lastPurgedLogID.indexOrZero || logID.indexOrZero > state.lastLogID.indexOrZero {
             throw violation(.truncateOutsideLog(after: logID, purged: state.lastPurgedLogID, last: state.lastLogID), .logEntry(logID), .delete)
@@ -89,7 +89,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         tracker.state.withLock { $0.logState?.lastLogID = logID ?? state.lastPurgedLogID }
     }
 
-    public func purge(upTo logID: LogID) async throws(StorageError) {
+    nonisolated(nonsending) public func purge(upTo logID: LogID) async throws(StorageError) {
         let state = try await known()
         if logID.index <= state.lastPurgedLogID.indexOrZero {
             throw violation(.purgeBackwards(purged: state.lastPurgedLogID, requested: logID), .logEntry(logID), .delete)
@@ -105,7 +105,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    public func saveVote(_ vote: Vote) async throws(StorageError) {
+    nonisolated(nonsending) public func saveVote(_ vote: Vote) async throws(StorageError) {
         let previous = tracker.state.withLock { $0.vote }
         if let previous, !vote.isAtLeast(previous, mode: tracker.leaderIDMode) {
             throw violation(.voteWentBackwards(from: previous, to: vote), .vote, .write)
@@ -120,7 +120,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         return vote
     }
 
-    public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
+    nonisolated(nonsending) public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
         let previous = tracker.state.withLock { $0.committed }
         if let previous, committed.indexOrZero < previous.index {
             throw violation(.committedWentBackwards(from: previous, to: committed), .committed, .write)

@@ -28,7 +28,7 @@ public final class DefensiveStateMachine<Types: RaftTypeConfig>: RaftStateMachin
         return state
     }
 
-    public func apply(_ entries: [Entry<Types>]) async throws(StorageError) -> [Types.Response] {
+    nonisolated(nonsending) public func apply(_ entries: [Entry<Types>]) async throws(StorageError) -> [Types.Response] {
         let applied: (known: Bool, id: LogID?) = tracker.state.withLock { ($0.appliedKnown, $0.lastApplied) }
         if let first = entries.first, applied.known {
             if first.index <= applied.id.indexOrZero { throw violation(.reapply(lastApplied: applied.id, got: first.logID), .apply(first.logID), .write) }

@@ -27,7 +27,7 @@ final class LogWriter<Store: RaftLogStorage>: Sendable {
         self.instruments = instruments
     }
 
-    func run() async {
+    nonisolated(nonsending) func run() async {
         while true {
             let operations = await mailbox.takeAll()
             if operations.isEmpty || failed.load(ordering: .acquiring) { return }
@@ -43,7 +43,7 @@ final class LogWriter<Store: RaftLogStorage>: Sendable {
 
     /// Performs `operations` in order; called by `run`, or by the node loop itself when the
     /// store never blocks.
-    func perform(_ operations: Deque<Operation>) async throws(StorageError) {
+    nonisolated(nonsending) func perform(_ operations: Deque<Operation>) async throws(StorageError) {
         // Saving the commit point is optional durability: only the newest of the batch is
         // written, after the batch's appends, so it never splits appends into several writes.
         var committed: LogID?
@@ -88,7 +88,7 @@ final class LogWriter<Store: RaftLogStorage>: Sendable {
         if let committed { try await store.saveCommitted(committed) }
     }
 
-    private func append(_ entries: [Entry<Types>], io: IOID) async throws(StorageError) {
+    private nonisolated(nonsending) func append(_ entries: [Entry<Types>], io: IOID) async throws(StorageError) {
         let latency = instruments?.logFlushLatency
         let start: ContinuousClock.Instant? = latency == nil ? nil : .now
         try await store.append(entries) { [self] result in

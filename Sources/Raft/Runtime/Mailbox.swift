@@ -31,7 +31,7 @@ final class Mailbox<Element: Sendable>: Sendable {
 
     /// Takes every queued element, waiting if there is none. Returns an empty batch once the
     /// mailbox is closed and drained.
-    func takeAll() async -> Deque<Element> {
+    nonisolated(nonsending) func takeAll() async -> Deque<Element> {
         if let ready = takeNow() { return ready }
         return await withUnsafeContinuation { continuation in
             let immediate: Deque<Element>? = state.withLock { state in

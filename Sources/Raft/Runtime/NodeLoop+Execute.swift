@@ -5,7 +5,7 @@ extension NodeLoop {
     /// Takes the engine's commands and hands each to whoever executes it, following the rules
     /// documented on `EngineCommand` (shared with the simulator through `CommandBatch`), until
     /// the engine has none left: work done inline (applies) may produce more.
-    func executeEngineCommands() async {
+    nonisolated(nonsending) func executeEngineCommands() async {
         while isRunning {
             // The command and log-operation buffers go back and forth between the engine and
             // this loop instead of being allocated for every step.
@@ -23,7 +23,7 @@ extension NodeLoop {
         }
     }
 
-    private func execute(_ batch: CommandBatch<Types>) async {
+    private nonisolated(nonsending) func execute(_ batch: CommandBatch<Types>) async {
         var logOperations = spareLogOperations
         spareLogOperations = []
         defer {
@@ -66,7 +66,7 @@ extension NodeLoop {
         for event in batch.events { record(event) }
     }
 
-    private func dispatch(_ work: CommandBatch<Types>.StateMachineWork) async {
+    private nonisolated(nonsending) func dispatch(_ work: CommandBatch<Types>.StateMachineWork) async {
         switch work {
         case .apply(let entries):
             instruments?.applyBatchSize.record(entries.count)
@@ -109,7 +109,7 @@ extension NodeLoop {
     }
 
     /// Applies on this loop: the state machine said its apply never blocks.
-    private func applyOnLoop(_ entries: [Entry<Types>], writes: [PendingWrite<Types>]) async {
+    private nonisolated(nonsending) func applyOnLoop(_ entries: [Entry<Types>], writes: [PendingWrite<Types>]) async {
         let start: ContinuousClock.Instant? = instruments == nil ? nil : .now
         let responses: [Types.Response]
         do {

@@ -108,7 +108,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         self.logger[metadataKey: "raft-term"] = "\(engine.vote.term)"
     }
 
-    func run() async {
+    nonisolated(nonsending) func run() async {
         let worker = stateMachineWorker
         if !logInline {
             let writer = logWriter
@@ -384,7 +384,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     }
 
     /// Fails everything still waiting and stops the workers.
-    private func stop() async {
+    private nonisolated(nonsending) func stop() async {
         let reason: Failure
         if case .fatal(let error) = runningState { reason = .storage(error) } else { reason = .shuttingDown }
         timer.cancel()

@@ -78,7 +78,7 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
         control.close(discardingQueued: true)
     }
 
-    func run() async {
+    nonisolated(nonsending) func run() async {
         await withDiscardingTaskGroup { group in
             // A client that sends without waiting gets appends straight from `send`; only
             // timeout-now still travels on a lane.
@@ -87,7 +87,7 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
         }
     }
 
-    private func runReplicationLane() async {
+    private nonisolated(nonsending) func runReplicationLane() async {
         while true {
             let requests = await replication.takeAll()
             if requests.isEmpty { return }
@@ -127,7 +127,7 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
         return result
     }
 
-    private func runControlLane() async {
+    private nonisolated(nonsending) func runControlLane() async {
         while true {
             let messages = await control.takeAll()
             if messages.isEmpty { return }
@@ -172,7 +172,7 @@ struct SnapshotSender<Client: RaftNetworkClient, Machine: RaftStateMachine>: Sen
     let chunkSize: Int
     let chunkTimeout: Duration
 
-    func send(_ request: InstallSnapshotRequest<Types>) async {
+    nonisolated(nonsending) func send(_ request: InstallSnapshotRequest<Types>) async {
         guard let snapshot = try? await stateMachine.currentSnapshot() else {
             node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
             return

@@ -23,7 +23,7 @@ final class StateMachineWorker<Machine: RaftStateMachine>: Sendable {
         self.instruments = instruments
     }
 
-    func run() async {
+    nonisolated(nonsending) func run() async {
         while true {
             let operations = await mailbox.takeAll()
             if operations.isEmpty { return }
@@ -45,7 +45,7 @@ final class StateMachineWorker<Machine: RaftStateMachine>: Sendable {
         }
     }
 
-    private func perform(_ operation: Operation) async throws(StorageError) {
+    private nonisolated(nonsending) func perform(_ operation: Operation) async throws(StorageError) {
         switch operation {
         case let .apply(entries, writes):
             let start: ContinuousClock.Instant? = instruments == nil ? nil : .now

@@ -30,6 +30,10 @@ public typealias LogFlushCallback = @Sendable (Result<Void, StorageError>) -> Vo
 /// - Reads may run concurrently with writes.
 /// - Any thrown error is fatal for the node (the page cache may lie after a failed fsync, so
 ///   a store must not retry one).
+/// - The operations the write path calls are `nonisolated(nonsending)`: they start on the
+///   caller's executor (the node's writer task, or the node loop for a store that never
+///   blocks). A store may implement them as plain `async` functions, which hop to the global
+///   executor first; declaring them `nonisolated(nonsending)` saves that executor switch.
 public protocol RaftLogStorage<Types>: AnyObject, Sendable {
     associatedtype Types: RaftTypeConfig
 
@@ -45,20 +49,20 @@ public protocol RaftLogStorage<Types>: AnyObject, Sendable {
     func logState() async throws(StorageError) -> LogState
     /// Entries with indexes in `range`. Every index in the range between the purged head and
     /// the last entry must be returned; indexes outside it are skipped.
-    func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>]
+    nonisolated(nonsending) func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>]
     /// Appends contiguous entries; see the contract above for durability.
-    func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError)
+    nonisolated(nonsending) func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError)
     /// Deletes every entry after `logID` (all entries when nil).
-    func truncate(after logID: LogID?) async throws(StorageError)
+    nonisolated(nonsending) func truncate(after logID: LogID?) async throws(StorageError)
     /// Deletes every entry up to and including `logID`.
-    func purge(upTo logID: LogID) async throws(StorageError)
+    nonisolated(nonsending) func purge(upTo logID: LogID) async throws(StorageError)
     /// Durably stores the vote.
-    func saveVote(_ vote: Vote) async throws(StorageError)
+    nonisolated(nonsending) func saveVote(_ vote: Vote) async throws(StorageError)
     /// The last saved vote, nil if none was saved.
     func readVote() async throws(StorageError) -> Vote?
     /// Stores the commit point. Optional durability: it lets a restart re-apply committed
     /// entries to a volatile state machine without waiting for a leader.
-    func saveCommitted(_ committed: LogID?) async throws(StorageError)
+    nonisolated(nonsending) func saveCommitted(_ committed: LogID?) async throws(StorageError)
     /// The last saved commit point.
     func readCommitted() async throws(StorageError) -> LogID?
 }

@@ -55,7 +55,10 @@ public protocol RaftStateMachine<Types>: AnyObject, Sendable {
     var applyNeverBlocks: Bool { get }
 
     func appliedState() async throws(StorageError) -> AppliedState<Types>
-    func apply(_ entries: [Entry<Types>]) async throws(StorageError) -> [Types.Response]
+    /// Starts on the caller's executor (`nonisolated(nonsending)`): the node loop when
+    /// `applyNeverBlocks`, else the state-machine worker. A plain `async` implementation hops
+    /// to the global executor first; a `nonisolated(nonsending)` one saves that switch.
+    nonisolated(nonsending) func apply(_ entries: [Entry<Types>]) async throws(StorageError) -> [Types.Response]
     func buildSnapshot() async throws(StorageError) -> Snapshot<Types>
     func installSnapshot(_ snapshot: Snapshot<Types>) async throws(StorageError)
     /// The last snapshot built or installed, if any.

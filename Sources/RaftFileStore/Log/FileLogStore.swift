@@ -89,7 +89,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
+    nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
         var result: [Entry<Types>] = []
         let (runs, cached) = try core.state.withLock { state throws(StorageError) -> ([EntryReader<Types>.Run], [Entry<Types>]) in
             try state.checkUsable(core.directory)
@@ -118,7 +118,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         return result
     }
 
-    public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
+    nonisolated(nonsending) public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
         let mustWait = try core.state.withLock { state throws(StorageError) -> Bool in
             try state.checkUsable(core.directory)
             var expected = state.lastLogID.indexOrZero + 1
@@ -146,7 +146,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         if mustWait { await core.waitForPendingBytes() }
     }
 
-    public func truncate(after logID: LogID?) async throws(StorageError) {
+    nonisolated(nonsending) public func truncate(after logID: LogID?) async throws(StorageError) {
         let directory = core.directory
         try await core.submit { state, completion throws(StorageError) in
             try state.checkUsable(directory)
@@ -161,7 +161,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    public func purge(upTo logID: LogID) async throws(StorageError) {
+    nonisolated(nonsending) public func purge(upTo logID: LogID) async throws(StorageError) {
         let directory = core.directory
         try await core.submit { state, completion throws(StorageError) in
             try state.checkUsable(directory)
@@ -178,7 +178,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    public func saveVote(_ vote: Vote) async throws(StorageError) {
+    nonisolated(nonsending) public func saveVote(_ vote: Vote) async throws(StorageError) {
         let directory = core.directory
         try await core.submit { state, completion throws(StorageError) in
             try state.checkUsable(directory)
@@ -194,7 +194,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
     }
 
     /// Records the commit point; it reaches disk with the next synced group (or `close`).
-    public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
+    nonisolated(nonsending) public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
         try core.state.withLock { state throws(StorageError) in
             try state.checkUsable(core.directory)
             state.committed = committed

@@ -36,7 +36,7 @@ public final class MemoryKVStateMachine: RaftStateMachine {
         guarded.withLock { $0.state.appliedState }
     }
 
-    public func apply(_ entries: [Entry<KVTypes>]) async throws(StorageError) -> [KVResponse] {
+    nonisolated(nonsending) public func apply(_ entries: [Entry<KVTypes>]) async throws(StorageError) -> [KVResponse] {
         guarded.withLock { $0.state.apply(entries) }
     }
 
