@@ -3,8 +3,8 @@ import Logging
 
 extension NodeLoop {
     /// Takes the engine's commands and hands each to whoever executes it, following the rules
-    /// documented on `EngineCommand` (shared with the simulator through `CommandBatch`), until
-    /// the engine has none left: work done inline (applies) may produce more.
+    /// documented on `EngineCommand`, until the engine has none left: work done inline
+    /// (applies) may produce more.
     nonisolated(nonsending) func executeEngineCommands() async {
         while isRunning {
             // The command and log-operation buffers go back and forth between the engine and
@@ -16,30 +16,52 @@ extension NodeLoop {
                 spareCommands = commands
                 return
             }
-            let batch = CommandBatch(commands)
+            await execute(commands)
             commands.removeAll(keepingCapacity: true)
             spareCommands = commands
-            await execute(batch)
         }
     }
 
-    private nonisolated(nonsending) func execute(_ batch: CommandBatch<Types>) async {
+    /// Executes one step's commands in the order `CommandBatch` sorts them for the simulator:
+    /// log I/O (writes, then the commit point, then reads), messages, snapshot transfers,
+    /// state-machine work, then replies and events; each kind in engine order. Done as passes
+    /// over the engine's buffer rather than through a `CommandBatch`, whose eight arrays cost
+    /// allocations and copies in every step.
+    private nonisolated(nonsending) func execute(_ commands: [EngineCommand<Types>]) async {
         var logOperations = spareLogOperations
         spareLogOperations = []
         defer {
             logOperations.removeAll(keepingCapacity: true)
             spareLogOperations = logOperations
         }
-        for (write, io) in batch.logWrites {
-            switch write {
-            case .append(let entries): instruments?.appendBatchSize.record(entries.count)
-            case .truncate(let after): failWrites(after: after.indexOrZero)
-            case .saveVote, .purge: break
+        var committed: LogID?
+        var hasReads = false, hasMessages = false, hasSnapshotTransfers = false, hasStateMachineWork = false, hasReplies = false
+        for index in commands.indices {
+            switch commands[index] {
+            case let .saveVote(vote, io):
+                logOperations.append(.write(.saveVote(vote), io))
+            case let .appendEntries(entries, io):
+                instruments?.appendBatchSize.record(entries.count)
+                logOperations.append(.write(.append(entries), io))
+            case let .truncateLog(after, io):
+                failWrites(after: after.indexOrZero)
+                logOperations.append(.write(.truncate(after: after), io))
+            case let .purgeLog(upTo, io):
+                logOperations.append(.write(.purge(upTo: upTo), io))
+            case .saveCommitted(let logID): committed = logID
+            case .readEntries: hasReads = true
+            case .send: hasMessages = true
+            case .sendSnapshot: hasSnapshotTransfers = true
+            case .apply, .buildSnapshot, .installSnapshot: hasStateMachineWork = true
+            case .reply, .event: hasReplies = true
             }
-            logOperations.append(.write(write, io))
         }
-        if let committed = batch.committed { logOperations.append(.saveCommitted(committed)) }
-        for (id, range) in batch.reads { logOperations.append(.read(id, range)) }
+        if let committed { logOperations.append(.saveCommitted(committed)) }
+        if hasReads {
+            for index in commands.indices {
+                if case let .readEntries(id, range) = commands[index] { logOperations.append(.read(id, range)) }
+            }
+        }
         if !logOperations.isEmpty {
             if logInline {
                 // Completions (flushes, reads) arrive through the mailbox and join this turn.
@@ -52,18 +74,40 @@ extension NodeLoop {
                 for operation in logOperations { logWriter.mailbox.push(operation) }
             }
         }
-        for (to, message) in batch.messages {
-            if message.isResponse { answerIncoming(message, to: to) } else { link(to).send(message) }
+        if hasMessages {
+            for index in commands.indices {
+                guard case let .send(to, message) = commands[index] else { continue }
+                if message.isResponse { answerIncoming(message, to: to) } else { link(to).send(message) }
+            }
         }
-        for (to, request) in batch.snapshotTransfers { startSnapshotTransfer(to: to, request: request) }
-        for work in batch.stateMachineWork {
-            await dispatch(work)
-            guard isRunning else { return }
+        if hasSnapshotTransfers {
+            for index in commands.indices {
+                if case let .sendSnapshot(to, request) = commands[index] { startSnapshotTransfer(to: to, request: request) }
+            }
         }
-        // Answered after the metrics of this turn are published, so a caller that looks at
-        // metrics right after its answer sees the state that produced it.
-        deferredReplies.append(contentsOf: batch.replies)
-        for event in batch.events { record(event) }
+        if hasStateMachineWork {
+            for index in commands.indices {
+                let work: CommandBatch<Types>.StateMachineWork
+                switch commands[index] {
+                case .apply(let entries): work = .apply(entries)
+                case .buildSnapshot: work = .buildSnapshot
+                case .installSnapshot(let meta): work = .installSnapshot(meta)
+                default: continue
+                }
+                await dispatch(work)
+                guard isRunning else { return }
+            }
+        }
+        guard hasReplies else { return }
+        for index in commands.indices {
+            switch commands[index] {
+            // Answered after the metrics of this turn are published, so a caller that looks at
+            // metrics right after its answer sees the state that produced it.
+            case let .reply(token, reply): deferredReplies.append((token, reply))
+            case .event(let event): record(event)
+            default: break
+            }
+        }
     }
 
     private nonisolated(nonsending) func dispatch(_ work: CommandBatch<Types>.StateMachineWork) async {

@@ -1,6 +1,7 @@
 /// The commands of one engine step, sorted by who executes them, each list in engine order.
 ///
-/// Both the runtime and the simulator execute steps through this type, so they follow the
+/// The simulator executes steps through this type, and the runtime's node loop executes them
+/// in the same order (without building one, to save its allocations), so both follow the
 /// same rules: log I/O in order on the log store; messages sent at once (the engine holds
 /// back those that must wait for durability); state-machine work in order; replies at once.
 public struct CommandBatch<T: RaftTypeConfig>: Sendable {
