@@ -65,9 +65,13 @@ extension RaftEngine {
     /// Checks quorum contact, leadership transfer deadline, heartbeats and stuck pipelines.
     mutating func leaderTick() {
         guard leader != nil else { return }
-        if config.checkQuorum && now >= checkQuorumDeadline {
-            stepDown(.lostQuorumContact)
-            return
+        if config.checkQuorum, now >= reusableCheckQuorumDeadline ?? now {
+            let deadline = checkQuorumDeadline
+            if now >= deadline {
+                stepDown(.lostQuorumContact)
+                return
+            }
+            leader!.checkQuorumFloor = (membership.effective.logID, deadline)
         }
         if let transfer = leader!.transfer, now >= transfer.deadline {
             leader!.transfer = nil
@@ -82,8 +86,7 @@ extension RaftEngine {
     /// When a commit quorum last acknowledged this leader, measured at send time. Peers that
     /// never answered count from the election, so a new leader gets one timeout of grace.
     var quorumContactTime: RaftInstant {
-        // Reads through `leader!` rather than a copy of the whole leader state (called twice
-        // per loop turn: by the tick and for the next deadline).
+        // Reads through `leader!` rather than a copy of the whole leader state.
         guard let electedAt = leader?.electedAt else { return now }
         let quorum = membership.effective.config.quorum
         let value = quorum.quorumValue { peer -> UInt64 in
@@ -95,6 +98,19 @@ extension RaftEngine {
     }
 
     var checkQuorumDeadline: RaftInstant { quorumContactTime + config.electionTimeoutMax }
+
+    /// ``checkQuorumDeadline`` or an earlier instant, without the quorum computation in most
+    /// steps. Under one membership the deadline never moves back (acknowledgement times only
+    /// grow), so one computed earlier is a lower bound until then; the tick recomputes it only
+    /// once `now` reaches it. A new membership (other voters) invalidates it.
+    var checkQuorumDeadlineFloor: RaftInstant { reusableCheckQuorumDeadline ?? checkQuorumDeadline }
+
+    /// The deadline the tick computed last, while the membership it was computed under is
+    /// still the effective one.
+    private var reusableCheckQuorumDeadline: RaftInstant? {
+        guard let floor = leader?.checkQuorumFloor, floor.membership == membership.effective.logID else { return nil }
+        return floor.deadline
+    }
 
     /// Whether a lease read may be served: a commit quorum acknowledged a message sent less
     /// than `leaseDuration` ago, so no other leader can have been elected since.

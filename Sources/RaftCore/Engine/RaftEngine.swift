@@ -195,7 +195,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
             // leader state (retaining every buffer in it): this runs every loop turn.
             guard leader != nil else { break }
             if heartbeatEnabled { consider(leader!.heartbeatDeadline) }
-            if config.checkQuorum { consider(checkQuorumDeadline) }
+            if config.checkQuorum { consider(checkQuorumDeadlineFloor) }
             if let deadline = leader!.transfer?.deadline { consider(deadline) }
             for progress in leader!.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
         case .follower, .preCandidate, .candidate:

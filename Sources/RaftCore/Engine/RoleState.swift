@@ -64,6 +64,9 @@ struct LeaderState<T: RaftTypeConfig>: Sendable {
     var membershipChange: MembershipChangeInFlight<T>?
     /// The final configuration removing this leader committed: it hands over and steps down.
     var removedFromMembership = false
+    /// The check-quorum deadline last computed, and under which membership (see
+    /// `RaftEngine.checkQuorumDeadlineFloor`).
+    var checkQuorumFloor: (membership: LogID?, deadline: RaftInstant)?
 
     init(leaderID: LeaderID, firstLogID: LogID, heartbeatDeadline: RaftInstant, electedAt: RaftInstant) {
         self.leaderID = leaderID

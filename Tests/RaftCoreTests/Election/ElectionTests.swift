@@ -137,6 +137,36 @@ struct ElectionTests {
         #expect(throws: ProposeError.self) { try cluster.propose(["x"], on: 1) }
     }
 
+    /// The tick reuses a check-quorum deadline computed earlier; a leader that was in contact
+    /// for many timeouts must still step down one timeout after it loses contact.
+    @Test func longLivedLeaderStepsDownOneTimeoutAfterLosingContact() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        cluster.run(for: cluster.config.electionTimeoutMax * 7)
+        #expect(cluster[1].isLeader)
+        cluster.isolated = [1]
+        cluster.run(for: cluster.config.electionTimeoutMax + cluster.config.heartbeatInterval + .milliseconds(20))
+        #expect(cluster.nodes[1]!.events.contains(.steppedDown(reason: .lostQuorumContact)))
+    }
+
+    /// A new voter set may move the check-quorum deadline back (its voters were last heard
+    /// from long ago): the deadline the tick reuses must not outlive the membership.
+    /// The change comes at several points of the reused deadline's life, so that one of them
+    /// falling just before it cannot pass the test by chance.
+    @Test(arguments: [0, 50, 100, 150, 200, 250])
+    func leaderStepsDownAtOnceUnderVotersLongSilent(offsetMilliseconds: Int) throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        try cluster.addLearners([4, 5], via: 1)
+        // Learners do not count toward check-quorum: the leader keeps leading without them.
+        cluster.isolated = [4, 5]
+        cluster.run(for: cluster.config.electionTimeoutMax * 3 + .milliseconds(offsetMilliseconds))
+        #expect(cluster[1].isLeader)
+        // In the joint configuration 4 and 5 must answer too, and they have been silent for
+        // longer than a timeout: the leader steps down within a tick or two.
+        try cluster.changeMembership(.replaceVoters([1, 4, 5]), on: 1)
+        cluster.run(for: .milliseconds(30))
+        #expect(cluster.nodes[1]!.events.contains(.steppedDown(reason: .lostQuorumContact)))
+    }
+
     /// Field lesson 2: a restarted follower campaigns within one election timeout.
     @Test func restartedFollowerCampaignsWithinOneElectionTimeout() {
         let now = RaftInstant(nanoseconds: 5_000_000_000)
