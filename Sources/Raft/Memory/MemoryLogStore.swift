@@ -60,7 +60,9 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
                 }
                 expected += 1
             }
-            state.entries.append(contentsOf: entries)
+            // One at a time: `append(contentsOf:)` copies through the runtime's generic array
+            // copy, which calls the entry type's value witness for every element.
+            for entry in entries { state.entries.append(entry) }
         }
         onDurable(.success(()))
     }
