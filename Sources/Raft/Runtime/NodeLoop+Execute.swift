@@ -119,7 +119,10 @@ extension NodeLoop {
             // can change their outcome meanwhile.
             var writes: [PendingWrite<Types>] = []
             if let last = entries.last?.index {
-                while let pending = pendingWrites.first, pending.logID.index <= last { writes.append(pendingWrites.removeFirst()) }
+                // Indexes read in place: `pendingWrites.first` would copy each write.
+                while !pendingWrites.isEmpty, pendingWrites[pendingWrites.startIndex].logID.index <= last {
+                    writes.append(pendingWrites.removeFirst())
+                }
             }
             if applyInline && workerBacklog == 0 {
                 await applyOnLoop(entries, writes: writes)
@@ -144,8 +147,8 @@ extension NodeLoop {
             receivedSnapshots.removeAll()
             // Writes whose entries the snapshot covers can no longer be matched to their entry.
             let covered = meta.lastLogID.indexOrZero
-            while let pending = pendingWrites.first, pending.logID.index <= covered {
-                pendingWrites.removeFirst()
+            while !pendingWrites.isEmpty, pendingWrites[pendingWrites.startIndex].logID.index <= covered {
+                let pending = pendingWrites.removeFirst()
                 resolve(pending.responder, .failure(.outcomeUnknown))
             }
             if stateMachineWorker.mailbox.push(.install(Snapshot(meta: meta, data: data))) { workerBacklog += 1 }

@@ -72,12 +72,18 @@ struct EntryCache<T: RaftTypeConfig>: Sendable {
 
     /// Drops cached entries up to and including `index`.
     mutating func evict(upTo index: LogIndex) {
-        while let first = entries.first, first.index <= index {
-            entries.removeFirst()
-            byteCount -= sizes.removeFirst()
+        guard index >= firstIndex else { return }
+        // Entries are contiguous from `firstIndex`: drop them as one range rather than taking
+        // each out (a copy and a release per entry).
+        let count = Int(min(index - firstIndex + 1, LogIndex(entries.count)))
+        var position = sizes.startIndex
+        for _ in 0..<count {
+            byteCount -= sizes[position]
+            position += 1
         }
-        if entries.isEmpty { firstIndex = max(firstIndex, index + 1) }
-        else { firstIndex = entries.first!.index }
+        entries.removeFirst(count)
+        sizes.removeFirst(count)
+        firstIndex = max(firstIndex + LogIndex(count), entries.isEmpty ? index + 1 : firstIndex)
     }
 
     /// Empties the cache; the next append must be `nextIndex`.
