@@ -13,23 +13,23 @@ public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, 
     case outcomeUnknown
     /// Leadership is being handed over; retry shortly at the new leader.
     case transferringLeadership(to: NodeID)
-    case membershipChange(MembershipChangeError)
-    case leaderTransfer(LeaderTransferError)
-    case initialize(InitializeError)
+    indirect case membershipChange(MembershipChangeError)
+    indirect case leaderTransfer(LeaderTransferError)
+    indirect case initialize(InitializeError)
     /// The call did not complete within its timeout.
     case timeout
     /// The node is shutting down or stopped.
     case shuttingDown
     /// Storage failed; the node stopped (fatal). Writes it had already proposed are answered
     /// ``outcomeUnknown`` instead.
-    case storage(StorageError)
+    indirect case storage(StorageError)
     /// The configuration is invalid.
-    case config(RaftConfigError)
+    indirect case config(RaftConfigError)
     /// Leadership was lost while the request was in progress; it may complete under the
     /// next leader.
     case leadershipLost(leaderID: NodeID?, address: Address?)
     /// The request is not supported by the transport (e.g. follower reads).
-    case unsupported(String)
+    indirect case unsupported(String)
     /// A request this node made to a peer failed (unreachable, timed out, or refused).
     case network(RPCError)
 

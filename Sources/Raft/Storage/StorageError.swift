@@ -63,7 +63,7 @@ public struct StorageError: Error, Hashable, Sendable, Codable, CustomStringConv
 
 /// A broken storage contract, caught by the defensive-check wrappers (`DefensiveLogStorage`,
 /// `DefensiveStateMachine`).
-public enum DefensiveViolation: Hashable, Sendable, Codable, CustomStringConvertible {
+public indirect enum DefensiveViolation: Hashable, Sendable, Codable, CustomStringConvertible {
     case voteWentBackwards(from: Vote, to: Vote)
     case committedWentBackwards(from: LogID?, to: LogID?)
     case appendNotContiguous(expectedIndex: LogIndex, got: LogIndex)

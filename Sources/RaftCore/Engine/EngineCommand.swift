@@ -38,7 +38,7 @@ public enum EngineCommand<T: RaftTypeConfig>: Sendable {
     case send(to: NodeID, RaftMessage<T>)
     /// Stream the current snapshot to a peer, then deliver the request; report transport
     /// failure with ``RaftEngine/deliveryFailed(to:rpcID:)``.
-    case sendSnapshot(to: NodeID, InstallSnapshotRequest<T>)
+    indirect case sendSnapshot(to: NodeID, InstallSnapshotRequest<T>)
     /// Read entries `range` from the log store; answer with ``RaftEngine/entriesRead(id:entries:)``.
     case readEntries(id: ReadID, range: Range<LogIndex>)
     /// Apply committed entries, in order.
@@ -46,7 +46,7 @@ public enum EngineCommand<T: RaftTypeConfig>: Sendable {
     /// Build a snapshot of the state machine off the hot path.
     case buildSnapshot
     /// Install the snapshot received from the leader, replacing the state machine's state.
-    case installSnapshot(SnapshotMeta<T>)
+    indirect case installSnapshot(SnapshotMeta<T>)
     /// Answer a request made with a token.
     case reply(RequestToken, EngineReply)
     /// Something worth logging or counting happened.

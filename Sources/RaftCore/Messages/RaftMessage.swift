@@ -4,7 +4,7 @@ public enum RaftMessage<T: RaftTypeConfig>: Sendable {
     case appendEntriesResponse(AppendEntriesResponse)
     case vote(VoteRequest)
     case voteResponse(VoteResponse)
-    case installSnapshot(InstallSnapshotRequest<T>)
+    indirect case installSnapshot(InstallSnapshotRequest<T>)
     case installSnapshotResponse(InstallSnapshotResponse)
     case timeoutNow(TimeoutNowRequest)
 
