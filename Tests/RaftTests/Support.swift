@@ -38,3 +38,24 @@ extension MemoryBackedLogStore {
     func saveCommitted(_ committed: LogID?) async throws(StorageError) { try await base.saveCommitted(committed) }
     func readCommitted() async throws(StorageError) -> LogID? { try await base.readCommitted() }
 }
+
+/// Writes through whichever of `nodes` leads, following leader changes the way a client does.
+/// On a loaded machine a test process can starve a cluster of CPU for an election timeout,
+/// and its leader then steps down (check-quorum); tests that are about something else use
+/// this rather than writing to one node and failing on the redirect.
+@discardableResult
+func writeThroughLeader(_ nodes: [RaftNode<KVTypes>], _ command: KVCommand, timeout: Duration = .seconds(10)) async throws -> KVResponse {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        if let leader = nodes.first(where: { $0.metrics.isLeader }) {
+            do {
+                return try await leader.write(command)
+            } catch {
+                guard error.isRetryable, ContinuousClock.now < deadline else { throw error }
+            }
+        } else if ContinuousClock.now >= deadline {
+            throw ClusterTimeout(what: "a leader")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}

@@ -137,9 +137,10 @@ struct DefensiveCheckTests {
         }
         try await nodes[0].initialize(Membership(voters: [1: "a", 2: "b", 3: "c"]))
         try await nodes[0].wait(until: .state(.leader), timeout: .seconds(5))
-        for index in 0..<40 { _ = try await nodes[0].write(.put(key: "k\(index)", value: "v")) }
+        for index in 0..<40 { try await writeThroughLeader(nodes, .put(key: "k\(index)", value: "v")) }
+        let last = nodes.map(\.metrics.lastLogIndex).max()!
         for node in nodes {
-            try await node.wait(until: .appliedIndex(atLeast: nodes[0].metrics.lastLogIndex), timeout: .seconds(5))
+            try await node.wait(until: .appliedIndex(atLeast: last), timeout: .seconds(5))
             #expect(node.metrics.runningState == .running)
         }
         #expect(nodes[0].metrics.purged != nil, "snapshots and purges ran under the checks")

@@ -37,12 +37,13 @@ struct FieldLessonRuntimeTests {
         try await nodes[1]!.initialize(Membership(voters: [1: "a", 2: "b", 3: "c"]))
         try await nodes[1]!.wait(until: .state(.leader), timeout: .seconds(5))
         router.isolate(3)
-        for index in 0..<60 { _ = try await nodes[1]!.write(.put(key: "k\(index)", value: "v")) }
+        let all = nodes.keys.sorted().map { nodes[$0]! }
+        for index in 0..<60 { try await writeThroughLeader(all, .put(key: "k\(index)", value: "v")) }
         try await nodes[1]!.wait(until: .purged(atLeast: 10), timeout: .seconds(5))
         router.healAll()
         // Writes keep flowing while the follower installs the snapshot and applies after it.
-        for index in 60..<90 { _ = try await nodes[1]!.write(.put(key: "k\(index)", value: "v")) }
-        try await nodes[3]!.wait(until: .appliedIndex(atLeast: nodes[1]!.metrics.lastLogIndex), timeout: .seconds(10))
+        for index in 60..<90 { try await writeThroughLeader(all, .put(key: "k\(index)", value: "v")) }
+        try await nodes[3]!.wait(until: .appliedIndex(atLeast: all.map(\.metrics.lastLogIndex).max()!), timeout: .seconds(10))
         for node in nodes.values { #expect(node.metrics.runningState == .running) }
         for node in nodes.values { await node.shutdown() }
     }

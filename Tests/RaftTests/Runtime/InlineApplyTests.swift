@@ -63,16 +63,16 @@ struct InlineApplyTests {
         }
         try await nodes[0].initialize(Membership(voters: [1: "a", 2: "b", 3: "c"]))
         try await nodes[0].wait(until: .state(.leader), timeout: .seconds(5))
-        let leader = nodes[0]
+        let cluster = nodes
         try await withThrowingTaskGroup(of: Void.self) { group in
             for client in 0..<8 {
                 group.addTask {
-                    for index in 0..<25 { _ = try await leader.write(.put(key: "c\(client)", value: "\(index)")) }
+                    for index in 0..<25 { try await writeThroughLeader(cluster, .put(key: "c\(client)", value: "\(index)")) }
                 }
             }
             try await group.waitForAll()
         }
-        let last = nodes[0].metrics.lastLogIndex
+        let last = nodes.map(\.metrics.lastLogIndex).max()!
         for node in nodes { try await node.wait(until: .appliedIndex(atLeast: last), timeout: .seconds(10)) }
         for (position, machine) in machines.enumerated() {
             #expect(machine.overlaps == 0, "node \(position + 1): calls to the state machine overlapped")
