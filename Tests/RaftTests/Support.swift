@@ -39,15 +39,14 @@ extension MemoryBackedLogStore {
     func readCommitted() async throws(StorageError) -> LogID? { try await base.readCommitted() }
 }
 
-/// Writes through whichever of `nodes` leads, following leader changes the way a client does.
-/// On a loaded machine a test process can starve a cluster of CPU for an election timeout,
-/// and its leader then steps down (check-quorum); tests that are about something else use
-/// this rather than writing to one node and failing on the redirect.
-@discardableResult
-func writeThroughLeader(_ nodes: [RaftNode<KVTypes>], _ command: KVCommand, timeout: Duration = .seconds(10)) async throws -> KVResponse {
+/// Writes `command` to the node `leader` names (nil: none yet), retrying what a client
+/// retries (redirects, lost leadership) until `timeout` passes.
+nonisolated(nonsending) func writeFollowingRedirects(
+    _ command: KVCommand, timeout: Duration, leader: () async throws -> RaftNode<KVTypes>?
+) async throws -> KVResponse {
     let deadline = ContinuousClock.now + timeout
     while true {
-        if let leader = nodes.first(where: { $0.metrics.isLeader }) {
+        if let leader = try await leader() {
             do {
                 return try await leader.write(command)
             } catch {
@@ -58,4 +57,13 @@ func writeThroughLeader(_ nodes: [RaftNode<KVTypes>], _ command: KVCommand, time
         }
         try await Task.sleep(for: .milliseconds(20))
     }
+}
+
+/// Writes through whichever of `nodes` leads, following leader changes the way a client does.
+/// On a loaded machine a test process can starve a cluster of CPU for an election timeout,
+/// and its leader then steps down (check-quorum); tests that are about something else use
+/// this rather than writing to one node and failing on the redirect.
+@discardableResult
+func writeThroughLeader(_ nodes: [RaftNode<KVTypes>], _ command: KVCommand, timeout: Duration = .seconds(10)) async throws -> KVResponse {
+    try await writeFollowingRedirects(command, timeout: timeout) { nodes.first { $0.metrics.isLeader } }
 }

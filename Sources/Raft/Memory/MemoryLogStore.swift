@@ -36,10 +36,9 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         state.withLock { LogState(lastPurgedLogID: $0.lastPurged, lastLogID: $0.lastLogID) }
     }
 
-    // The operations run on the caller's executor (`nonisolated(nonsending)`): they never
-    // suspend, and where the node loop calls them directly (specialized for this store)
-    // hopping to the global executor and back cost an executor switch (a task-status lock)
-    // on every append. Through the protocol requirement the switch remains.
+    // The write-path operations run on the caller's executor (`nonisolated(nonsending)`, as
+    // the protocol declares them): they never suspend, so a hop to the global executor and
+    // back would only cost an executor switch on every append.
     nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
         state.withLock { state in
             let lower = max(range.lowerBound, state.firstIndex)

@@ -28,14 +28,10 @@ final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
 
     /// Replaces the current metrics; the caller publishes only metrics that changed.
     func publish(_ metrics: RaftMetrics<Types>) {
-        // Most turns have no one waiting or subscribed: store the metrics and return.
-        let observed = state.withLock { state -> Bool in
-            state.current = metrics
-            return !state.waiters.isEmpty || !state.subscribers.isEmpty
-        }
-        guard observed else { return }
         let (satisfied, subscribers): ([Waiter], [AsyncStream<RaftMetrics<Types>>.Continuation]) = state.withLock { state in
             state.current = metrics
+            // Most turns have no one waiting or subscribed: nothing to collect.
+            if state.waiters.isEmpty && state.subscribers.isEmpty { return ([], []) }
             var satisfied: [Waiter] = []
             state.waiters.removeAll { waiter in
                 guard waiter.condition.isSatisfied(metrics) else { return false }

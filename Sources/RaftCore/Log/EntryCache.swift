@@ -76,14 +76,11 @@ struct EntryCache<T: RaftTypeConfig>: Sendable {
         // Entries are contiguous from `firstIndex`: drop them as one range rather than taking
         // each out (a copy and a release per entry).
         let count = Int(min(index - firstIndex + 1, LogIndex(entries.count)))
-        var position = sizes.startIndex
-        for _ in 0..<count {
-            byteCount -= sizes[position]
-            position += 1
-        }
+        byteCount -= sizes.prefix(count).reduce(0, +)
         entries.removeFirst(count)
         sizes.removeFirst(count)
-        firstIndex = max(firstIndex + LogIndex(count), entries.isEmpty ? index + 1 : firstIndex)
+        // Emptied: the next append follows `index` (which may lie past the last entry).
+        firstIndex = entries.isEmpty ? index + 1 : firstIndex + LogIndex(count)
     }
 
     /// Empties the cache; the next append must be `nextIndex`.

@@ -100,23 +100,7 @@ actor TestCluster {
     /// Writes through whichever node leads, following redirects.
     @discardableResult
     func write(_ command: KVCommand, timeout: Duration = .seconds(10)) async throws -> KVResponse {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let leader = try await leader()
-            let result: Result<KVResponse, RaftError<String>>
-            do {
-                result = .success(try await leader.write(command))
-            } catch {
-                result = .failure(error)
-            }
-            switch result {
-            case .success(let response):
-                return response
-            case .failure(let error):
-                guard error.isRetryable, ContinuousClock.now < deadline else { throw error }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
+        try await writeFollowingRedirects(command, timeout: timeout) { try await self.leader() }
     }
 
     /// Waits until every running node has applied at least `index`.
