@@ -16,10 +16,10 @@ public struct RaftConfig: Sendable, Hashable, Codable {
     /// An identifier shared by the nodes of one cluster, checked by transports that support it.
     public var clusterName: String = "swift-raft"
 
-    public init() {}
+    @inlinable public init() {}
 
     /// The first bad field, or nil.
-    public func validate() -> RaftConfigError? {
+    @inlinable public func validate() -> RaftConfigError? {
         if let error = engine.validate() { return RaftConfigError(field: "engine.\(error.field)", reason: error.reason) }
         if rpcTimeout <= .zero { return RaftConfigError(field: "rpcTimeout", reason: "must be positive") }
         if snapshotChunkTimeout <= .zero { return RaftConfigError(field: "snapshotChunkTimeout", reason: "must be positive") }
@@ -36,10 +36,10 @@ public struct RaftConfigError: Error, Hashable, Sendable, Codable, CustomStringC
     public var field: String
     public var reason: String
 
-    public init(field: String, reason: String) {
+    @inlinable public init(field: String, reason: String) {
         self.field = field
         self.reason = reason
     }
 
-    public var description: String { "invalid configuration: \(field) \(reason)" }
+    @inlinable public var description: String { "invalid configuration: \(field) \(reason)" }
 }

@@ -4,25 +4,25 @@ import Synchronization
 /// contiguous, truncation and purge stay inside the log, purge never passes what is applied,
 /// reads return exactly what was asked, and each append is reported durable once.
 public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
-    let base: any RaftLogStorage<Types>
-    let tracker: DefensiveTracker
+    @usableFromInline let base: any RaftLogStorage<Types>
+    @usableFromInline let tracker: DefensiveTracker
 
-    init(base: any RaftLogStorage<Types>, tracker: DefensiveTracker) {
+    @inlinable init(base: any RaftLogStorage<Types>, tracker: DefensiveTracker) {
         self.base = base
         self.tracker = tracker
     }
 
     /// As the wrapped store's: the checks themselves never block.
-    public var neverBlocks: Bool { base.neverBlocks }
+    @inlinable public var neverBlocks: Bool { base.neverBlocks }
 
-    private func known() async throws(StorageError) -> LogState {
+    @inlinable func known() async throws(StorageError) -> LogState {
         if let state = tracker.state.withLock({ $0.logState }) { return state }
         let state = try await base.logState()
         tracker.state.withLock { $0.logState = state }
         return state
     }
 
-    public func logState() async throws(StorageError) -> LogState {
+    @inlinable public func logState() async throws(StorageError) -> LogState {
         let reported = try await base.logState()
         let expected: LogState? = tracker.state.withLock { tracked in
             if tracked.logState == nil { tracked.logState = reported }
@@ -32,7 +32,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         return reported
     }
 
-    nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
+    @inlinable nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
         let state = try await known()
         let entries = try await base.entries(in: range)
         for entry in entries where !range.contains(entry.index) {
@@ -49,7 +49,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         return entries
     }
 
-    nonisolated(nonsending) public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
         guard let first = entries.first else { throw violation(.emptyAppend, .logRange(0..<0), .write) }
         let state = try await known()
         let last = state.lastLogID
@@ -80,7 +80,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         tracker.state.withLock { $0.logState?.lastLogID = entries.last!.logID }
     }
 
-    nonisolated(nonsending) public func truncate(after logID: LogID?) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func truncate(after logID: LogID?) async throws(StorageError) {
         let state = try await known()
         if logID.indexOrZero < state.lastPurgedLogID.indexOrZero || logID.indexOrZero > state.lastLogID.indexOrZero {
             throw violation(.truncateOutsideLog(after: logID, purged: state.lastPurgedLogID, last: state.lastLogID), .logEntry(logID), .delete)
@@ -89,7 +89,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         tracker.state.withLock { $0.logState?.lastLogID = logID ?? state.lastPurgedLogID }
     }
 
-    nonisolated(nonsending) public func purge(upTo logID: LogID) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func purge(upTo logID: LogID) async throws(StorageError) {
         let state = try await known()
         if logID.index <= state.lastPurgedLogID.indexOrZero {
             throw violation(.purgeBackwards(purged: state.lastPurgedLogID, requested: logID), .logEntry(logID), .delete)
@@ -105,7 +105,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    nonisolated(nonsending) public func saveVote(_ vote: Vote) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func saveVote(_ vote: Vote) async throws(StorageError) {
         let previous = tracker.state.withLock { $0.vote }
         if let previous, !vote.isAtLeast(previous, mode: tracker.leaderIDMode) {
             throw violation(.voteWentBackwards(from: previous, to: vote), .vote, .write)
@@ -114,13 +114,13 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         tracker.state.withLock { $0.vote = vote }
     }
 
-    public func readVote() async throws(StorageError) -> Vote? {
+    @inlinable public func readVote() async throws(StorageError) -> Vote? {
         let vote = try await base.readVote()
         tracker.state.withLock { if $0.vote == nil { $0.vote = vote } }
         return vote
     }
 
-    nonisolated(nonsending) public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
         let previous = tracker.state.withLock { $0.committed }
         if let previous, committed.indexOrZero < previous.index {
             throw violation(.committedWentBackwards(from: previous, to: committed), .committed, .write)
@@ -129,7 +129,7 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
         tracker.state.withLock { $0.committed = committed }
     }
 
-    public func readCommitted() async throws(StorageError) -> LogID? {
+    @inlinable public func readCommitted() async throws(StorageError) -> LogID? {
         let committed = try await base.readCommitted()
         tracker.state.withLock { if $0.committed == nil { $0.committed = committed } }
         return committed

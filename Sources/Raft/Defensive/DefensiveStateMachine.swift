@@ -1,19 +1,20 @@
+import Synchronization
 /// A state machine wrapper that validates every call: entries are applied once each, in
 /// order, with one response per command; snapshots never move the state backwards; the
 /// applied state reported matches what was applied.
 public final class DefensiveStateMachine<Types: RaftTypeConfig>: RaftStateMachine {
-    let base: any RaftStateMachine<Types>
-    let tracker: DefensiveTracker
+    @usableFromInline let base: any RaftStateMachine<Types>
+    @usableFromInline let tracker: DefensiveTracker
 
-    init(base: any RaftStateMachine<Types>, tracker: DefensiveTracker) {
+    @inlinable init(base: any RaftStateMachine<Types>, tracker: DefensiveTracker) {
         self.base = base
         self.tracker = tracker
     }
 
     /// As the wrapped state machine's: the checks themselves never block.
-    public var applyNeverBlocks: Bool { base.applyNeverBlocks }
+    @inlinable public var applyNeverBlocks: Bool { base.applyNeverBlocks }
 
-    public func appliedState() async throws(StorageError) -> AppliedState<Types> {
+    @inlinable public func appliedState() async throws(StorageError) -> AppliedState<Types> {
         let state = try await base.appliedState()
         let expected: (Bool, LogID?) = tracker.state.withLock { tracked in
             defer {
@@ -28,7 +29,7 @@ public final class DefensiveStateMachine<Types: RaftTypeConfig>: RaftStateMachin
         return state
     }
 
-    nonisolated(nonsending) public func apply(_ entries: [Entry<Types>]) async throws(StorageError) -> [Types.Response] {
+    @inlinable nonisolated(nonsending) public func apply(_ entries: [Entry<Types>]) async throws(StorageError) -> [Types.Response] {
         let applied: (known: Bool, id: LogID?) = tracker.state.withLock { ($0.appliedKnown, $0.lastApplied) }
         if let first = entries.first, applied.known {
             if first.index <= applied.id.indexOrZero { throw violation(.reapply(lastApplied: applied.id, got: first.logID), .apply(first.logID), .write) }
@@ -56,11 +57,11 @@ public final class DefensiveStateMachine<Types: RaftTypeConfig>: RaftStateMachin
         return responses
     }
 
-    public func buildSnapshot() async throws(StorageError) -> Snapshot<Types> {
+    @inlinable public func buildSnapshot() async throws(StorageError) -> Snapshot<Types> {
         try await base.buildSnapshot()
     }
 
-    public func installSnapshot(_ snapshot: Snapshot<Types>) async throws(StorageError) {
+    @inlinable public func installSnapshot(_ snapshot: Snapshot<Types>) async throws(StorageError) {
         let applied = tracker.state.withLock { $0.lastApplied }
         if snapshot.meta.lastLogID.indexOrZero < applied.indexOrZero {
             throw violation(.snapshotWentBackwards(applied: applied, snapshot: snapshot.meta.lastLogID), .snapshot(id: snapshot.meta.snapshotID), .write)
@@ -72,7 +73,7 @@ public final class DefensiveStateMachine<Types: RaftTypeConfig>: RaftStateMachin
         }
     }
 
-    public func currentSnapshot() async throws(StorageError) -> Snapshot<Types>? {
+    @inlinable public func currentSnapshot() async throws(StorageError) -> Snapshot<Types>? {
         try await base.currentSnapshot()
     }
 }

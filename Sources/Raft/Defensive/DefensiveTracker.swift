@@ -2,19 +2,26 @@ import Synchronization
 
 /// What the defensive wrappers of one node remember about its storage, shared by the log
 /// wrapper and the state-machine wrapper so cross checks (no purge beyond applied) work.
-final class DefensiveTracker: Sendable {
-    struct State {
-        var logState: LogState?
-        var vote: Vote?
-        var committed: LogID?
-        var lastApplied: LogID?
-        var appliedKnown = false
+@usableFromInline final class DefensiveTracker: Sendable {
+    @usableFromInline struct State {
+        @usableFromInline var logState: LogState?
+        @usableFromInline var vote: Vote?
+        @usableFromInline var committed: LogID?
+        @usableFromInline var lastApplied: LogID?
+
+        @inlinable init(logState: LogState? = nil, vote: Vote? = nil, committed: LogID? = nil, lastApplied: LogID? = nil) {
+            self.logState = logState
+            self.vote = vote
+            self.committed = committed
+            self.lastApplied = lastApplied
+        }
+        @usableFromInline var appliedKnown = false
     }
 
-    let state = Mutex(State())
-    let leaderIDMode: LeaderIDMode
+    @usableFromInline let state = Mutex(State())
+    @usableFromInline let leaderIDMode: LeaderIDMode
 
-    init(leaderIDMode: LeaderIDMode) {
+    @inlinable init(leaderIDMode: LeaderIDMode) {
         self.leaderIDMode = leaderIDMode
     }
 }
@@ -25,7 +32,7 @@ final class DefensiveTracker: Sendable {
 /// For tests and for validating a new storage implementation; it costs a lock and a few
 /// comparisons per call.
 public enum DefensiveChecks {
-    public static func wrap<Types: RaftTypeConfig>(
+    @inlinable public static func wrap<Types: RaftTypeConfig>(
         logStore: any RaftLogStorage<Types>, stateMachine: any RaftStateMachine<Types>, leaderIDMode: LeaderIDMode = .advanced
     ) -> (logStore: DefensiveLogStorage<Types>, stateMachine: DefensiveStateMachine<Types>) {
         let tracker = DefensiveTracker(leaderIDMode: leaderIDMode)
@@ -33,6 +40,6 @@ public enum DefensiveChecks {
     }
 }
 
-func violation(_ kind: DefensiveViolation, _ subject: StorageError.Subject, _ verb: StorageError.Verb) -> StorageError {
+@inlinable func violation(_ kind: DefensiveViolation, _ subject: StorageError.Subject, _ verb: StorageError.Verb) -> StorageError {
     StorageError(subject: subject, verb: verb, reason: "defensive check failed: \(kind)", violation: kind)
 }

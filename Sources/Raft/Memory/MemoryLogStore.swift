@@ -12,34 +12,40 @@ import Synchronization
 /// purge bounds) and reports a violation as a `StorageError`; the runtime's defensive wrapper
 /// checks the protocol-level rules (a vote never goes backwards, no purge past applied).
 public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
-    private struct State {
+    @usableFromInline struct State {
         /// Entries after the purge point, oldest first.
-        var entries = Deque<Entry<Types>>()
-        var lastPurged: LogID?
-        var vote: Vote?
-        var committed: LogID?
+        @usableFromInline var entries = Deque<Entry<Types>>()
+        @usableFromInline var lastPurged: LogID?
+        @usableFromInline var vote: Vote?
+        @usableFromInline var committed: LogID?
+
+        @inlinable init(lastPurged: LogID? = nil, vote: Vote? = nil, committed: LogID? = nil) {
+            self.lastPurged = lastPurged
+            self.vote = vote
+            self.committed = committed
+        }
 
         /// The id of the entry before `entries.first` (the purge point).
-        var lastLogID: LogID? { entries.last?.logID ?? lastPurged }
-        var firstIndex: LogIndex { lastPurged.indexOrZero + 1 }
+        @inlinable var lastLogID: LogID? { entries.last?.logID ?? lastPurged }
+        @inlinable var firstIndex: LogIndex { lastPurged.indexOrZero + 1 }
     }
 
-    private let state = Mutex(State())
+    @usableFromInline let state = Mutex(State())
 
     /// An empty log.
-    public init() {}
+    @inlinable public init() {}
 
     /// Every operation is a short critical section in memory.
-    public var neverBlocks: Bool { true }
+    @inlinable public var neverBlocks: Bool { true }
 
-    public func logState() async throws(StorageError) -> LogState {
+    @inlinable public func logState() async throws(StorageError) -> LogState {
         state.withLock { LogState(lastPurgedLogID: $0.lastPurged, lastLogID: $0.lastLogID) }
     }
 
     // The write-path operations run on the caller's executor (`nonisolated(nonsending)`, as
     // the protocol declares them): they never suspend, so a hop to the global executor and
     // back would only cost an executor switch on every append.
-    nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
+    @inlinable nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
         state.withLock { state in
             let lower = max(range.lowerBound, state.firstIndex)
             let upper = min(range.upperBound, state.lastLogID.indexOrZero + 1)
@@ -49,7 +55,7 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    nonisolated(nonsending) public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
         try state.withLock { state throws(StorageError) in
             var expected = state.lastLogID.indexOrZero + 1
             for entry in entries {
@@ -66,7 +72,7 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         onDurable(.success(()))
     }
 
-    nonisolated(nonsending) public func truncate(after logID: LogID?) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func truncate(after logID: LogID?) async throws(StorageError) {
         try state.withLock { state throws(StorageError) in
             let keep = logID.indexOrZero
             guard keep >= state.lastPurged.indexOrZero else {
@@ -78,7 +84,7 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    nonisolated(nonsending) public func purge(upTo logID: LogID) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func purge(upTo logID: LogID) async throws(StorageError) {
         state.withLock { state in
             guard logID.index > state.lastPurged.indexOrZero else { return }
             let removeCount = Int(min(logID.index, state.lastLogID.indexOrZero) - state.lastPurged.indexOrZero)
@@ -87,19 +93,19 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    nonisolated(nonsending) public func saveVote(_ vote: Vote) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func saveVote(_ vote: Vote) async throws(StorageError) {
         state.withLock { $0.vote = vote }
     }
 
-    public func readVote() async throws(StorageError) -> Vote? {
+    @inlinable public func readVote() async throws(StorageError) -> Vote? {
         state.withLock { $0.vote }
     }
 
-    nonisolated(nonsending) public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
         state.withLock { $0.committed = committed }
     }
 
-    public func readCommitted() async throws(StorageError) -> LogID? {
+    @inlinable public func readCommitted() async throws(StorageError) -> LogID? {
         state.withLock { $0.committed }
     }
 }

@@ -2,32 +2,45 @@ import Synchronization
 
 /// Holds a node's latest metrics, wakes waiters whose condition became true, and feeds
 /// subscribers. Updated by the node loop only when something changed.
-final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
-    private struct Waiter {
-        var id: UInt64
-        var condition: MetricsCondition<Types>
-        var continuation: CheckedContinuation<RaftMetrics<Types>?, Never>
+@usableFromInline final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
+    @usableFromInline struct Waiter {
+        @usableFromInline var id: UInt64
+        @usableFromInline var condition: MetricsCondition<Types>
+        @usableFromInline var continuation: CheckedContinuation<RaftMetrics<Types>?, Never>
+
+        @inlinable init(id: UInt64, condition: MetricsCondition<Types>, continuation: CheckedContinuation<RaftMetrics<Types>?, Never>) {
+            self.id = id
+            self.condition = condition
+            self.continuation = continuation
+        }
     }
 
-    private struct State {
-        var current: RaftMetrics<Types>
-        var waiters: [Waiter] = []
-        var subscribers: [UInt64: AsyncStream<RaftMetrics<Types>>.Continuation] = [:]
-        var nextID: UInt64 = 0
+    @usableFromInline struct State {
+        @usableFromInline var current: RaftMetrics<Types>
+        @usableFromInline var waiters: [Waiter] = []
+        @usableFromInline var subscribers: [UInt64: AsyncStream<RaftMetrics<Types>>.Continuation] = [:]
+        @usableFromInline var nextID: UInt64 = 0
+
+        @inlinable init(current: RaftMetrics<Types>, waiters: [Waiter] = [], subscribers: [UInt64: AsyncStream<RaftMetrics<Types>>.Continuation] = [:], nextID: UInt64 = 0) {
+            self.current = current
+            self.waiters = waiters
+            self.subscribers = subscribers
+            self.nextID = nextID
+        }
         /// The node stopped: no further change will come.
-        var finished = false
+        @usableFromInline var finished = false
     }
 
-    private let state: Mutex<State>
+    @usableFromInline let state: Mutex<State>
 
-    init(_ initial: RaftMetrics<Types>) {
+    @inlinable init(_ initial: RaftMetrics<Types>) {
         state = Mutex(State(current: initial))
     }
 
-    var current: RaftMetrics<Types> { state.withLock { $0.current } }
+    @inlinable var current: RaftMetrics<Types> { state.withLock { $0.current } }
 
     /// Replaces the current metrics; the caller publishes only metrics that changed.
-    func publish(_ metrics: RaftMetrics<Types>) {
+    @inlinable func publish(_ metrics: RaftMetrics<Types>) {
         let (satisfied, subscribers): ([Waiter], [AsyncStream<RaftMetrics<Types>>.Continuation]) = state.withLock { state in
             state.current = metrics
             // Most turns have no one waiting or subscribed: nothing to collect.
@@ -47,7 +60,7 @@ final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
     /// Waits until `condition` holds or `timeout` passes (nil on timeout or once finished).
     /// The waiter is registered before its timer starts, and whichever of the two removes it
     /// from the list resumes it, so it is resumed exactly once.
-    func wait(for condition: MetricsCondition<Types>, timeout: Duration) async -> RaftMetrics<Types>? {
+    @inlinable func wait(for condition: MetricsCondition<Types>, timeout: Duration) async -> RaftMetrics<Types>? {
         await withCheckedContinuation { continuation in
             let registered: UInt64? = state.withLock { state in
                 if condition.isSatisfied(state.current) || state.finished { return nil }
@@ -67,7 +80,7 @@ final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
         }
     }
 
-    private func expire(_ id: UInt64) {
+    @inlinable func expire(_ id: UInt64) {
         let waiter: Waiter? = state.withLock { state in
             guard let position = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             return state.waiters.remove(at: position)
@@ -75,7 +88,7 @@ final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
         waiter?.continuation.resume(returning: nil)
     }
 
-    func subscribe() -> AsyncStream<RaftMetrics<Types>> {
+    @inlinable func subscribe() -> AsyncStream<RaftMetrics<Types>> {
         let (stream, continuation) = AsyncStream<RaftMetrics<Types>>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let id: UInt64? = state.withLock { state in
             continuation.yield(state.current)
@@ -95,7 +108,7 @@ final class MetricsPublisher<Types: RaftTypeConfig>: Sendable {
     }
 
     /// Ends every subscription and wakes every waiter (used at shutdown).
-    func finish() {
+    @inlinable func finish() {
         let (waiters, subscribers) = state.withLock { state -> ([Waiter], [AsyncStream<RaftMetrics<Types>>.Continuation]) in
             state.finished = true
             let result = (state.waiters, Array(state.subscribers.values))

@@ -2,21 +2,35 @@ import CoreMetrics
 
 /// swift-metrics instruments of one node. Created only when a metrics backend is
 /// bootstrapped, so a node without one pays nothing but a nil check.
-struct RaftInstruments: Sendable {
-    let commitLatency: CoreMetrics.Timer
-    let appendBatchSize: Recorder
-    let applyBatchSize: Recorder
-    let applyLatency: CoreMetrics.Timer
-    let logFlushLatency: CoreMetrics.Timer
-    let elections: Counter
-    let leaderChanges: Counter
-    let rejectedMessages: Counter
-    let snapshotsSent: Counter
-    private let nodeID: NodeID
-    let loopBatchSize: Recorder
+@usableFromInline struct RaftInstruments: Sendable {
+    @usableFromInline let commitLatency: CoreMetrics.Timer
+    @usableFromInline let appendBatchSize: Recorder
+    @usableFromInline let applyBatchSize: Recorder
+    @usableFromInline let applyLatency: CoreMetrics.Timer
+    @usableFromInline let logFlushLatency: CoreMetrics.Timer
+    @usableFromInline let elections: Counter
+    @usableFromInline let leaderChanges: Counter
+    @usableFromInline let rejectedMessages: Counter
+    @usableFromInline let snapshotsSent: Counter
+    @usableFromInline let nodeID: NodeID
+    @usableFromInline let loopBatchSize: Recorder
+
+    @inlinable init(commitLatency: CoreMetrics.Timer, appendBatchSize: Recorder, applyBatchSize: Recorder, applyLatency: CoreMetrics.Timer, logFlushLatency: CoreMetrics.Timer, elections: Counter, leaderChanges: Counter, rejectedMessages: Counter, snapshotsSent: Counter, nodeID: NodeID, loopBatchSize: Recorder) {
+        self.commitLatency = commitLatency
+        self.appendBatchSize = appendBatchSize
+        self.applyBatchSize = applyBatchSize
+        self.applyLatency = applyLatency
+        self.logFlushLatency = logFlushLatency
+        self.elections = elections
+        self.leaderChanges = leaderChanges
+        self.rejectedMessages = rejectedMessages
+        self.snapshotsSent = snapshotsSent
+        self.nodeID = nodeID
+        self.loopBatchSize = loopBatchSize
+    }
 
     /// Instruments labelled with the node id, or nil when no backend is bootstrapped.
-    static func make(nodeID: NodeID) -> RaftInstruments? {
+    @inlinable static func make(nodeID: NodeID) -> RaftInstruments? {
         if MetricsSystem.factory is NOOPMetricsHandler { return nil }
         let dimensions = [("node", String(nodeID))]
         return RaftInstruments(
@@ -36,7 +50,7 @@ struct RaftInstruments: Sendable {
 
     /// The replication-lag recorder of one peer; the caller keeps it (creating one is a
     /// factory lookup).
-    func replicationLag(_ peer: NodeID) -> Recorder {
+    @inlinable func replicationLag(_ peer: NodeID) -> Recorder {
         Recorder(label: "raft_replication_lag_entries", dimensions: [("node", String(nodeID)), ("peer", String(peer))])
     }
 }

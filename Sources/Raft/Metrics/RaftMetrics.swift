@@ -41,14 +41,33 @@ public struct RaftMetrics<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
     /// True when the node lost acknowledged state and may not vote until re-admitted.
     public var votingSuspended: Bool
 
-    /// The index of the last log entry, 0 for an empty log.
-    public var lastLogIndex: LogIndex { lastLogID.indexOrZero }
-    /// The index of the last applied entry, 0 before any.
-    public var appliedIndex: LogIndex { lastApplied.indexOrZero }
-    /// Whether this node leads.
-    public var isLeader: Bool { state == .leader }
+    @inlinable init(id: NodeID, runningState: RunningState, state: ServerState, currentTerm: Term, vote: Vote, currentLeader: NodeID? = nil, lastLogID: LogID? = nil, durableLogID: LogID? = nil, committed: LogID? = nil, lastApplied: LogID? = nil, snapshot: LogID? = nil, purged: LogID? = nil, membership: StoredMembership<Types>, committedMembership: StoredMembership<Types>, replication: [NodeID: ReplicationStatus], votingSuspended: Bool) {
+        self.id = id
+        self.runningState = runningState
+        self.state = state
+        self.currentTerm = currentTerm
+        self.vote = vote
+        self.currentLeader = currentLeader
+        self.lastLogID = lastLogID
+        self.durableLogID = durableLogID
+        self.committed = committed
+        self.lastApplied = lastApplied
+        self.snapshot = snapshot
+        self.purged = purged
+        self.membership = membership
+        self.committedMembership = committedMembership
+        self.replication = replication
+        self.votingSuspended = votingSuspended
+    }
 
-    public static func == (lhs: RaftMetrics, rhs: RaftMetrics) -> Bool {
+    /// The index of the last log entry, 0 for an empty log.
+    @inlinable public var lastLogIndex: LogIndex { lastLogID.indexOrZero }
+    /// The index of the last applied entry, 0 before any.
+    @inlinable public var appliedIndex: LogIndex { lastApplied.indexOrZero }
+    /// Whether this node leads.
+    @inlinable public var isLeader: Bool { state == .leader }
+
+    @inlinable public static func == (lhs: RaftMetrics, rhs: RaftMetrics) -> Bool {
         lhs.id == rhs.id && lhs.runningState == rhs.runningState && lhs.state == rhs.state && lhs.vote == rhs.vote
             && lhs.currentLeader == rhs.currentLeader && lhs.lastLogID == rhs.lastLogID && lhs.durableLogID == rhs.durableLogID
             && lhs.committed == rhs.committed && lhs.lastApplied == rhs.lastApplied && lhs.snapshot == rhs.snapshot
@@ -65,33 +84,33 @@ public struct MetricsCondition<Types: RaftTypeConfig>: Sendable {
     public let isSatisfied: @Sendable (RaftMetrics<Types>) -> Bool
 
     /// A condition with a description and a predicate.
-    public init(_ description: String, _ isSatisfied: @escaping @Sendable (RaftMetrics<Types>) -> Bool) {
+    @inlinable public init(_ description: String, _ isSatisfied: @escaping @Sendable (RaftMetrics<Types>) -> Bool) {
         self.description = description
         self.isSatisfied = isSatisfied
     }
 
     /// The node is in `state`.
-    public static func state(_ state: ServerState) -> Self { Self("state == \(state)") { $0.state == state } }
+    @inlinable public static func state(_ state: ServerState) -> Self { Self("state == \(state)") { $0.state == state } }
     /// Some node is known as leader (any, when `id` is nil).
-    public static func leader(_ id: NodeID? = nil) -> Self {
+    @inlinable public static func leader(_ id: NodeID? = nil) -> Self {
         Self("leader == \(id.map(String.init) ?? "any")") { metrics in id == nil ? metrics.currentLeader != nil : metrics.currentLeader == id }
     }
     /// The state machine applied at least `index`.
-    public static func appliedIndex(atLeast index: LogIndex) -> Self { Self("applied >= \(index)") { $0.appliedIndex >= index } }
+    @inlinable public static func appliedIndex(atLeast index: LogIndex) -> Self { Self("applied >= \(index)") { $0.appliedIndex >= index } }
     /// The node knows at least `index` committed.
-    public static func committedIndex(atLeast index: LogIndex) -> Self { Self("committed >= \(index)") { $0.committed.indexOrZero >= index } }
+    @inlinable public static func committedIndex(atLeast index: LogIndex) -> Self { Self("committed >= \(index)") { $0.committed.indexOrZero >= index } }
     /// The log holds at least `index` entries.
-    public static func lastLogIndex(atLeast index: LogIndex) -> Self { Self("last log >= \(index)") { $0.lastLogIndex >= index } }
+    @inlinable public static func lastLogIndex(atLeast index: LogIndex) -> Self { Self("last log >= \(index)") { $0.lastLogIndex >= index } }
     /// The effective membership is uniform with exactly `voters`.
-    public static func voters(_ voters: Set<NodeID>) -> Self {
+    @inlinable public static func voters(_ voters: Set<NodeID>) -> Self {
         Self("voters == \(voters.sorted())") { !$0.membership.config.isJoint && $0.membership.config.voterIDs == voters }
     }
     /// The effective membership has exactly `learners`.
-    public static func learners(_ learners: Set<NodeID>) -> Self { Self("learners == \(learners.sorted())") { $0.membership.config.learners == learners } }
+    @inlinable public static func learners(_ learners: Set<NodeID>) -> Self { Self("learners == \(learners.sorted())") { $0.membership.config.learners == learners } }
     /// A snapshot covers at least `index`.
-    public static func snapshot(atLeast index: LogIndex) -> Self { Self("snapshot >= \(index)") { $0.snapshot.indexOrZero >= index } }
+    @inlinable public static func snapshot(atLeast index: LogIndex) -> Self { Self("snapshot >= \(index)") { $0.snapshot.indexOrZero >= index } }
     /// The log is purged up to at least `index`.
-    public static func purged(atLeast index: LogIndex) -> Self { Self("purged >= \(index)") { $0.purged.indexOrZero >= index } }
+    @inlinable public static func purged(atLeast index: LogIndex) -> Self { Self("purged >= \(index)") { $0.purged.indexOrZero >= index } }
     /// The node stopped (shut down or failed).
-    public static var stopped: Self { Self("stopped") { $0.runningState != .running } }
+    @inlinable public static var stopped: Self { Self("stopped") { $0.runningState != .running } }
 }

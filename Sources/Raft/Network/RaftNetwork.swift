@@ -9,7 +9,7 @@ public enum RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertibl
     /// A transport failure other than the above (a dropped connection mid-request).
     case network(String)
 
-    public var description: String {
+    @inlinable public var description: String {
         switch self {
         case .unreachable(let reason): return "unreachable: \(reason)"
         case .timeout: return "timeout"
@@ -23,21 +23,21 @@ public enum RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertibl
 /// `meta`; the first has offset 0 and starts a transfer; the one with `isLast` completes it
 /// (no empty closing chunk is needed: field lesson 9).
 public struct SnapshotChunk<Types: RaftTypeConfig>: Sendable, Codable {
-/// The sending leader's committed vote.
+    /// The sending leader's committed vote.
     public var vote: Vote
-/// The snapshot being transferred.
+    /// The snapshot being transferred.
     public var meta: SnapshotMeta<Types>
-/// The position of `data` within the snapshot's bytes.
+    /// The position of `data` within the snapshot's bytes.
     public var offset: Int
-/// A piece of the snapshot's bytes.
+    /// A piece of the snapshot's bytes.
     public var data: [UInt8]
-/// Whether this chunk ends the snapshot.
+    /// Whether this chunk ends the snapshot.
     public var isLast: Bool
     /// The engine's id of the whole transfer (the install request).
     public var rpcID: UInt64
 
-/// A chunk.
-    public init(vote: Vote, meta: SnapshotMeta<Types>, offset: Int, data: [UInt8], isLast: Bool, rpcID: UInt64) {
+    /// A chunk.
+    @inlinable public init(vote: Vote, meta: SnapshotMeta<Types>, offset: Int, data: [UInt8], isLast: Bool, rpcID: UInt64) {
         self.vote = vote
         self.meta = meta
         self.offset = offset
@@ -104,12 +104,12 @@ public protocol RaftNetworkClient<Types>: Sendable {
 
 extension RaftNetworkClient {
     /// Clients wait for each answer unless they say otherwise.
-    public var sendsWithoutWaiting: Bool { false }
+    @inlinable public var sendsWithoutWaiting: Bool { false }
 
     /// Runs ``appendEntries(_:timeout:)`` on a task of its own (so requests may overtake one
     /// another; the runtime uses its ordered per-peer lanes instead unless the client says
     /// it sends without waiting).
-    public func sendAppendEntries(
+    @inlinable public func sendAppendEntries(
         _ request: AppendEntriesRequest<Types>, timeout: Duration, onAnswer: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void
     ) {
         Task {
@@ -118,14 +118,14 @@ extension RaftNetworkClient {
     }
 
     /// Runs ``vote(_:timeout:)`` on a task of its own.
-    public func sendVote(_ request: VoteRequest, timeout: Duration, onAnswer: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
+    @inlinable public func sendVote(_ request: VoteRequest, timeout: Duration, onAnswer: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
         Task {
             do throws(RPCError) { onAnswer(.success(try await vote(request, timeout: timeout))) } catch { onAnswer(.failure(error)) }
         }
     }
 
-/// Follower reads are unsupported unless the transport implements them.
-    public func readIndex(timeout: Duration) async throws(RPCError) -> LogID? {
+    /// Follower reads are unsupported unless the transport implements them.
+    @inlinable public func readIndex(timeout: Duration) async throws(RPCError) -> LogID? {
         throw .remote("read index forwarding is not supported by this transport")
     }
 }

@@ -1,33 +1,34 @@
+import CoreMetrics
 import DequeModule
 import Synchronization
 
 /// Executes a node's log store operations in engine order on a task of its own, so the node
 /// loop never waits for storage. Writes are durable in order (the store's contract); reads
 /// go through the same queue, so they see every write issued before them.
-final class LogWriter<Store: RaftLogStorage>: Sendable {
-    typealias Types = Store.Types
+@usableFromInline final class LogWriter<Store: RaftLogStorage>: Sendable {
+    @usableFromInline typealias Types = Store.Types
 
-    enum Operation: Sendable {
+    @usableFromInline enum Operation: Sendable {
         case write(CommandBatch<Types>.LogWrite, IOID)
         case saveCommitted(LogID)
         case read(ReadID, Range<LogIndex>)
     }
 
-    let mailbox = Mailbox<Operation>()
-    private let store: Store
-    private let node: Mailbox<NodeEvent<Types>>
-    private let instruments: RaftInstruments?
+    @usableFromInline let mailbox = Mailbox<Operation>()
+    @usableFromInline let store: Store
+    @usableFromInline let node: Mailbox<NodeEvent<Types>>
+    @usableFromInline let instruments: RaftInstruments?
     /// Set by a flush callback that reported failure: nothing is written after it, since a
     /// later success could then overstate what is durable.
-    private let failed = Atomic<Bool>(false)
+    @usableFromInline let failed = Atomic<Bool>(false)
 
-    init(store: Store, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
+    @inlinable init(store: Store, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
         self.store = store
         self.node = node
         self.instruments = instruments
     }
 
-    nonisolated(nonsending) func run() async {
+    @inlinable nonisolated(nonsending) func run() async {
         while true {
             let operations = await mailbox.takeAll()
             if operations.isEmpty || failed.load(ordering: .acquiring) { return }
@@ -43,7 +44,7 @@ final class LogWriter<Store: RaftLogStorage>: Sendable {
 
     /// Performs `operations` in order; called by `run`, or by the node loop itself when the
     /// store never blocks.
-    nonisolated(nonsending) func perform(_ operations: Deque<Operation>) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) func perform(_ operations: Deque<Operation>) async throws(StorageError) {
         // Saving the commit point is optional durability: only the newest of the batch is
         // written, after the batch's appends, so it never splits appends into several writes.
         var committed: LogID?
@@ -88,7 +89,7 @@ final class LogWriter<Store: RaftLogStorage>: Sendable {
         if let committed { try await store.saveCommitted(committed) }
     }
 
-    private nonisolated(nonsending) func append(_ entries: [Entry<Types>], io: IOID) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) func append(_ entries: [Entry<Types>], io: IOID) async throws(StorageError) {
         let latency = instruments?.logFlushLatency
         let start: ContinuousClock.Instant? = latency == nil ? nil : .now
         try await store.append(entries) { [self] result in

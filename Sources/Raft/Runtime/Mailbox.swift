@@ -6,18 +6,25 @@ import Synchronization
 ///
 /// Far cheaper than `AsyncStream` per element (see `notes/swift-performance.md`): a push is a
 /// lock and an append; one wake-up serves a whole batch.
-final class Mailbox<Element: Sendable>: Sendable {
-    private struct State {
-        var items: Deque<Element> = []
-        var waiter: UnsafeContinuation<Deque<Element>, Never>?
-        var closed = false
+@usableFromInline final class Mailbox<Element: Sendable>: Sendable {
+    @usableFromInline struct State {
+        @usableFromInline var items: Deque<Element> = []
+        @usableFromInline var waiter: UnsafeContinuation<Deque<Element>, Never>?
+
+        @inlinable init(items: Deque<Element> = [], waiter: UnsafeContinuation<Deque<Element>, Never>? = nil) {
+            self.items = items
+            self.waiter = waiter
+        }
+        @usableFromInline var closed = false
     }
 
-    private let state = Mutex(State())
+    @usableFromInline let state = Mutex(State())
+
+    @inlinable init() {}
 
     /// Queues `element`; returns false if the mailbox is closed.
     @discardableResult
-    func push(_ element: Element) -> Bool {
+    @inlinable func push(_ element: Element) -> Bool {
         let (accepted, waiter): (Bool, UnsafeContinuation<Deque<Element>, Never>?) = state.withLock { state in
             guard !state.closed else { return (false, nil) }
             state.items.append(element)
@@ -31,7 +38,7 @@ final class Mailbox<Element: Sendable>: Sendable {
 
     /// Takes every queued element, waiting if there is none. Returns an empty batch once the
     /// mailbox is closed and drained.
-    nonisolated(nonsending) func takeAll() async -> Deque<Element> {
+    @inlinable nonisolated(nonsending) func takeAll() async -> Deque<Element> {
         if let ready = takeNow() { return ready }
         return await withUnsafeContinuation { continuation in
             let immediate: Deque<Element>? = state.withLock { state in
@@ -48,7 +55,7 @@ final class Mailbox<Element: Sendable>: Sendable {
     }
 
     /// Takes every queued element without waiting; nil when there is none.
-    func takeNow() -> Deque<Element>? {
+    @inlinable func takeNow() -> Deque<Element>? {
         state.withLock { state in
             if state.items.isEmpty { return state.closed ? [] : nil }
             let items = state.items
@@ -59,7 +66,7 @@ final class Mailbox<Element: Sendable>: Sendable {
 
     /// Refuses further pushes and wakes the consumer; with `discardingQueued`, elements not
     /// yet taken are dropped instead of delivered.
-    func close(discardingQueued: Bool = false) {
+    @inlinable func close(discardingQueued: Bool = false) {
         let waiter: UnsafeContinuation<Deque<Element>, Never>? = state.withLock { state in
             state.closed = true
             if discardingQueued { state.items = [] }
@@ -70,5 +77,5 @@ final class Mailbox<Element: Sendable>: Sendable {
         waiter?.resume(returning: [])
     }
 
-    var isClosed: Bool { state.withLock { $0.closed } }
+    @inlinable var isClosed: Bool { state.withLock { $0.closed } }
 }

@@ -2,9 +2,9 @@ import DequeModule
 
 /// Something the node loop must handle. Everything that changes a node goes through its
 /// mailbox as one of these, so the engine is only ever touched by the loop.
-enum NodeEvent<Types: RaftTypeConfig>: Sendable {
-    typealias Failure = RaftError<Types.NodeAddress>
-    typealias WriteResult = Result<Types.Response, Failure>
+@usableFromInline enum NodeEvent<Types: RaftTypeConfig>: Sendable {
+    @usableFromInline typealias Failure = RaftError<Types.NodeAddress>
+    @usableFromInline typealias WriteResult = Result<Types.Response, Failure>
 
     // Client API
     case write(Types.Command, UnsafeContinuation<WriteResult, Never>)
@@ -33,7 +33,7 @@ enum NodeEvent<Types: RaftTypeConfig>: Sendable {
     case storageFailed(StorageError)
     case tick
 
-    enum Trigger: Sendable {
+    @usableFromInline enum Trigger: Sendable {
         case elect, heartbeat, snapshot, purge(upTo: LogIndex), resumeVoting
         case heartbeatEnabled(Bool), electionEnabled(Bool)
     }
@@ -41,20 +41,26 @@ enum NodeEvent<Types: RaftTypeConfig>: Sendable {
 
 /// Identifies an incoming request awaiting the engine's answer. The kind keeps an answer of
 /// one kind from completing a request of another that happens to share the id.
-struct IncomingKey: Hashable {
-    enum Kind: Hashable { case append, vote, snapshot }
-    var peer: NodeID
-    var rpcID: UInt64
-    var kind: Kind
+@usableFromInline struct IncomingKey: Hashable {
+    @usableFromInline enum Kind: Hashable { case append, vote, snapshot }
+    @usableFromInline var peer: NodeID
+    @usableFromInline var rpcID: UInt64
+    @usableFromInline var kind: Kind
+
+    @inlinable init(peer: NodeID, rpcID: UInt64, kind: Kind) {
+        self.peer = peer
+        self.rpcID = rpcID
+        self.kind = kind
+    }
 }
 
 /// Where the answer to an incoming request goes.
-enum IncomingReply<Types: RaftTypeConfig>: Sendable {
+@usableFromInline enum IncomingReply<Types: RaftTypeConfig>: Sendable {
     case append(@Sendable (Result<AppendEntriesResponse, RPCError>) -> Void)
     case vote(@Sendable (Result<VoteResponse, RPCError>) -> Void)
     case none
 
-    var kind: IncomingKey.Kind? {
+    @inlinable var kind: IncomingKey.Kind? {
         switch self {
         case .append: return .append
         case .vote: return .vote
@@ -62,7 +68,7 @@ enum IncomingReply<Types: RaftTypeConfig>: Sendable {
         }
     }
 
-    func fail(_ error: RPCError) {
+    @inlinable func fail(_ error: RPCError) {
         switch self {
         case .append(let reply): reply(.failure(error))
         case .vote(let reply): reply(.failure(error))

@@ -1,3 +1,4 @@
+import CoreMetrics
 import DequeModule
 import Logging
 
@@ -5,7 +6,7 @@ extension NodeLoop {
     /// Takes the engine's commands and hands each to whoever executes it, following the rules
     /// documented on `EngineCommand`, until the engine has none left: work done inline
     /// (applies) may produce more.
-    nonisolated(nonsending) func executeEngineCommands() async {
+    @inlinable nonisolated(nonsending) func executeEngineCommands() async {
         while isRunning {
             // The command and log-operation buffers go back and forth between the engine and
             // this loop instead of being allocated for every step.
@@ -27,7 +28,7 @@ extension NodeLoop {
     /// state-machine work, then replies and events; each kind in engine order. Done as passes
     /// over the engine's buffer rather than through a `CommandBatch`, whose eight arrays cost
     /// allocations and copies in every step.
-    private nonisolated(nonsending) func execute(_ commands: [EngineCommand<Types>]) async {
+    @inlinable nonisolated(nonsending) func execute(_ commands: [EngineCommand<Types>]) async {
         var logOperations = spareLogOperations
         spareLogOperations = []
         defer {
@@ -110,7 +111,7 @@ extension NodeLoop {
         }
     }
 
-    private nonisolated(nonsending) func dispatch(_ work: CommandBatch<Types>.StateMachineWork) async {
+    @inlinable nonisolated(nonsending) func dispatch(_ work: CommandBatch<Types>.StateMachineWork) async {
         switch work {
         case .apply(let entries):
             instruments?.applyBatchSize.record(entries.count)
@@ -156,7 +157,7 @@ extension NodeLoop {
     }
 
     /// Applies on this loop: the state machine said its apply never blocks.
-    private nonisolated(nonsending) func applyOnLoop(_ entries: [Entry<Types>], writes: [PendingWrite<Types>]) async {
+    @inlinable nonisolated(nonsending) func applyOnLoop(_ entries: [Entry<Types>], writes: [PendingWrite<Types>]) async {
         let start: ContinuousClock.Instant? = instruments == nil ? nil : .now
         let responses: [Types.Response]
         do {
@@ -176,14 +177,14 @@ extension NodeLoop {
     /// This node's entries after `index` were replaced by another leader's: the writes that
     /// proposed them are answered now. Their outcome is unknown rather than failed: another
     /// node may still hold such an entry and commit it as a later leader (field lesson 23).
-    private func failWrites(after index: LogIndex) {
+    @inlinable func failWrites(after index: LogIndex) {
         while let last = pendingWrites.last, last.logID.index > index {
             pendingWrites.removeLast()
             resolve(last.responder, .failure(.outcomeUnknown))
         }
     }
 
-    func link(_ peer: NodeID) -> PeerLink<Network.Client> {
+    @inlinable func link(_ peer: NodeID) -> PeerLink<Network.Client> {
         if let existing = peers[peer] { return existing }
         let address = engine.effectiveMembership.membership.address(of: peer)
         let link = PeerLink(peer: peer, client: network.makeClient(for: peer, address: address), node: mailbox, config: config)
@@ -192,7 +193,7 @@ extension NodeLoop {
         return link
     }
 
-    private func answerIncoming(_ message: RaftMessage<Types>, to peer: NodeID) {
+    @inlinable func answerIncoming(_ message: RaftMessage<Types>, to peer: NodeID) {
         switch message {
         case .appendEntriesResponse(let response):
             let key = IncomingKey(peer: peer, rpcID: message.rpcID, kind: .append)
@@ -208,7 +209,7 @@ extension NodeLoop {
         }
     }
 
-    private func startSnapshotTransfer(to peer: NodeID, request: InstallSnapshotRequest<Types>) {
+    @inlinable func startSnapshotTransfer(to peer: NodeID, request: InstallSnapshotRequest<Types>) {
         snapshotSends[peer]?.cancel()
         let sender = SnapshotSender(
             peer: peer, client: link(peer).client, stateMachine: stateMachine, node: mailbox,
@@ -217,14 +218,14 @@ extension NodeLoop {
         instruments?.snapshotsSent.increment()
     }
 
-    func answerDeferredReplies() {
+    @inlinable func answerDeferredReplies() {
         guard !deferredReplies.isEmpty else { return }
         let replies = deferredReplies
         deferredReplies.removeAll(keepingCapacity: true)
         for (token, reply) in replies { answer(token, reply) }
     }
 
-    private func answer(_ token: RequestToken, _ reply: EngineReply) {
+    @inlinable func answer(_ token: RequestToken, _ reply: EngineReply) {
         switch reply {
         case .readIndex(let result):
             guard let continuation = pendingReads.removeValue(forKey: token) else { return }
@@ -238,7 +239,7 @@ extension NodeLoop {
         }
     }
 
-    private func record(_ event: EngineEvent) {
+    @inlinable func record(_ event: EngineEvent) {
         switch event {
         case let .becameCandidate(term, preVote):
             if !preVote { instruments?.elections.increment() }
@@ -269,7 +270,7 @@ extension NodeLoop {
     /// Publishes the engine's state when it differs from what was last published. The fields
     /// are compared with the engine in place, so a turn that changed nothing observable builds
     /// no metrics, and the publisher is not asked to compare whole metrics under its lock.
-    func publishMetrics() {
+    @inlinable func publishMetrics() {
         let changed = inspectEngine { engine in Self.refresh(&published, from: &engine, runningState: isRunning ? nil : runningState) }
         guard changed else { return }
         if let instruments, published.isLeader {
@@ -286,7 +287,7 @@ extension NodeLoop {
     /// Brings `metrics` up to date with `engine`; returns whether anything changed. The running
     /// state is passed only once the node stopped: it carries a large error value, not worth
     /// copying and comparing every turn while it is `.running`.
-    private static func refresh(_ metrics: inout RaftMetrics<Types>, from engine: inout RaftEngine<Types>, runningState: RunningState?) -> Bool {
+    @inlinable static func refresh(_ metrics: inout RaftMetrics<Types>, from engine: inout RaftEngine<Types>, runningState: RunningState?) -> Bool {
         var changed = false
         func update<Value: Equatable>(_ field: inout Value, _ value: Value) {
             if field != value {
@@ -331,7 +332,7 @@ extension NodeLoop {
     /// Stores one chunk of a snapshot streamed by the leader. A chunk with offset 0 starts a
     /// transfer; any other chunk must continue the current one (field lesson 9); the last one
     /// hands the complete snapshot to the engine, whose answer completes the chunk's RPC.
-    func receiveSnapshotChunk(_ chunk: SnapshotChunk<Types>, from leader: NodeID, continuation: UnsafeContinuation<SnapshotChunkResponse, Never>) {
+    @inlinable func receiveSnapshotChunk(_ chunk: SnapshotChunk<Types>, from leader: NodeID, continuation: UnsafeContinuation<SnapshotChunkResponse, Never>) {
         guard chunk.vote.isAtLeast(engine.vote, mode: config.engine.leaderIDMode), chunk.vote.committed, chunk.vote.votedFor == leader else {
             return continuation.resume(returning: .rejected(vote: engine.vote))
         }

@@ -5,84 +5,84 @@ import Logging
 /// The single loop that owns a node's engine: it takes every pending event, steps the engine,
 /// and hands the resulting commands to the log writer, the state-machine worker and the peer
 /// links. No protocol decision is made here.
-final class NodeLoop<Log: RaftLogStorage, Machine: RaftStateMachine, Network: RaftNetworkFactory>
+@usableFromInline final class NodeLoop<Log: RaftLogStorage, Machine: RaftStateMachine, Network: RaftNetworkFactory>
 where Machine.Types == Log.Types, Network.Types == Log.Types {
     // Generic over the concrete stores and network, not their existentials, so that calls into
     // them are direct (and specialized) rather than through witness tables into generic code.
-    typealias Types = Log.Types
-    typealias Failure = RaftError<Types.NodeAddress>
-    typealias WriteResult = Result<Types.Response, Failure>
+    @usableFromInline typealias Types = Log.Types
+    @usableFromInline typealias Failure = RaftError<Types.NodeAddress>
+    @usableFromInline typealias WriteResult = Result<Types.Response, Failure>
 
-    typealias WriteResponder = PendingWriteResponder<Types>
-    typealias WriteManyBatch = PendingWriteBatch<Types>
+    @usableFromInline typealias WriteResponder = PendingWriteResponder<Types>
+    @usableFromInline typealias WriteManyBatch = PendingWriteBatch<Types>
 
-    var engine: RaftEngine<Types>
-    let config: RaftConfig
-    let mailbox: Mailbox<NodeEvent<Types>>
-    let publisher: MetricsPublisher<Types>
+    @usableFromInline var engine: RaftEngine<Types>
+    @usableFromInline let config: RaftConfig
+    @usableFromInline let mailbox: Mailbox<NodeEvent<Types>>
+    @usableFromInline let publisher: MetricsPublisher<Types>
     /// The metrics last handed to `publisher`.
-    var published: RaftMetrics<Types>
-    let logWriter: LogWriter<Log>
-    let stateMachineWorker: StateMachineWorker<Machine>
-    let stateMachine: Machine
-    let network: Network
-    let clock: NodeClock
-    let timer: TimerService<Types>
-    var logger: Logger
-    let instruments: RaftInstruments?
+    @usableFromInline var published: RaftMetrics<Types>
+    @usableFromInline let logWriter: LogWriter<Log>
+    @usableFromInline let stateMachineWorker: StateMachineWorker<Machine>
+    @usableFromInline let stateMachine: Machine
+    @usableFromInline let network: Network
+    @usableFromInline let clock: NodeClock
+    @usableFromInline let timer: TimerService<Types>
+    @usableFromInline var logger: Logger
+    @usableFromInline let instruments: RaftInstruments?
 
     /// The log store never blocks, so this loop calls it itself instead of the writer's task.
-    let logInline: Bool
+    @usableFromInline let logInline: Bool
     /// The state machine's apply never blocks, so this loop applies while the worker is idle.
-    let applyInline: Bool
+    @usableFromInline let applyInline: Bool
     /// Operations handed to the state-machine worker and not yet reported back. While any is,
     /// applies go through the worker too, so the state machine sees one call at a time, in order.
-    var workerBacklog = 0
+    @usableFromInline var workerBacklog = 0
 
-    var peers: [NodeID: PeerLink<Network.Client>] = [:]
-    var lagRecorders: [NodeID: Recorder] = [:]
-    var workerTasks: [Task<Void, Never>] = []
-    var snapshotSends: [NodeID: Task<Void, Never>] = [:]
+    @usableFromInline var peers: [NodeID: PeerLink<Network.Client>] = [:]
+    @usableFromInline var lagRecorders: [NodeID: Recorder] = [:]
+    @usableFromInline var workerTasks: [Task<Void, Never>] = []
+    @usableFromInline var snapshotSends: [NodeID: Task<Void, Never>] = [:]
 
     /// Emptied buffers kept for the next engine step (see `executeEngineCommands`).
-    var spareCommands: [EngineCommand<Types>] = []
-    var spareLogOperations: Deque<LogWriter<Log>.Operation> = []
+    @usableFromInline var spareCommands: [EngineCommand<Types>] = []
+    @usableFromInline var spareLogOperations: Deque<LogWriter<Log>.Operation> = []
 
     // Requests waiting for the engine.
-    var turnCommands: [Types.Command] = []
-    var turnResponders: [WriteResponder] = []
+    @usableFromInline var turnCommands: [Types.Command] = []
+    @usableFromInline var turnResponders: [WriteResponder] = []
     /// Proposed writes whose entries were not yet handed to the state machine, by index.
-    var pendingWrites: Deque<PendingWrite<Types>> = []
-    var pendingIncoming: [IncomingKey: (reply: IncomingReply<Types>, deadline: RaftInstant)] = [:]
-    var pendingChunks: [IncomingKey: (continuation: UnsafeContinuation<SnapshotChunkResponse, Never>, deadline: RaftInstant)] = [:]
-    var snapshotReception: (snapshotID: String, from: NodeID, data: [UInt8])?
-    var receivedSnapshots: [String: [UInt8]] = [:]
-    var pendingReads: [RequestToken: UnsafeContinuation<Result<LogID?, Failure>, Never>] = [:]
-    var pendingMembershipChanges: [RequestToken: UnsafeContinuation<Result<LogID, Failure>, Never>] = [:]
-    var pendingTransfers: [RequestToken: UnsafeContinuation<Result<NodeID, Failure>, Never>] = [:]
-    var nextToken: RequestToken = 1
-    var deferredReplies: [(token: RequestToken, reply: EngineReply)] = []
+    @usableFromInline var pendingWrites: Deque<PendingWrite<Types>> = []
+    @usableFromInline var pendingIncoming: [IncomingKey: (reply: IncomingReply<Types>, deadline: RaftInstant)] = [:]
+    @usableFromInline var pendingChunks: [IncomingKey: (continuation: UnsafeContinuation<SnapshotChunkResponse, Never>, deadline: RaftInstant)] = [:]
+    @usableFromInline var snapshotReception: (snapshotID: String, from: NodeID, data: [UInt8])?
+    @usableFromInline var receivedSnapshots: [String: [UInt8]] = [:]
+    @usableFromInline var pendingReads: [RequestToken: UnsafeContinuation<Result<LogID?, Failure>, Never>] = [:]
+    @usableFromInline var pendingMembershipChanges: [RequestToken: UnsafeContinuation<Result<LogID, Failure>, Never>] = [:]
+    @usableFromInline var pendingTransfers: [RequestToken: UnsafeContinuation<Result<NodeID, Failure>, Never>] = [:]
+    @usableFromInline var nextToken: RequestToken = 1
+    @usableFromInline var deferredReplies: [(token: RequestToken, reply: EngineReply)] = []
     /// The earliest deadline of a pending incoming request; the timer wakes the loop for it.
-    var earliestIncomingDeadline: RaftInstant?
+    @usableFromInline var earliestIncomingDeadline: RaftInstant?
 
     /// When the loop must run next even if no event arrives.
-    var nextDeadline: RaftInstant? {
+    @inlinable var nextDeadline: RaftInstant? {
         let engineDeadline = inspectEngine { $0.nextDeadline }
         guard let incoming = earliestIncomingDeadline else { return engineDeadline }
         guard let engineDeadline else { return incoming }
         return min(incoming, engineDeadline)
     }
-    var runningState: RunningState = .running {
+    @usableFromInline var runningState: RunningState = .running {
         didSet { isRunning = runningState == .running }
     }
     /// Whether `runningState` is `.running`; checked several times per turn, so kept as a flag
     /// instead of copying and comparing the state (and the error a fatal one carries).
-    private(set) var isRunning = true
-    var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
-    var unhandledEvents: [NodeEvent<Types>] = []
-    var lastTerm: Term = 0
+    @usableFromInline var isRunning = true
+    @usableFromInline var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
+    @usableFromInline var unhandledEvents: [NodeEvent<Types>] = []
+    @usableFromInline var lastTerm: Term = 0
 
-    init(
+    @inlinable init(
         engine: RaftEngine<Types>, config: RaftConfig, mailbox: Mailbox<NodeEvent<Types>>, publisher: MetricsPublisher<Types>,
         logStore: Log, stateMachine: Machine, network: Network,
         clock: NodeClock, logger: Logger
@@ -108,7 +108,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         self.logger[metadataKey: "raft-term"] = "\(engine.vote.term)"
     }
 
-    nonisolated(nonsending) func run() async {
+    @inlinable nonisolated(nonsending) func run() async {
         let worker = stateMachineWorker
         if !logInline {
             let writer = logWriter
@@ -153,9 +153,9 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     /// How many batches of events one turn takes before publishing metrics and answering
     /// deferred replies: enough to fold inline flushes and applies into the turn that caused
     /// them, few enough that a busy node still publishes often.
-    static var maxRoundsPerTurn: Int { 4 }
+    @inlinable static var maxRoundsPerTurn: Int { 4 }
 
-    private func handle(_ event: consuming NodeEvent<Types>) {
+    @inlinable func handle(_ event: consuming NodeEvent<Types>) {
         // Consumed, so the payloads are moved out of the event rather than copied (retained)
         // and then released with it.
         switch consume event {
@@ -242,12 +242,12 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     }
 
     /// Storage errors are fatal: the node stops and fails what waits on it.
-    func storageFailed(_ error: StorageError) {
+    @inlinable func storageFailed(_ error: StorageError) {
         logger.critical("storage failed; stopping", metadata: ["error": "\(error)"])
         runningState = .fatal(error)
     }
 
-    private func handle(_ trigger: NodeEvent<Types>.Trigger) {
+    @inlinable func handle(_ trigger: NodeEvent<Types>.Trigger) {
         switch trigger {
         case .elect: engine.triggerElection()
         case .heartbeat: engine.triggerHeartbeat()
@@ -264,17 +264,17 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     /// buffer it holds), because it cannot prove the stored property unchanged during the
     /// call; an inout access borrows it in place. Measured: several microseconds per loop turn.
     @inline(__always)
-    func inspectEngine<Result>(_ body: (inout RaftEngine<Types>) -> Result) -> Result {
+    @inlinable func inspectEngine<Result>(_ body: (inout RaftEngine<Types>) -> Result) -> Result {
         body(&engine)
     }
 
-    func takeToken() -> RequestToken {
+    @inlinable func takeToken() -> RequestToken {
         defer { nextToken += 1 }
         return nextToken
     }
 
     /// Proposes the writes of this turn in batches of at most `maxWritesPerTurn`.
-    private func proposeTurnWrites() {
+    @inlinable func proposeTurnWrites() {
         guard !turnCommands.isEmpty else { return }
         let limit = config.maxWritesPerTurn
         if turnCommands.count <= limit {
@@ -291,7 +291,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         turnResponders.removeAll(keepingCapacity: true)
     }
 
-    private func propose(_ commands: [Types.Command], _ responders: [WriteResponder]) {
+    @inlinable func propose(_ commands: [Types.Command], _ responders: [WriteResponder]) {
         do {
             guard let first = try engine.propose(commands) else { return }
             let proposedAt: ContinuousClock.Instant? = instruments == nil ? nil : .now
@@ -302,7 +302,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         }
     }
 
-    private func insertPending(first: LogID, responders: [WriteResponder], proposedAt: ContinuousClock.Instant?) {
+    @inlinable func insertPending(first: LogID, responders: [WriteResponder], proposedAt: ContinuousClock.Instant?) {
         // A node leading again after its old entries were replaced may propose below older
         // pending writes; keep the queue ordered by index.
         let needsSort = (pendingWrites.last?.logID.index ?? 0) >= first.index
@@ -315,13 +315,13 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         }
     }
 
-    func resolve(_ responder: WriteResponder, _ result: WriteResult) {
+    @inlinable func resolve(_ responder: WriteResponder, _ result: WriteResult) {
         responder.resolve(result)
     }
 
     /// Incoming requests the engine never answered (ignored as stale or malformed) fail after
     /// the RPC timeout instead of hanging their caller.
-    private func sweepExpiredIncoming() {
+    @inlinable func sweepExpiredIncoming() {
         let now = clock.now
         guard let earliest = earliestIncomingDeadline, now >= earliest else { return }
         var next: RaftInstant?
@@ -344,12 +344,12 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         earliestIncomingDeadline = next
     }
 
-    func forwardToLeader() -> Failure {
+    @inlinable func forwardToLeader() -> Failure {
         let leader = engine.currentLeader
         return .forwardToLeader(leaderID: leader, address: leader.flatMap { engine.effectiveMembership.membership.address(of: $0) })
     }
 
-    func failure(from error: Error) -> Failure {
+    @inlinable func failure(from error: Error) -> Failure {
         func forward(_ forward: ForwardToLeader) -> Failure {
             .forwardToLeader(leaderID: forward.leaderID, address: forward.leaderID.flatMap { engine.effectiveMembership.membership.address(of: $0) })
         }
@@ -384,7 +384,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     }
 
     /// Fails everything still waiting and stops the workers.
-    private nonisolated(nonsending) func stop() async {
+    @inlinable nonisolated(nonsending) func stop() async {
         let reason: Failure
         if case .fatal(let error) = runningState { reason = .storage(error) } else { reason = .shuttingDown }
         timer.cancel()
@@ -420,7 +420,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         for waiter in shutdownWaiters { waiter.resume() }
     }
 
-    private func failQueued(_ event: NodeEvent<Types>, _ reason: Failure) {
+    @inlinable func failQueued(_ event: NodeEvent<Types>, _ reason: Failure) {
         switch event {
         case .write(_, let continuation): continuation.resume(returning: .failure(reason))
         case let .writeMany(commands, continuation): continuation.resume(returning: commands.map { _ in .failure(reason) })

@@ -11,26 +11,26 @@ import DequeModule
 /// Answers and failures go back to the node's mailbox; the engine decides what they mean.
 /// A client that sends without waiting (``RaftNetworkClient/sendsWithoutWaiting``) gets appends
 /// and votes straight from the node loop instead, with no lane in between.
-final class PeerLink<Client: RaftNetworkClient>: Sendable {
-    typealias Types = Client.Types
+@usableFromInline final class PeerLink<Client: RaftNetworkClient>: Sendable {
+    @usableFromInline typealias Types = Client.Types
 
-    enum ControlMessage: Sendable {
+    @usableFromInline enum ControlMessage: Sendable {
         case heartbeat(AppendEntriesRequest<Types>)
         case vote(VoteRequest)
         case timeoutNow(TimeoutNowRequest)
     }
 
-    let peer: NodeID
-    let client: Client
-    let replication = Mailbox<AppendEntriesRequest<Types>>()
-    let control = Mailbox<ControlMessage>()
-    private let node: Mailbox<NodeEvent<Types>>
-    private let rpcTimeout: Duration
+    @usableFromInline let peer: NodeID
+    @usableFromInline let client: Client
+    @usableFromInline let replication = Mailbox<AppendEntriesRequest<Types>>()
+    @usableFromInline let control = Mailbox<ControlMessage>()
+    @usableFromInline let node: Mailbox<NodeEvent<Types>>
+    @usableFromInline let rpcTimeout: Duration
     /// Merged requests stay within the engine's message limits, so transports see bounded frames.
-    private let maxEntriesPerMessage: Int
-    private let maxBytesPerMessage: Int
+    @usableFromInline let maxEntriesPerMessage: Int
+    @usableFromInline let maxBytesPerMessage: Int
 
-    init(peer: NodeID, client: Client, node: Mailbox<NodeEvent<Types>>, config: RaftConfig) {
+    @inlinable init(peer: NodeID, client: Client, node: Mailbox<NodeEvent<Types>>, config: RaftConfig) {
         self.peer = peer
         self.client = client
         self.node = node
@@ -39,7 +39,7 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
         self.maxBytesPerMessage = config.engine.maxBytesPerMessage
     }
 
-    func send(_ message: RaftMessage<Types>) {
+    @inlinable func send(_ message: RaftMessage<Types>) {
         if client.sendsWithoutWaiting {
             switch message {
             // The callbacks capture the rpc id, not the request: a captured request would keep
@@ -73,12 +73,12 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
     }
 
     /// Stops sending: requests still queued are dropped (the engine treats them as lost).
-    func close() {
+    @inlinable func close() {
         replication.close(discardingQueued: true)
         control.close(discardingQueued: true)
     }
 
-    nonisolated(nonsending) func run() async {
+    @inlinable nonisolated(nonsending) func run() async {
         await withDiscardingTaskGroup { group in
             // A client that sends without waiting gets appends straight from `send`; only
             // timeout-now still travels on a lane.
@@ -87,7 +87,7 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
         }
     }
 
-    private nonisolated(nonsending) func runReplicationLane() async {
+    @inlinable nonisolated(nonsending) func runReplicationLane() async {
         while true {
             let requests = await replication.takeAll()
             if requests.isEmpty { return }
@@ -105,7 +105,7 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
     /// Joins requests where each continues the previous one (same leader, contiguous
     /// entries) into one; the merged request keeps the newest rpc id and commit point, whose
     /// acknowledgement covers the earlier ones.
-    static func merged(_ requests: Deque<AppendEntriesRequest<Types>>, maxEntries: Int, maxBytes: Int) -> [AppendEntriesRequest<Types>] {
+    @inlinable static func merged(_ requests: Deque<AppendEntriesRequest<Types>>, maxEntries: Int, maxBytes: Int) -> [AppendEntriesRequest<Types>] {
         var result: [AppendEntriesRequest<Types>] = []
         result.reserveCapacity(requests.count)
         var lastBytes = 0
@@ -127,7 +127,7 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
         return result
     }
 
-    private nonisolated(nonsending) func runControlLane() async {
+    @inlinable nonisolated(nonsending) func runControlLane() async {
         while true {
             let messages = await control.takeAll()
             if messages.isEmpty { return }
@@ -162,17 +162,26 @@ final class PeerLink<Client: RaftNetworkClient>: Sendable {
 
 /// Streams the state machine's current snapshot to a peer in chunks, resuming where the
 /// receiver says it is; each chunk has its own timeout, the whole transfer none.
-struct SnapshotSender<Client: RaftNetworkClient, Machine: RaftStateMachine>: Sendable where Machine.Types == Client.Types {
-    typealias Types = Client.Types
+@usableFromInline struct SnapshotSender<Client: RaftNetworkClient, Machine: RaftStateMachine>: Sendable where Machine.Types == Client.Types {
+    @usableFromInline typealias Types = Client.Types
 
-    let peer: NodeID
-    let client: Client
-    let stateMachine: Machine
-    let node: Mailbox<NodeEvent<Types>>
-    let chunkSize: Int
-    let chunkTimeout: Duration
+    @usableFromInline let peer: NodeID
+    @usableFromInline let client: Client
+    @usableFromInline let stateMachine: Machine
+    @usableFromInline let node: Mailbox<NodeEvent<Types>>
+    @usableFromInline let chunkSize: Int
+    @usableFromInline let chunkTimeout: Duration
 
-    nonisolated(nonsending) func send(_ request: InstallSnapshotRequest<Types>) async {
+    @inlinable init(peer: NodeID, client: Client, stateMachine: Machine, node: Mailbox<NodeEvent<Types>>, chunkSize: Int, chunkTimeout: Duration) {
+        self.peer = peer
+        self.client = client
+        self.stateMachine = stateMachine
+        self.node = node
+        self.chunkSize = chunkSize
+        self.chunkTimeout = chunkTimeout
+    }
+
+    @inlinable nonisolated(nonsending) func send(_ request: InstallSnapshotRequest<Types>) async {
         guard let snapshot = try? await stateMachine.currentSnapshot() else {
             node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
             return

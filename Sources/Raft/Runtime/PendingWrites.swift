@@ -1,14 +1,15 @@
+import CoreMetrics
 import RaftCore
 import Synchronization
 
 /// Where the result of one proposed command goes.
-enum PendingWriteResponder<Types: RaftTypeConfig>: Sendable {
-    typealias WriteResult = Result<Types.Response, RaftError<Types.NodeAddress>>
+@usableFromInline enum PendingWriteResponder<Types: RaftTypeConfig>: Sendable {
+    @usableFromInline typealias WriteResult = Result<Types.Response, RaftError<Types.NodeAddress>>
 
     case single(UnsafeContinuation<WriteResult, Never>)
     case many(PendingWriteBatch<Types>, slot: Int)
 
-    func resolve(_ result: WriteResult) {
+    @inlinable func resolve(_ result: WriteResult) {
         switch self {
         case .single(let continuation): continuation.resume(returning: result)
         case let .many(batch, slot): batch.resolve(slot, result)
@@ -19,23 +20,28 @@ enum PendingWriteResponder<Types: RaftTypeConfig>: Sendable {
 /// The results of one `writeMany`, resumed when the last command is resolved. Slots of one
 /// batch may be resolved by the state-machine worker (applied) and by the node loop (failed,
 /// or covered by a snapshot) at the same time, hence the lock.
-final class PendingWriteBatch<Types: RaftTypeConfig>: Sendable {
-    typealias WriteResult = PendingWriteResponder<Types>.WriteResult
+@usableFromInline final class PendingWriteBatch<Types: RaftTypeConfig>: Sendable {
+    @usableFromInline typealias WriteResult = PendingWriteResponder<Types>.WriteResult
 
-    private struct State {
-        var results: [WriteResult?]
-        var remaining: Int
+    @usableFromInline struct State {
+        @usableFromInline var results: [WriteResult?]
+        @usableFromInline var remaining: Int
+
+        @inlinable init(results: [WriteResult?], remaining: Int) {
+            self.results = results
+            self.remaining = remaining
+        }
     }
 
-    private let state: Mutex<State>
-    private let continuation: UnsafeContinuation<[WriteResult], Never>
+    @usableFromInline let state: Mutex<State>
+    @usableFromInline let continuation: UnsafeContinuation<[WriteResult], Never>
 
-    init(count: Int, continuation: UnsafeContinuation<[WriteResult], Never>) {
+    @inlinable init(count: Int, continuation: UnsafeContinuation<[WriteResult], Never>) {
         state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count))
         self.continuation = continuation
     }
 
-    func resolve(_ slot: Int, _ result: WriteResult) {
+    @inlinable func resolve(_ slot: Int, _ result: WriteResult) {
         let complete: [WriteResult]? = state.withLock { state in
             precondition(state.results[slot] == nil, "a write is resolved once")
             state.results[slot] = result
@@ -47,18 +53,24 @@ final class PendingWriteBatch<Types: RaftTypeConfig>: Sendable {
 }
 
 /// A proposed command waiting for the entry at its log id to be applied.
-struct PendingWrite<Types: RaftTypeConfig>: Sendable {
-    var logID: LogID
-    var responder: PendingWriteResponder<Types>
+@usableFromInline struct PendingWrite<Types: RaftTypeConfig>: Sendable {
+    @usableFromInline var logID: LogID
+    @usableFromInline var responder: PendingWriteResponder<Types>
     /// When it was proposed, if commit latency is measured.
-    var proposedAt: ContinuousClock.Instant?
+    @usableFromInline var proposedAt: ContinuousClock.Instant?
+
+    @inlinable init(logID: LogID, responder: PendingWriteResponder<Types>, proposedAt: ContinuousClock.Instant? = nil) {
+        self.logID = logID
+        self.responder = responder
+        self.proposedAt = proposedAt
+    }
 
     /// Resolves `writes` (ascending by index, none beyond the last entry) against `entries`
     /// just applied and the state machine's `responses` (one per command entry): a write
     /// succeeds when its own entry was applied, fails when another entry was applied at its
     /// index, and is unknown when its index was not among them, i.e. covered by a snapshot
     /// (field lesson 23).
-    static func resolve(
+    @inlinable static func resolve(
         _ writes: [PendingWrite], applied entries: [Entry<Types>], responses: [Types.Response], instruments: RaftInstruments?
     ) {
         var position = 0

@@ -34,7 +34,7 @@ public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, 
     case network(RPCError)
 
     /// Whether retrying (possibly elsewhere) can succeed.
-    public var isRetryable: Bool {
+    @inlinable public var isRetryable: Bool {
         switch self {
         case .forwardToLeader, .transferringLeadership, .timeout, .leadershipLost, .outcomeUnknown, .network: return true
         case .membershipChange(.changeInProgress): return true
@@ -43,7 +43,7 @@ public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, 
     }
 
     /// Whether the node has stopped because of this error.
-    public var isFatal: Bool {
+    @inlinable public var isFatal: Bool {
         switch self {
         case .storage, .shuttingDown: return true
         default: return false

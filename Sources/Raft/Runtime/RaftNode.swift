@@ -18,13 +18,13 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
 
     public let id: NodeID
     public let config: RaftConfig
-    let mailbox: Mailbox<NodeEvent<Types>>
-    let publisher: MetricsPublisher<Types>
-    private let loopTask: Task<Void, Never>
+    @usableFromInline let mailbox: Mailbox<NodeEvent<Types>>
+    @usableFromInline let publisher: MetricsPublisher<Types>
+    @usableFromInline let loopTask: Task<Void, Never>
     /// The commit point at startup; `waitForRecovery` waits until it is applied.
-    private let recoveryTarget: LogIndex
+    @usableFromInline let recoveryTarget: LogIndex
 
-    private init(id: NodeID, config: RaftConfig, mailbox: Mailbox<NodeEvent<Types>>, publisher: MetricsPublisher<Types>, loopTask: Task<Void, Never>, recoveryTarget: LogIndex) {
+    @inlinable init(id: NodeID, config: RaftConfig, mailbox: Mailbox<NodeEvent<Types>>, publisher: MetricsPublisher<Types>, loopTask: Task<Void, Never>, recoveryTarget: LogIndex) {
         self.id = id
         self.config = config
         self.mailbox = mailbox
@@ -42,7 +42,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// - Parameter executor: where the node's loop runs (nil: the global concurrent pool). A
     ///   ``RaftThreadExecutor`` shared with the node's callers makes hand-offs between them
     ///   queue appends instead of thread wake-ups.
-    public static func start<Log: RaftLogStorage<Types>, Machine: RaftStateMachine<Types>, Network: RaftNetworkFactory<Types>>(
+    @inlinable public static func start<Log: RaftLogStorage<Types>, Machine: RaftStateMachine<Types>, Network: RaftNetworkFactory<Types>>(
         id: NodeID, config: RaftConfig = RaftConfig(), logStore: Log,
         stateMachine: Machine, network: Network,
         logger: Logger = Logger(label: "swift-raft"), storageLost: Bool = false, randomSeed: UInt64? = nil,
@@ -67,7 +67,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
         return RaftNode(id: id, config: config, mailbox: mailbox, publisher: publisher, loopTask: task, recoveryTarget: recovered.committed.indexOrZero)
     }
 
-    private static func initialMetrics(_ engine: RaftEngine<Types>) -> RaftMetrics<Types> {
+    @inlinable static func initialMetrics(_ engine: RaftEngine<Types>) -> RaftMetrics<Types> {
         RaftMetrics(
             id: engine.id, runningState: .running, state: engine.serverState, currentTerm: engine.vote.term, vote: engine.vote,
             currentLeader: engine.currentLeader, lastLogID: engine.lastLogID, durableLogID: engine.durableLogID,
@@ -78,7 +78,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
 
     /// Sends `event` built around a continuation and waits for its answer; fails with
     /// ``RaftError/shuttingDown`` when the node no longer runs.
-    private func call<Value>(
+    @inlinable func call<Value>(
         _ make: (UnsafeContinuation<Result<Value, Failure>, Never>) -> NodeEvent<Types>
     ) async throws(Failure) -> Value {
         let result: Result<Value, Failure> = await withUnsafeContinuation { continuation in
@@ -92,7 +92,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// Makes a pristine node the first member of a new cluster with `membership`. Call it on
     /// one node, or on every node with the same membership. A node that already has state
     /// fails with ``InitializeError/alreadyInitialized(lastLogID:vote:)``, which is harmless.
-    public func initialize(_ membership: Membership<Types>) async throws(Failure) {
+    @inlinable public func initialize(_ membership: Membership<Types>) async throws(Failure) {
         try await call { .initialize(membership, $0) }
     }
 
@@ -100,7 +100,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
 
     /// Replicates `command` and returns the state machine's response once it is applied on
     /// this (leader) node.
-    nonisolated(nonsending) public func write(_ command: Types.Command) async throws(Failure) -> Types.Response {
+    @inlinable nonisolated(nonsending) public func write(_ command: Types.Command) async throws(Failure) -> Types.Response {
         // On the caller's executor (nonsending): pushing to the mailbox never blocks, so a hop
         // to the global executor first only added an executor switch to every write.
         let result: Result<Types.Response, Failure> = await withUnsafeContinuation { continuation in
@@ -110,7 +110,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     }
 
     /// Replicates several commands with one call; results come back in order.
-    nonisolated(nonsending) public func writeMany(_ commands: [Types.Command]) async -> [Result<Types.Response, Failure>] {
+    @inlinable nonisolated(nonsending) public func writeMany(_ commands: [Types.Command]) async -> [Result<Types.Response, Failure>] {
         await withUnsafeContinuation { continuation in
             if !mailbox.push(.writeMany(commands, continuation)) {
                 continuation.resume(returning: commands.map { _ in .failure(.shuttingDown) })
@@ -124,14 +124,14 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// round trip, or by the lease with ``ReadPolicy/lease``) and the state machine has applied
     /// everything committed before the call. Read the state machine right after.
     @discardableResult
-    public func ensureLinearizable(policy: ReadPolicy = .readIndex) async throws(Failure) -> LogID? {
+    @inlinable public func ensureLinearizable(policy: ReadPolicy = .readIndex) async throws(Failure) -> LogID? {
         try await call { .read(policy, $0) }
     }
 
     /// Linearizable read on a follower: asks the leader for a read index through `client`
     /// (one round trip) and waits until this node has applied it.
     @discardableResult
-    public func ensureLinearizable(via leader: some RaftNetworkClient<Types>, timeout: Duration) async throws(Failure) -> LogID? {
+    @inlinable public func ensureLinearizable(via leader: some RaftNetworkClient<Types>, timeout: Duration) async throws(Failure) -> LogID? {
         let deadline = ContinuousClock.now + timeout
         let readIndex: LogID?
         do {
@@ -157,14 +157,14 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     ///   - ifCurrent: when set, the change applies only if the effective membership is still
     ///     the one carried by that log entry.
     @discardableResult
-    public func changeMembership(_ change: MembershipChange<Types>, retainRemovedVoters: Bool = false, ifCurrent: LogID?? = nil) async throws(Failure) -> LogID {
+    @inlinable public func changeMembership(_ change: MembershipChange<Types>, retainRemovedVoters: Bool = false, ifCurrent: LogID?? = nil) async throws(Failure) -> LogID {
         try await call { .changeMembership(change, retain: retainRemovedVoters, expected: ifCurrent, $0) }
     }
 
     /// Adds a learner. With `waitUntilCaughtUp`, returns only once it has replicated everything
     /// the leader had when the learner was added (or `timeout` passed).
     @discardableResult
-    public func addLearner(_ id: NodeID, address: Types.NodeAddress, waitUntilCaughtUp: Bool = true, timeout: Duration = .seconds(30)) async throws(Failure) -> LogID {
+    @inlinable public func addLearner(_ id: NodeID, address: Types.NodeAddress, waitUntilCaughtUp: Bool = true, timeout: Duration = .seconds(30)) async throws(Failure) -> LogID {
         let logID = try await changeMembership(.addLearners([id: address]))
         guard waitUntilCaughtUp else { return logID }
         let condition = MetricsCondition<Types>("learner \(id) caught up to \(logID.index)") { metrics in
@@ -175,33 +175,33 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     }
 
     /// Hands leadership to `target` (a voter) and returns once it leads.
-    public func transferLeader(to target: NodeID) async throws(Failure) {
+    @inlinable public func transferLeader(to target: NodeID) async throws(Failure) {
         _ = try await call { .transferLeader(target, $0) }
     }
 
     // MARK: Triggers and switches
 
     /// Starts an election now (if this node is a voter and not the leader).
-    public func triggerElection() { mailbox.push(.trigger(.elect)) }
+    @inlinable public func triggerElection() { mailbox.push(.trigger(.elect)) }
     /// Sends a heartbeat to every follower now (leader only).
-    public func triggerHeartbeat() { mailbox.push(.trigger(.heartbeat)) }
+    @inlinable public func triggerHeartbeat() { mailbox.push(.trigger(.heartbeat)) }
     /// Builds a snapshot now.
-    public func triggerSnapshot() { mailbox.push(.trigger(.snapshot)) }
+    @inlinable public func triggerSnapshot() { mailbox.push(.trigger(.snapshot)) }
     /// Purges the log up to `index`, as far as the snapshot and the applied state allow.
-    public func purgeLog(upTo index: LogIndex) { mailbox.push(.trigger(.purge(upTo: index))) }
+    @inlinable public func purgeLog(upTo index: LogIndex) { mailbox.push(.trigger(.purge(upTo: index))) }
     /// Turns leader heartbeats on or off (for tests and maintenance).
-    public func setHeartbeatEnabled(_ enabled: Bool) { mailbox.push(.trigger(.heartbeatEnabled(enabled))) }
+    @inlinable public func setHeartbeatEnabled(_ enabled: Bool) { mailbox.push(.trigger(.heartbeatEnabled(enabled))) }
     /// Turns elections on or off on this node.
-    public func setElectionEnabled(_ enabled: Bool) { mailbox.push(.trigger(.electionEnabled(enabled))) }
+    @inlinable public func setElectionEnabled(_ enabled: Bool) { mailbox.push(.trigger(.electionEnabled(enabled))) }
     /// Lets a node started with `storageLost: true` vote and campaign again, once it has been
     /// re-admitted or its data verified.
-    public func resumeVoting() { mailbox.push(.trigger(.resumeVoting)) }
+    @inlinable public func resumeVoting() { mailbox.push(.trigger(.resumeVoting)) }
 
     // MARK: Serving peers
 
     /// Handles an append-entries RPC from the leader, answering within `timeout` (by default
     /// the configured RPC timeout) even if the engine ignores the request.
-    public func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration? = nil) async throws(RPCError) -> AppendEntriesResponse {
+    @inlinable public func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration? = nil) async throws(RPCError) -> AppendEntriesResponse {
         let result: Result<AppendEntriesResponse, RPCError> = await withUnsafeContinuation { continuation in
             appendEntries(request, timeout: timeout) { continuation.resume(returning: $0) }
         }
@@ -211,7 +211,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// Handles an append-entries RPC without waiting: `reply` is called exactly once, within
     /// `timeout`, from the node's loop (so it should only queue the answer, not block). For
     /// transports that answer from a callback.
-    public func appendEntries(
+    @inlinable public func appendEntries(
         _ request: AppendEntriesRequest<Types>, timeout: Duration? = nil, reply: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void
     ) {
         guard let leader = request.vote.votedFor else { return reply(.failure(.remote("append without a leader"))) }
@@ -221,7 +221,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     }
 
     /// Handles a vote or pre-vote RPC from a candidate, answering within `timeout`.
-    public func vote(_ request: VoteRequest, timeout: Duration? = nil) async throws(RPCError) -> VoteResponse {
+    @inlinable public func vote(_ request: VoteRequest, timeout: Duration? = nil) async throws(RPCError) -> VoteResponse {
         let result: Result<VoteResponse, RPCError> = await withUnsafeContinuation { continuation in
             vote(request, timeout: timeout) { continuation.resume(returning: $0) }
         }
@@ -229,7 +229,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     }
 
     /// Handles a vote or pre-vote RPC without waiting; `reply` as for appends.
-    public func vote(_ request: VoteRequest, timeout: Duration? = nil, reply: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
+    @inlinable public func vote(_ request: VoteRequest, timeout: Duration? = nil, reply: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
         guard let candidate = request.vote.votedFor else { return reply(.failure(.remote("vote request without a candidate"))) }
         if !mailbox.push(.incomingRequest(.vote(request), from: candidate, .vote(reply), timeout: timeout)) {
             reply(.failure(.remote("node stopped")))
@@ -237,7 +237,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     }
 
     /// Handles one chunk of a snapshot streamed by the leader.
-    public func installSnapshotChunk(_ chunk: SnapshotChunk<Types>) async -> SnapshotChunkResponse {
+    @inlinable public func installSnapshotChunk(_ chunk: SnapshotChunk<Types>) async -> SnapshotChunkResponse {
         guard let leader = chunk.vote.votedFor else { return .rejected(vote: .initial) }
         return await withUnsafeContinuation { continuation in
             if !mailbox.push(.snapshotChunk(chunk, from: leader, continuation)) {
@@ -247,27 +247,27 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     }
 
     /// Handles the leader's request to campaign at once (leadership transfer).
-    public func timeoutNow(_ request: TimeoutNowRequest) {
+    @inlinable public func timeoutNow(_ request: TimeoutNowRequest) {
         guard let leader = request.vote.votedFor else { return }
         mailbox.push(.incomingRequest(.timeoutNow(request), from: leader, .none, timeout: nil))
     }
 
     /// Serves a follower's read-index request (see ``ensureLinearizable(via:timeout:)``).
-    public func readIndexForFollower() async throws(Failure) -> LogID? {
+    @inlinable public func readIndexForFollower() async throws(Failure) -> LogID? {
         try await ensureLinearizable(policy: .readIndex)
     }
 
     // MARK: Observing
 
     /// The latest metrics.
-    public var metrics: RaftMetrics<Types> { publisher.current }
+    @inlinable public var metrics: RaftMetrics<Types> { publisher.current }
 
     /// Every change of the metrics, newest first when a reader falls behind.
-    public var metricsUpdates: AsyncStream<RaftMetrics<Types>> { publisher.subscribe() }
+    @inlinable public var metricsUpdates: AsyncStream<RaftMetrics<Types>> { publisher.subscribe() }
 
     /// Waits until `condition` holds; fails with ``RaftError/timeout`` after `timeout`.
     @discardableResult
-    public func wait(until condition: MetricsCondition<Types>, timeout: Duration) async throws(Failure) -> RaftMetrics<Types> {
+    @inlinable public func wait(until condition: MetricsCondition<Types>, timeout: Duration) async throws(Failure) -> RaftMetrics<Types> {
         guard let metrics = await publisher.wait(for: condition, timeout: timeout) else {
             if publisher.current.runningState != .running { throw .shuttingDown }
             throw .timeout
@@ -277,7 +277,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
 
     /// Waits until everything committed before this node started has been applied again, so a
     /// restarted node with a volatile state machine serves no stale state.
-    public func waitForRecovery(timeout: Duration) async throws(Failure) {
+    @inlinable public func waitForRecovery(timeout: Duration) async throws(Failure) {
         _ = try await wait(until: .appliedIndex(atLeast: recoveryTarget), timeout: timeout)
     }
 
@@ -285,7 +285,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
 
     /// Stops the node: pending calls fail with ``RaftError/shuttingDown`` (or
     /// ``RaftError/outcomeUnknown`` for writes already proposed); returns once stopped.
-    public func shutdown() async {
+    @inlinable public func shutdown() async {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             if !mailbox.push(.shutdown(continuation)) { continuation.resume() }
         }

@@ -20,15 +20,15 @@ import DequeModule
 /// arrive afterwards run on the global concurrent executor, so no task is ever stranded.
 public final class RaftThreadExecutor: TaskExecutor, @unchecked Sendable {
     // Guarded by `mutex`; `@unchecked Sendable` rests on that.
-    private var queued: Deque<UnownedJob> = []
-    private var sleeping = false
-    private var stopping = false
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let condition: UnsafeMutablePointer<pthread_cond_t>
-    private var thread: pthread_t?
+    @usableFromInline var queued: Deque<UnownedJob> = []
+    @usableFromInline var sleeping = false
+    @usableFromInline var stopping = false
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline let condition: UnsafeMutablePointer<pthread_cond_t>
+    @usableFromInline var thread: pthread_t?
 
     /// Starts the thread.
-    public init() {
+    @inlinable public init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -54,7 +54,7 @@ public final class RaftThreadExecutor: TaskExecutor, @unchecked Sendable {
         mutex.deallocate()
     }
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    @inlinable public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         pthread_mutex_lock(mutex)
         let accepted = !stopping
@@ -69,7 +69,7 @@ public final class RaftThreadExecutor: TaskExecutor, @unchecked Sendable {
     /// once when called from the thread itself, or again). Tasks that still prefer this
     /// executor keep running, on the global concurrent executor; stop their nodes first to
     /// keep them on one thread to the end.
-    public func shutdown() {
+    @inlinable public func shutdown() {
         pthread_mutex_lock(mutex)
         stopping = true
         let handle = thread
@@ -84,7 +84,7 @@ public final class RaftThreadExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    private func runJobs() {
+    @inlinable func runJobs() {
         var batch: Deque<UnownedJob> = []
         while true {
             pthread_mutex_lock(mutex)

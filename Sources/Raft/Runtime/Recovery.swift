@@ -1,11 +1,17 @@
 /// Reads what a node needs to restart from its log store and state machine.
-struct Recovery<Types: RaftTypeConfig> {
-    let log: any RaftLogStorage<Types>
-    let stateMachine: any RaftStateMachine<Types>
+@usableFromInline struct Recovery<Types: RaftTypeConfig> {
+    @usableFromInline let log: any RaftLogStorage<Types>
+    @usableFromInline let stateMachine: any RaftStateMachine<Types>
     /// How many of the newest entries to hand the engine for its cache.
-    let tailEntries: Int
+    @usableFromInline let tailEntries: Int
 
-    func load(votingSuspended: Bool) async throws(StorageError) -> RecoveredState<Types> {
+    @inlinable init(log: any RaftLogStorage<Types>, stateMachine: any RaftStateMachine<Types>, tailEntries: Int) {
+        self.log = log
+        self.stateMachine = stateMachine
+        self.tailEntries = tailEntries
+    }
+
+    @inlinable func load(votingSuspended: Bool) async throws(StorageError) -> RecoveredState<Types> {
         let vote = try await log.readVote() ?? .initial
         let committed = try await log.readCommitted()
         let logState = try await log.logState()
@@ -50,10 +56,14 @@ struct Recovery<Types: RaftTypeConfig> {
 
 /// Finds where each leader's run of entries starts, by binary search: leader ids never
 /// decrease along a log, so each run costs O(log n) single-entry reads, not a full scan.
-struct LogIDRunsLoader<Types: RaftTypeConfig> {
-    let log: any RaftLogStorage<Types>
+@usableFromInline struct LogIDRunsLoader<Types: RaftTypeConfig> {
+    @usableFromInline let log: any RaftLogStorage<Types>
 
-    func runStarts(from first: LogIndex, through last: LogIndex) async throws(StorageError) -> [LogID] {
+    @inlinable init(log: any RaftLogStorage<Types>) {
+        self.log = log
+    }
+
+    @inlinable func runStarts(from first: LogIndex, through last: LogIndex) async throws(StorageError) -> [LogID] {
         guard first <= last else { return [] }
         var starts: [LogID] = []
         var runStart = try await logID(at: first)
@@ -71,7 +81,7 @@ struct LogIDRunsLoader<Types: RaftTypeConfig> {
         }
     }
 
-    private func logID(at index: LogIndex) async throws(StorageError) -> LogID {
+    @inlinable func logID(at index: LogIndex) async throws(StorageError) -> LogID {
         guard let entry = try await log.entries(in: index..<(index + 1)).first, entry.index == index else {
             throw StorageError(subject: .logEntry(nil), verb: .read, reason: "entry \(index) is missing inside the log", isCorruption: true)
         }

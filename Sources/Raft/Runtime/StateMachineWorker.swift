@@ -1,29 +1,30 @@
+import CoreMetrics
 import DequeModule
 
 /// Runs the state machine on a task of its own, in engine order, so a slow apply never
 /// delays heartbeats or votes. It also answers the writes whose entries it applied.
-final class StateMachineWorker<Machine: RaftStateMachine>: Sendable {
-    typealias Types = Machine.Types
+@usableFromInline final class StateMachineWorker<Machine: RaftStateMachine>: Sendable {
+    @usableFromInline typealias Types = Machine.Types
 
-    enum Operation: Sendable {
+    @usableFromInline enum Operation: Sendable {
         /// Entries to apply, and the writes waiting for them (ascending, none beyond the last).
         case apply([Entry<Types>], writes: [PendingWrite<Types>])
         case buildSnapshot
         case install(Snapshot<Types>)
     }
 
-    let mailbox = Mailbox<Operation>()
-    private let stateMachine: Machine
-    private let node: Mailbox<NodeEvent<Types>>
-    private let instruments: RaftInstruments?
+    @usableFromInline let mailbox = Mailbox<Operation>()
+    @usableFromInline let stateMachine: Machine
+    @usableFromInline let node: Mailbox<NodeEvent<Types>>
+    @usableFromInline let instruments: RaftInstruments?
 
-    init(stateMachine: Machine, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
+    @inlinable init(stateMachine: Machine, node: Mailbox<NodeEvent<Types>>, instruments: RaftInstruments?) {
         self.stateMachine = stateMachine
         self.node = node
         self.instruments = instruments
     }
 
-    nonisolated(nonsending) func run() async {
+    @inlinable nonisolated(nonsending) func run() async {
         while true {
             let operations = await mailbox.takeAll()
             if operations.isEmpty { return }
@@ -45,7 +46,7 @@ final class StateMachineWorker<Machine: RaftStateMachine>: Sendable {
         }
     }
 
-    private nonisolated(nonsending) func perform(_ operation: Operation) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) func perform(_ operation: Operation) async throws(StorageError) {
         switch operation {
         case let .apply(entries, writes):
             let start: ContinuousClock.Instant? = instruments == nil ? nil : .now

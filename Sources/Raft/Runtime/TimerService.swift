@@ -10,22 +10,27 @@ import Synchronization
 /// Wakes the node loop at the engine's next deadline. One sleeping task at a time; it is
 /// replaced only when a deadline earlier than the scheduled one appears, so a busy node
 /// creates about one task per heartbeat interval, not one per event.
-final class TimerService<Types: RaftTypeConfig>: Sendable {
-    private struct State {
-        var scheduled: RaftInstant?
-        var task: Task<Void, Never>?
+@usableFromInline final class TimerService<Types: RaftTypeConfig>: Sendable {
+    @usableFromInline struct State {
+        @usableFromInline var scheduled: RaftInstant?
+        @usableFromInline var task: Task<Void, Never>?
+
+        @inlinable init(scheduled: RaftInstant? = nil, task: Task<Void, Never>? = nil) {
+            self.scheduled = scheduled
+            self.task = task
+        }
     }
 
-    private let state = Mutex(State())
-    private let mailbox: Mailbox<NodeEvent<Types>>
-    private let clock: NodeClock
+    @usableFromInline let state = Mutex(State())
+    @usableFromInline let mailbox: Mailbox<NodeEvent<Types>>
+    @usableFromInline let clock: NodeClock
 
-    init(mailbox: Mailbox<NodeEvent<Types>>, clock: NodeClock) {
+    @inlinable init(mailbox: Mailbox<NodeEvent<Types>>, clock: NodeClock) {
         self.mailbox = mailbox
         self.clock = clock
     }
 
-    func schedule(_ deadline: RaftInstant?) {
+    @inlinable func schedule(_ deadline: RaftInstant?) {
         guard let deadline else { return }
         state.withLock { state in
             if let scheduled = state.scheduled, scheduled <= deadline { return }
@@ -41,7 +46,7 @@ final class TimerService<Types: RaftTypeConfig>: Sendable {
         }
     }
 
-    private func fired(_ deadline: RaftInstant) {
+    @inlinable func fired(_ deadline: RaftInstant) {
         state.withLock { state in
             if state.scheduled == deadline {
                 state.scheduled = nil
@@ -50,7 +55,7 @@ final class TimerService<Types: RaftTypeConfig>: Sendable {
         }
     }
 
-    func cancel() {
+    @inlinable func cancel() {
         state.withLock { state in
             state.task?.cancel()
             state.task = nil
@@ -60,30 +65,30 @@ final class TimerService<Types: RaftTypeConfig>: Sendable {
 }
 
 /// The monotonic clock a node reads, as engine instants.
-struct NodeClock: Sendable {
-    let origin: ContinuousClock.Instant
+@usableFromInline struct NodeClock: Sendable {
+    @usableFromInline let origin: ContinuousClock.Instant
     /// The monotonic clock's reading at `origin`. Read several times per loop turn, so it is
     /// read raw: `Duration` arithmetic costs more than the clock itself.
-    private let originNanoseconds: UInt64
+    @usableFromInline let originNanoseconds: UInt64
 
-    init() {
+    @inlinable init() {
         origin = .now
         originNanoseconds = Self.monotonicNanoseconds()
     }
 
-    var now: RaftInstant {
+    @inlinable var now: RaftInstant {
         let current = Self.monotonicNanoseconds()
         return RaftInstant(nanoseconds: current >= originNanoseconds ? current - originNanoseconds : 0)
     }
 
-    func continuousInstant(of instant: RaftInstant) -> ContinuousClock.Instant {
+    @inlinable func continuousInstant(of instant: RaftInstant) -> ContinuousClock.Instant {
         origin.advanced(by: .nanoseconds(Int64(clamping: instant.nanoseconds)))
     }
 
     /// The clock `ContinuousClock` reads (the timer sleeps on it), so engine instants and
     /// wake-up instants cannot drift apart: on Linux it counts time suspended, on Darwin it
     /// is never slewed.
-    private static func monotonicNanoseconds() -> UInt64 {
+    @inlinable static func monotonicNanoseconds() -> UInt64 {
         var time = timespec()
         #if os(Linux)
         clock_gettime(CLOCK_BOOTTIME, &time)

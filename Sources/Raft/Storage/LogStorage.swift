@@ -7,7 +7,7 @@ public struct LogState: Hashable, Sendable, Codable {
     /// The id of the last entry in the log; equals `lastPurgedLogID` when every entry is purged.
     public var lastLogID: LogID?
 
-    public init(lastPurgedLogID: LogID?, lastLogID: LogID?) {
+    @inlinable public init(lastPurgedLogID: LogID?, lastLogID: LogID?) {
         self.lastPurgedLogID = lastPurgedLogID
         self.lastLogID = lastLogID
     }
@@ -69,5 +69,5 @@ public protocol RaftLogStorage<Types>: AnyObject, Sendable {
 
 extension RaftLogStorage {
     /// Stores are assumed to block unless they say otherwise.
-    public var neverBlocks: Bool { false }
+    @inlinable public var neverBlocks: Bool { false }
 }

@@ -2,13 +2,13 @@ import RaftCore
 
 /// A snapshot: its metadata and the state machine's serialized state.
 public struct Snapshot<Types: RaftTypeConfig>: Sendable, Codable {
-/// What the snapshot covers.
+    /// What the snapshot covers.
     public var meta: SnapshotMeta<Types>
-/// The state machine's serialized state.
+    /// The state machine's serialized state.
     public var data: [UInt8]
 
-/// A snapshot.
-    public init(meta: SnapshotMeta<Types>, data: [UInt8]) {
+    /// A snapshot.
+    @inlinable public init(meta: SnapshotMeta<Types>, data: [UInt8]) {
         self.meta = meta
         self.data = data
     }
@@ -16,11 +16,11 @@ public struct Snapshot<Types: RaftTypeConfig>: Sendable, Codable {
 
 /// What a state machine has applied: the last entry and the last membership it saw.
 public struct AppliedState<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
-/// The last entry applied.
+    /// The last entry applied.
     public var lastApplied: LogID?
     public var membership: StoredMembership<Types>
 
-    public init(lastApplied: LogID?, membership: StoredMembership<Types>) {
+    @inlinable public init(lastApplied: LogID?, membership: StoredMembership<Types>) {
         self.lastApplied = lastApplied
         self.membership = membership
     }
@@ -67,5 +67,5 @@ public protocol RaftStateMachine<Types>: AnyObject, Sendable {
 
 extension RaftStateMachine {
     /// State machines are assumed to block unless they say otherwise.
-    public var applyNeverBlocks: Bool { false }
+    @inlinable public var applyNeverBlocks: Bool { false }
 }

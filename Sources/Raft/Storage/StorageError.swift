@@ -18,7 +18,7 @@ public struct StorageError: Error, Hashable, Sendable, Codable, CustomStringConv
         /// A file of a file-backed store, with the byte offset when it is known.
         case file(path: String, offset: Int64?)
 
-        public var description: String {
+        @inlinable public var description: String {
             switch self {
             case .vote: return "vote"
             case .committed: return "committed"
@@ -48,7 +48,7 @@ public struct StorageError: Error, Hashable, Sendable, Codable, CustomStringConv
     /// Set when a defensive check caught the store breaking its contract.
     public var violation: DefensiveViolation?
 
-    public init(subject: Subject, verb: Verb, reason: String, isCorruption: Bool = false, violation: DefensiveViolation? = nil) {
+    @inlinable public init(subject: Subject, verb: Verb, reason: String, isCorruption: Bool = false, violation: DefensiveViolation? = nil) {
         self.subject = subject
         self.verb = verb
         self.reason = reason
@@ -56,7 +56,7 @@ public struct StorageError: Error, Hashable, Sendable, Codable, CustomStringConv
         self.violation = violation
     }
 
-    public var description: String {
+    @inlinable public var description: String {
         "storage error: \(verb.rawValue) \(subject): \(reason)\(isCorruption ? " (corruption)" : "")"
     }
 }
@@ -82,7 +82,7 @@ public indirect enum DefensiveViolation: Hashable, Sendable, Codable, CustomStri
     case appliedStateMismatch(expected: LogID?, reported: LogID?)
     case snapshotWentBackwards(applied: LogID?, snapshot: LogID?)
 
-    public var description: String {
+    @inlinable public var description: String {
         switch self {
         case let .voteWentBackwards(from, to): return "vote went backwards from \(from) to \(to)"
         case let .committedWentBackwards(from, to): return "committed went backwards from \(from.map(\.description) ?? "-") to \(to.map(\.description) ?? "-")"

@@ -22,23 +22,23 @@ public struct CommandBatch<T: RaftTypeConfig>: Sendable {
 
     /// Log writes with the I/O id to report once each is durable.
     public var logWrites: [(write: LogWrite, io: IOID)] = []
-/// The newest commit point to save, if it changed.
+    /// The newest commit point to save, if it changed.
     public var committed: LogID?
-/// Messages to deliver, in order.
+    /// Messages to deliver, in order.
     public var messages: [(to: NodeID, message: RaftMessage<T>)] = []
-/// Snapshots to stream to peers.
+    /// Snapshots to stream to peers.
     public var snapshotTransfers: [(to: NodeID, request: InstallSnapshotRequest<T>)] = []
-/// Log ranges to read back from the store.
+    /// Log ranges to read back from the store.
     public var reads: [(id: ReadID, range: Range<LogIndex>)] = []
-/// State-machine work, in order.
+    /// State-machine work, in order.
     public var stateMachineWork: [StateMachineWork] = []
-/// Answers to requests made with tokens.
+    /// Answers to requests made with tokens.
     public var replies: [(token: RequestToken, reply: EngineReply)] = []
-/// Events to log or count.
+    /// Events to log or count.
     public var events: [EngineEvent] = []
 
-/// Sorts one step's commands.
-    public init(_ commands: [EngineCommand<T>]) {
+    /// Sorts one step's commands.
+    @inlinable public init(_ commands: [EngineCommand<T>]) {
         for command in commands {
             switch command {
             case let .saveVote(vote, io): logWrites.append((.saveVote(vote), io))
@@ -58,8 +58,8 @@ public struct CommandBatch<T: RaftTypeConfig>: Sendable {
         }
     }
 
-/// Whether the step produced nothing.
-    public var isEmpty: Bool {
+    /// Whether the step produced nothing.
+    @inlinable public var isEmpty: Bool {
         logWrites.isEmpty && committed == nil && messages.isEmpty && snapshotTransfers.isEmpty && reads.isEmpty
             && stateMachineWork.isEmpty && replies.isEmpty && events.isEmpty
     }

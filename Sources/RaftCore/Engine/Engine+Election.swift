@@ -1,7 +1,9 @@
+import DequeModule
+
 extension RaftEngine {
     /// Starts campaigning: a pre-vote round first (unless disabled or handed leadership), so a
     /// node that cannot win never raises the term.
-    mutating func startCampaign(leadershipTransfer: Bool) {
+    @inlinable mutating func startCampaign(leadershipTransfer: Bool) {
         resetElectionDeadline()
         if config.preVote && !leadershipTransfer {
             startPreVote()
@@ -10,7 +12,7 @@ extension RaftEngine {
         }
     }
 
-    private mutating func startPreVote() {
+    @inlinable mutating func startPreVote() {
         let term = max(vote.term, highestTermSeen) + 1
         role = .preCandidate
         campaign = Campaign(term: term, isPreVote: true, isLeadershipTransfer: false, granted: [id])
@@ -19,7 +21,7 @@ extension RaftEngine {
         checkCampaignQuorum()
     }
 
-    mutating func startElection(leadershipTransfer: Bool) {
+    @inlinable mutating func startElection(leadershipTransfer: Bool) {
         let term = max(vote.term, highestTermSeen) + 1
         let candidateVote = Vote(term: term, votedFor: id)
         role = .candidate
@@ -32,21 +34,21 @@ extension RaftEngine {
         checkCampaignQuorum()
     }
 
-    private mutating func broadcastVoteRequest(_ request: VoteRequest) {
+    @inlinable mutating func broadcastVoteRequest(_ request: VoteRequest) {
         for voter in membership.effective.config.voterIDs.sorted() where voter != id {
             output.append(.send(to: voter, .vote(request)))
         }
     }
 
     /// Counts this node's own vote once it is durable (called when log I/O completes).
-    mutating func countSelfVoteIfDurable() {
+    @inlinable mutating func countSelfVoteIfDurable() {
         guard role == .candidate, let selfVoteIO = campaign?.selfVoteIO, selfVoteIO <= io.flushed else { return }
         campaign?.selfVoteIO = nil
         campaign?.granted.insert(id)
         checkCampaignQuorum()
     }
 
-    mutating func checkCampaignQuorum() {
+    @inlinable mutating func checkCampaignQuorum() {
         guard let campaign else { return }
         let quorum = membership.effective.config.quorum
         guard quorum.isElectionQuorum({ campaign.granted.contains($0) }) else { return }
@@ -57,13 +59,13 @@ extension RaftEngine {
         }
     }
 
-    mutating func abandonCampaign() {
+    @inlinable mutating func abandonCampaign() {
         campaign = nil
         if role == .candidate || role == .preCandidate { role = .follower }
     }
 
     /// Manually starts an election (an operator or test trigger).
-    public mutating func triggerElection() {
+    @inlinable public mutating func triggerElection() {
         guard isElectable, !votingSuspended, role != .leader else { return }
         startCampaign(leadershipTransfer: false)
     }

@@ -1,7 +1,9 @@
+import DequeModule
+
 extension RaftEngine {
     /// Accepts `requestVote` as the leader's if it is at least this node's vote; returns the
     /// I/O the reply must wait for (a changed vote must be durable first), or nil to reject.
-    private mutating func acceptLeader(_ requestVote: Vote, from sender: NodeID) -> (accepted: Bool, dependency: IOID?) {
+    @inlinable mutating func acceptLeader(_ requestVote: Vote, from sender: NodeID) -> (accepted: Bool, dependency: IOID?) {
         guard requestVote.committed, requestVote.votedFor == sender else {
             emitEvent(.rejectedMessage(from: sender, reason: "request without a committed leader vote"))
             return (false, nil)
@@ -21,7 +23,7 @@ extension RaftEngine {
         return (true, voteDurabilityDependency)
     }
 
-    mutating func handleAppendEntries(_ request: AppendEntriesRequest<T>, from sender: NodeID) {
+    @inlinable mutating func handleAppendEntries(_ request: AppendEntriesRequest<T>, from sender: NodeID) {
         // Checked before the request's vote is adopted: a garbled request changes nothing.
         guard isWellFormed(request) else {
             emitEvent(.rejectedMessage(from: sender, reason: "malformed append entries"))
@@ -66,13 +68,13 @@ extension RaftEngine {
     }
 
     /// Whether the log holds `logID`, or `logID` lies in the purged (snapshotted, committed) part.
-    func holdsOrCovers(_ logID: LogID) -> Bool {
+    @inlinable func holdsOrCovers(_ logID: LogID) -> Bool {
         if logID.index <= log.purgedIndex { return true }
         return log.contains(logID)
     }
 
     /// Entries must be contiguous after `prevLogID` and written by leaders no newer than the sender.
-    private func isWellFormed(_ request: AppendEntriesRequest<T>) -> Bool {
+    @inlinable func isWellFormed(_ request: AppendEntriesRequest<T>) -> Bool {
         var expectedIndex = request.prevLogID.indexOrZero + 1
         var previousLeader = request.prevLogID?.leaderID ?? LeaderID.initial
         guard let requestLeader = request.vote.leaderID else { return false }
@@ -88,7 +90,7 @@ extension RaftEngine {
     /// Skips entries the log already holds and truncates at the first real conflict (never at
     /// mere absence: field lesson 5). Returns the position in `entries` where new entries
     /// start, or nil if a conflict would remove a committed entry.
-    private mutating func appendNonConflicting(_ entries: [Entry<T>]) -> Int? {
+    @inlinable mutating func appendNonConflicting(_ entries: [Entry<T>]) -> Int? {
         for (position, entry) in entries.enumerated() {
             if entry.index <= log.purgedIndex { continue }
             if entry.index > log.lastIndex { return position }
@@ -101,22 +103,22 @@ extension RaftEngine {
     }
 
     /// The longest prefix of `matched` that is durable here.
-    func durablePrefix(upTo matched: LogID?) -> LogID? {
+    @inlinable func durablePrefix(upTo matched: LogID?) -> LogID? {
         guard let matched else { return nil }
         let durableIndex = io.durableLogID.indexOrZero
         if matched.index <= durableIndex || matched.index <= log.purgedIndex { return matched }
         return log.logID(at: durableIndex) ?? (durableIndex == log.purgedIndex ? log.purged : nil)
     }
 
-    private mutating func advanceFollowerCommit(to index: LogIndex) {
+    @inlinable mutating func advanceFollowerCommit(to index: LogIndex) {
         guard index > committed.indexOrZero, let newCommitted = log.logID(at: index) else { return }
-        committed = newCommitted
+        _committed = newCommitted
         commitAdvanced()
     }
 
     // MARK: Snapshots from the leader
 
-    mutating func handleInstallSnapshot(_ request: InstallSnapshotRequest<T>, from sender: NodeID) {
+    @inlinable mutating func handleInstallSnapshot(_ request: InstallSnapshotRequest<T>, from sender: NodeID) {
         func reply(_ outcome: InstallSnapshotResponse.Outcome, after dependency: IOID?) {
             send(.installSnapshotResponse(InstallSnapshotResponse(vote: vote, rpcID: request.rpcID, outcome: outcome)), to: sender, after: dependency)
         }
@@ -142,7 +144,7 @@ extension RaftEngine {
     }
 
     /// The state machine durably installed the snapshot: align the log with it and answer.
-    public mutating func snapshotInstalled(_ meta: SnapshotMeta<T>) {
+    @inlinable public mutating func snapshotInstalled(_ meta: SnapshotMeta<T>) {
         guard let pending = snapshotInstall, pending.meta.snapshotID == meta.snapshotID, let last = meta.lastLogID else { return }
         snapshotInstall = nil
         if log.contains(last) && last.index <= log.lastIndex {
@@ -157,10 +159,10 @@ extension RaftEngine {
             membership.reset(committed: meta.lastMembership, keepingAfter: nil)
         }
         if io.durableLogID.indexOrZero < last.index { io.durableLogID = last }
-        committed = maxLogID(committed, last)
-        applied = maxLogID(applied, last)
+        _committed = maxLogID(committed, last)
+        _applied = maxLogID(applied, last)
         applySubmitted = maxLogID(applySubmitted, last)
-        if logIDLess(snapshot?.lastLogID, last) { snapshot = meta }
+        if logIDLess(snapshot?.lastLogID, last) { _snapshot = meta }
         membership.commit(upTo: committed.indexOrZero)
         let response = InstallSnapshotResponse(vote: vote, rpcID: pending.rpcID, outcome: .installed(matched: last))
         send(.installSnapshotResponse(response), to: pending.from, after: io.lastIssued)

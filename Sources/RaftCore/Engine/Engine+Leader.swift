@@ -1,8 +1,10 @@
+import DequeModule
+
 extension RaftEngine {
     /// Initializes a pristine node with the cluster's first membership. Call it on one node,
     /// or on every node with the identical membership; a second call is harmless and reports
     /// ``InitializeError/alreadyInitialized(lastLogID:vote:)``.
-    public mutating func initialize(_ initialMembership: Membership<T>) throws(InitializeError) {
+    @inlinable public mutating func initialize(_ initialMembership: Membership<T>) throws(InitializeError) {
         guard log.last == nil, vote == .initial, snapshot == nil else {
             throw .alreadyInitialized(lastLogID: log.last, vote: vote)
         }
@@ -15,7 +17,7 @@ extension RaftEngine {
         if electionEnabled { startCampaign(leadershipTransfer: false) }
     }
 
-    mutating func becomeLeader() {
+    @inlinable mutating func becomeLeader() {
         precondition(role == .candidate && vote.votedFor == id && !vote.committed, "only a candidate with its own vote becomes leader")
         let leaderID = LeaderID(term: vote.term, nodeID: id)
         updateVote(.leader(leaderID))
@@ -36,7 +38,7 @@ extension RaftEngine {
     /// Appends client commands as new entries (leader only) and returns the id of the first;
     /// the others follow it contiguously. Replication starts when commands are taken.
     @discardableResult
-    public mutating func propose(_ commands: [T.Command]) throws(ProposeError) -> LogID? {
+    @inlinable public mutating func propose(_ commands: [T.Command]) throws(ProposeError) -> LogID? {
         // Reads through `leader!` rather than a copy of the whole leader state: every write
         // passes here.
         guard role == .leader, leader != nil else { throw .forwardToLeader(ForwardToLeader(leaderID: currentLeader)) }
@@ -57,13 +59,13 @@ extension RaftEngine {
     }
 
     /// Makes the leader send a heartbeat to every peer in the next step.
-    public mutating func triggerHeartbeat() {
+    @inlinable public mutating func triggerHeartbeat() {
         guard role == .leader else { return }
         leader!.heartbeatDue = true
     }
 
     /// Checks quorum contact, leadership transfer deadline, heartbeats and stuck pipelines.
-    mutating func leaderTick() {
+    @inlinable mutating func leaderTick() {
         guard leader != nil else { return }
         if config.checkQuorum, now >= reusableCheckQuorumDeadline ?? now {
             let deadline = checkQuorumDeadline
@@ -85,7 +87,7 @@ extension RaftEngine {
 
     /// When a commit quorum last acknowledged this leader, measured at send time. Peers that
     /// never answered count from the election, so a new leader gets one timeout of grace.
-    var quorumContactTime: RaftInstant {
+    @inlinable var quorumContactTime: RaftInstant {
         // Reads through `leader!` rather than a copy of the whole leader state.
         guard let electedAt = leader?.electedAt else { return now }
         let quorum = membership.effective.config.quorum
@@ -97,24 +99,24 @@ extension RaftEngine {
         return RaftInstant(nanoseconds: value)
     }
 
-    var checkQuorumDeadline: RaftInstant { quorumContactTime + config.electionTimeoutMax }
+    @inlinable var checkQuorumDeadline: RaftInstant { quorumContactTime + config.electionTimeoutMax }
 
     /// ``checkQuorumDeadline`` or an earlier instant, without the quorum computation in most
     /// steps. Under one membership the deadline never moves back (acknowledgement times only
     /// grow), so one computed earlier is a lower bound until then; the tick recomputes it only
     /// once `now` reaches it. A new membership (other voters) invalidates it.
-    var checkQuorumDeadlineFloor: RaftInstant { reusableCheckQuorumDeadline ?? checkQuorumDeadline }
+    @inlinable var checkQuorumDeadlineFloor: RaftInstant { reusableCheckQuorumDeadline ?? checkQuorumDeadline }
 
     /// The deadline the tick computed last, while the membership it was computed under is
     /// still the effective one.
-    private var reusableCheckQuorumDeadline: RaftInstant? {
+    @inlinable var reusableCheckQuorumDeadline: RaftInstant? {
         guard let floor = leader?.checkQuorumFloor, floor.membership == membership.effective.logID else { return nil }
         return floor.deadline
     }
 
     /// Whether a lease read may be served: a commit quorum acknowledged a message sent less
     /// than `leaseDuration` ago, so no other leader can have been elected since.
-    var isLeaseValid: Bool {
+    @inlinable var isLeaseValid: Bool {
         guard let leader else { return false }
         // Voters grant a campaign started by TimeoutNow however recently they heard from this
         // leader: once one went out, this leadership can end before its lease does.
@@ -128,7 +130,7 @@ extension RaftEngine {
     }
 
     /// Leaves leadership, failing what only a leader could finish.
-    mutating func stepDown(_ reason: StepDownReason) {
+    @inlinable mutating func stepDown(_ reason: StepDownReason) {
         guard var state = leader else { return }
         emitEvent(.steppedDown(reason: reason))
         let forward = ForwardToLeader(leaderID: vote.committed && vote.votedFor != id ? vote.votedFor : nil)
@@ -161,7 +163,7 @@ extension RaftEngine {
 
     /// Commits the highest index a commit quorum holds durably, if this leader wrote it
     /// (entries of earlier leaders commit only indirectly: Raft §5.4.2, Figure 8).
-    mutating func advanceCommit() {
+    @inlinable mutating func advanceCommit() {
         // Reads through `leader!` rather than a copy of the whole leader state: this runs for
         // every acknowledgement.
         guard let leaderID = leader?.leaderID else { return }
@@ -171,12 +173,12 @@ extension RaftEngine {
             peer == id ? durableIndex : (leader!.progress[peer]?.matchedIndex ?? 0)
         }
         guard index > committed.indexOrZero, let candidate = log.logID(at: index), candidate.leaderID == leaderID else { return }
-        committed = candidate
+        _committed = candidate
         commitAdvanced()
     }
 
     /// Reacts to a new commit point: memberships that became committed, apply.
-    mutating func commitAdvanced() {
+    @inlinable mutating func commitAdvanced() {
         for stored in membership.commit(upTo: committed.indexOrZero) {
             emitEvent(.membershipCommitted(stored.logID!, stored.config))
             if role == .leader { leaderMembershipCommitted(stored) }

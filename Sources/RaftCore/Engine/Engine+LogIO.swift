@@ -1,14 +1,16 @@
+import DequeModule
+
 extension RaftEngine {
     /// Numbers a new log I/O. Any log I/O other than an append closes the open append, so that
     /// entries are never merged across it.
-    mutating func issueLogIO(lastLogIDAfter: LogID?) -> IOID {
+    @inlinable mutating func issueLogIO(lastLogIDAfter: LogID?) -> IOID {
         openAppend = nil
         return io.issue(lastLogIDAfter: lastLogIDAfter)
     }
 
     /// Appends entries that continue the log, coalescing with an append issued earlier in the
     /// same step so that one step produces one storage write.
-    mutating func appendToLog(_ entries: [Entry<T>]) {
+    @inlinable mutating func appendToLog(_ entries: [Entry<T>]) {
         guard !entries.isEmpty else { return }
         var membershipChanged = false
         for entry in entries {
@@ -34,7 +36,7 @@ extension RaftEngine {
     }
 
     /// Removes every entry after `index`. Committed entries are never removed.
-    mutating func truncateLog(after index: LogIndex) {
+    @inlinable mutating func truncateLog(after index: LogIndex) {
         precondition(
             index >= committed.indexOrZero || testingFaults.contains(.truncatesCommittedEntries),
             "committed entries are never truncated")
@@ -52,7 +54,7 @@ extension RaftEngine {
     /// Entries after `last` are truncated first, but never below the purge point (the storage
     /// contract forbids touching purged entries); the purge then removes everything up to
     /// `last`, whatever its ids, and leaves `last` as the log's last id.
-    mutating func replaceLog(bySnapshotAt last: LogID) {
+    @inlinable mutating func replaceLog(bySnapshotAt last: LogID) {
         let keep = max(last.index, log.purgedIndex)
         if log.lastIndex > keep {
             output.append(.truncateLog(after: log.logID(at: keep), io: issueLogIO(lastLogIDAfter: nil)))
@@ -65,7 +67,7 @@ extension RaftEngine {
     }
 
     /// Removes entries up to `index`, which a snapshot covers.
-    mutating func purgeLog(upTo index: LogIndex) {
+    @inlinable mutating func purgeLog(upTo index: LogIndex) {
         guard index > log.purgedIndex, let purgedID = log.logID(at: index) else { return }
         log.purge(upTo: purgedID)
         cache.evict(upTo: index)
@@ -73,7 +75,7 @@ extension RaftEngine {
     }
 
     /// Log I/O through `ioID` is durable (including every earlier one).
-    public mutating func logIOFlushed(upTo ioID: IOID) {
+    @inlinable public mutating func logIOFlushed(upTo ioID: IOID) {
         guard ioID > io.flushed else { return }
         precondition(ioID <= io.lastIssued, "flush reported for an I/O that was never issued")
         io.flushed = ioID
@@ -94,7 +96,7 @@ extension RaftEngine {
 
     /// The answer to ``EngineCommand/readEntries(id:range:)``. Entries the store no longer has
     /// (purged meanwhile) are simply missing.
-    public mutating func entriesRead(id readID: ReadID, entries: [Entry<T>]) {
+    @inlinable public mutating func entriesRead(id readID: ReadID, entries: [Entry<T>]) {
         if let pending = applyRead, pending.id == readID {
             applyRead = nil
             applyReadEntries(entries, range: pending.range)
@@ -105,7 +107,7 @@ extension RaftEngine {
         sendReadEntries(entries, to: peer)
     }
 
-    private mutating func applyReadEntries(_ entries: [Entry<T>], range: Range<LogIndex>) {
+    @inlinable mutating func applyReadEntries(_ entries: [Entry<T>], range: Range<LogIndex>) {
         // A snapshot install issued while this read was out runs on the state machine first;
         // applying older entries after it would move the state machine backwards (field
         // lesson 4). Apply resumes after the snapshot once it is installed.
@@ -126,7 +128,7 @@ extension RaftEngine {
     }
 
     /// Hands committed, locally durable entries to the state machine, in batches.
-    mutating func triggerApplyIfNeeded() {
+    @inlinable mutating func triggerApplyIfNeeded() {
         guard applyRead == nil, snapshotInstall == nil else { return }
         let applicable = testingFaults.contains(.appliesBeforeCommit) ? log.lastIndex : committed.indexOrZero
         let upTo = min(applicable, io.durableLogID.indexOrZero)
@@ -147,10 +149,10 @@ extension RaftEngine {
     }
 
     /// The state machine applied every entry through `logID`.
-    public mutating func applied(upTo logID: LogID) {
+    @inlinable public mutating func applied(upTo logID: LogID) {
         precondition(logID.index <= applySubmitted.indexOrZero, "applied beyond what was submitted")
         guard logIDLess(applied, logID) else { return }
-        applied = logID
+        _applied = logID
         serveReadsAwaitingApply()
         maybeBuildSnapshot()
         evictCacheIfOverBudget()
@@ -158,7 +160,7 @@ extension RaftEngine {
 
     /// Drops cached entries nobody needs: applied, and (on a leader) matched by every peer;
     /// beyond the budget, the oldest go regardless and are read back from storage if needed.
-    mutating func evictCacheIfOverBudget() {
+    @inlinable mutating func evictCacheIfOverBudget() {
         var floor = min(applied.indexOrZero, io.durableLogID.indexOrZero)
         // In place rather than `if let leader`, which copies the leader state on every apply.
         if leader != nil {

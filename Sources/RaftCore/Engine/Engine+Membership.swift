@@ -1,3 +1,5 @@
+import DequeModule
+
 extension RaftEngine {
     /// Starts a membership change (leader only). A change of voters goes through a joint
     /// configuration `[old, new]`, then `[new]` once the joint one commits; a change of
@@ -8,7 +10,7 @@ extension RaftEngine {
     ///   - retainRemovedVoters: removed voters stay as learners instead of leaving.
     ///   - expectedMembershipLogID: when set, the change applies only if the effective
     ///     membership is still the one carried by this entry (a conditional change).
-    public mutating func changeMembership(
+    @inlinable public mutating func changeMembership(
         _ change: MembershipChange<T>, retainRemovedVoters: Bool, expectedMembershipLogID: LogID?? = nil, token: RequestToken?
     ) throws(MembershipChangeFailure) {
         guard role == .leader, let state = leader else { throw .forwardToLeader(ForwardToLeader(leaderID: currentLeader)) }
@@ -36,7 +38,7 @@ extension RaftEngine {
         }
     }
 
-    private mutating func appendMembership(_ newMembership: Membership<T>) {
+    @inlinable mutating func appendMembership(_ newMembership: Membership<T>) {
         precondition(newMembership.config.validationError == nil, "only valid memberships are appended")
         let entry = Entry<T>(logID: LogID(leaderID: leader!.leaderID, index: log.lastIndex + 1), payload: .membership(newMembership))
         appendToLog([entry])
@@ -45,7 +47,7 @@ extension RaftEngine {
 
     /// A membership entry committed on this leader: finish a joint change, answer the caller,
     /// and hand over leadership if this node is no longer a voter.
-    mutating func leaderMembershipCommitted(_ stored: StoredMembership<T>) {
+    @inlinable mutating func leaderMembershipCommitted(_ stored: StoredMembership<T>) {
         guard leader != nil else { return }
         if stored.config.isJoint {
             // Leave the joint configuration, also when a previous leader started the change,
@@ -70,7 +72,7 @@ extension RaftEngine {
     /// followers learn the commit point in this step; then the most caught-up voter is told to
     /// campaign at once and this node steps down (Raft §6: the leader manages the cluster until
     /// the configuration without it commits).
-    mutating func handOverAfterRemoval() {
+    @inlinable mutating func handOverAfterRemoval() {
         guard let state = leader else { return }
         let voters = membership.effective.config.voterIDs
         var best: (peer: NodeID, matched: LogID?)?
@@ -87,7 +89,7 @@ extension RaftEngine {
     }
 
     /// On becoming leader, finish a joint change a previous leader left behind.
-    mutating func finishInheritedJointChange() {
+    @inlinable mutating func finishInheritedJointChange() {
         guard role == .leader, !membership.hasUncommitted, membership.committed.config.isJoint else { return }
         leaderMembershipCommitted(membership.committed)
     }

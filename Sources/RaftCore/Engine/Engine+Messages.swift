@@ -1,7 +1,9 @@
+import DequeModule
+
 extension RaftEngine {
     /// Handles a message from `sender`. Messages that cannot be honoured get a defined answer
     /// (a rejection carrying this node's vote) or are ignored; none can break safety.
-    public mutating func receive(_ message: RaftMessage<T>, from sender: NodeID) {
+    @inlinable public mutating func receive(_ message: RaftMessage<T>, from sender: NodeID) {
         guard sender != id else {
             emitEvent(.rejectedMessage(from: sender, reason: "message from itself"))
             return
@@ -18,7 +20,7 @@ extension RaftEngine {
     }
 
     /// Sends `message` once log I/O `io` is durable (at once if it already is).
-    mutating func send(_ message: RaftMessage<T>, to target: NodeID, after dependency: IOID?) {
+    @inlinable mutating func send(_ message: RaftMessage<T>, to target: NodeID, after dependency: IOID?) {
         if let dependency, dependency > io.flushed {
             heldMessages.append((io: dependency, to: target, message: message))
         } else {
@@ -27,7 +29,7 @@ extension RaftEngine {
     }
 
     /// The I/O a reply must wait for so that the vote it reflects is durable.
-    var voteDurabilityDependency: IOID? {
+    @inlinable var voteDurabilityDependency: IOID? {
         lastVoteIO > io.flushed ? lastVoteIO : nil
     }
 }

@@ -1,3 +1,5 @@
+import DequeModule
+
 /// How a leader proves a read is linearizable.
 public enum ReadPolicy: String, Hashable, Sendable, Codable {
     /// Confirm leadership with a quorum round trip (read index).
@@ -13,7 +15,7 @@ extension RaftEngine {
     ///
     /// The read point is the commit index, or this leader's first entry if that has not
     /// committed yet (so no separate round is needed to learn the commit index).
-    public mutating func requestRead(token: RequestToken, policy: ReadPolicy) {
+    @inlinable public mutating func requestRead(token: RequestToken, policy: ReadPolicy) {
         guard role == .leader, leader != nil else {
             output.append(.reply(token, .readIndex(.failure(.forwardToLeader(ForwardToLeader(leaderID: currentLeader))))))
             return
@@ -31,7 +33,7 @@ extension RaftEngine {
     }
 
     /// Moves reads whose round a commit quorum acknowledged on to wait for apply.
-    mutating func checkReadQuorum() {
+    @inlinable mutating func checkReadQuorum() {
         guard let state = leader else { return }
         let quorum = membership.effective.config.quorum
         var confirmedAny = false
@@ -48,7 +50,7 @@ extension RaftEngine {
     }
 
     /// Answers confirmed reads whose read point the state machine has applied.
-    mutating func serveReadsAwaitingApply() {
+    @inlinable mutating func serveReadsAwaitingApply() {
         guard !readsAwaitingApply.isEmpty else { return }
         let appliedIndex = applied.indexOrZero
         var remaining = readsAwaitingApply

@@ -1,7 +1,9 @@
+import DequeModule
+
 extension RaftEngine {
     /// Keeps one progress per node of the effective membership (voters and learners), so a
     /// removed node stops receiving entries (field lesson 15) and a new one starts probing.
-    mutating func syncProgressWithMembership() {
+    @inlinable mutating func syncProgressWithMembership() {
         guard leader != nil else { return }
         let targets = membership.effective.config.allNodeIDs.subtracting([id])
         for peer in leader!.progress.keys where !targets.contains(peer) {
@@ -22,7 +24,7 @@ extension RaftEngine {
 
     /// Forms the messages of this step: new entries, commit updates, heartbeats, read rounds,
     /// the transfer hand-off. At most one pass per peer per step.
-    mutating func pumpReplication() {
+    @inlinable mutating func pumpReplication() {
         guard leader != nil else { return }
         let broadcast = leader!.heartbeatDue || leader!.roundNeedsBroadcast
         if leader!.heartbeatDue { leader!.heartbeatDeadline = now + config.heartbeatInterval }
@@ -50,7 +52,7 @@ extension RaftEngine {
 
     /// Sends entries to `peer` as its mode and the in-flight limits allow. Returns whether a
     /// message with entries (or a snapshot) went out.
-    private mutating func replicate(to peer: NodeID) -> Bool {
+    @inlinable mutating func replicate(to peer: NodeID) -> Bool {
         // Most steps have nothing new for most peers: with nothing past `nextIndex` no path
         // below sends or changes anything, so answer without taking the progress out.
         if let nextIndex = leader!.progress[peer]?.nextIndex, nextIndex > log.lastIndex { return false }
@@ -92,7 +94,7 @@ extension RaftEngine {
     }
 
     /// Emits one append to `peer` and records it in `progress`.
-    private mutating func record(_ progress: inout Progress, sending entries: [Entry<T>], prevLogID: LogID?, to peer: NodeID) {
+    @inlinable mutating func record(_ progress: inout Progress, sending entries: [Entry<T>], prevLogID: LogID?, to peer: NodeID) {
         let rpcID = nextRPC()
         var bytes = 0
         for entry in entries { bytes += entry.byteCount }
@@ -107,14 +109,14 @@ extension RaftEngine {
     }
 
     /// Sends an append (a heartbeat when `entries` is empty) outside the pipeline loop.
-    mutating func sendAppend(to peer: NodeID, prevLogID: LogID?, entries: [Entry<T>]) {
+    @inlinable mutating func sendAppend(to peer: NodeID, prevLogID: LogID?, entries: [Entry<T>]) {
         var progress = leader!.takeProgress(of: peer)!
         record(&progress, sending: entries, prevLogID: prevLogID, to: peer)
         leader!.progress[peer] = progress
     }
 
     /// Entries read back from storage for `peer`'s pipeline.
-    mutating func sendReadEntries(_ entries: [Entry<T>], to peer: NodeID) {
+    @inlinable mutating func sendReadEntries(_ entries: [Entry<T>], to peer: NodeID) {
         let progress = leader!.progress[peer]!
         var valid: [Entry<T>] = []
         var expected = progress.nextIndex
@@ -134,7 +136,7 @@ extension RaftEngine {
 
     // MARK: Snapshots
 
-    mutating func startSnapshot(to peer: NodeID) {
+    @inlinable mutating func startSnapshot(to peer: NodeID) {
         guard let snapshot, snapshot.lastLogID.indexOrZero >= log.purgedIndex else {
             // Entries are purged but no snapshot is known: build one; the peer waits.
             triggerSnapshot()
@@ -147,7 +149,7 @@ extension RaftEngine {
         output.append(.sendSnapshot(to: peer, InstallSnapshotRequest(vote: vote, meta: snapshot, rpcID: rpcID)))
     }
 
-    mutating func handleInstallSnapshotResponse(_ response: InstallSnapshotResponse, from sender: NodeID) {
+    @inlinable mutating func handleInstallSnapshotResponse(_ response: InstallSnapshotResponse, from sender: NodeID) {
         guard checkResponseVote(response.vote), var progress = leader?.progress[sender] else { return }
         guard case .snapshot(let rpcID) = progress.mode, rpcID == response.rpcID, case .installed(let matched) = response.outcome else { return }
         if logIDLess(progress.matched, matched) { progress.matched = matched }
@@ -163,7 +165,7 @@ extension RaftEngine {
 
     /// Steps down when a response carries a greater vote; returns whether the response belongs
     /// to this leadership.
-    private mutating func checkResponseVote(_ responseVote: Vote) -> Bool {
+    @inlinable mutating func checkResponseVote(_ responseVote: Vote) -> Bool {
         guard role == .leader else { return false }
         if responseVote == vote { return true }
         highestTermSeen = max(highestTermSeen, responseVote.term)
@@ -173,7 +175,7 @@ extension RaftEngine {
         return false
     }
 
-    mutating func handleAppendEntriesResponse(_ response: AppendEntriesResponse, from sender: NodeID) {
+    @inlinable mutating func handleAppendEntriesResponse(_ response: AppendEntriesResponse, from sender: NodeID) {
         guard checkResponseVote(response.vote), var progress = leader?.takeProgress(of: sender) else { return }
         let record = progress.acknowledge(rpcID: response.rpcID)
         if let record {
@@ -224,7 +226,7 @@ extension RaftEngine {
 
     /// A request to `peer` could not be delivered (unreachable, timed out): restart its
     /// pipeline from the last known match and back off before the next attempt.
-    public mutating func deliveryFailed(to peer: NodeID, rpcID: UInt64) {
+    @inlinable public mutating func deliveryFailed(to peer: NodeID, rpcID: UInt64) {
         guard role == .leader, var progress = leader?.takeProgress(of: peer) else { return }
         let wasTracked: Bool
         if case .snapshot(let snapshotRPC) = progress.mode {
@@ -250,7 +252,7 @@ extension RaftEngine {
 
     /// Requests unanswered for longer than the maximum election timeout are treated as lost,
     /// so a pipeline never waits forever on an executor that did not report a failure.
-    mutating func expireStuckRequests() {
+    @inlinable mutating func expireStuckRequests() {
         // Reads through `leader!` rather than a copy of the whole leader state, which would
         // retain and release every buffer it holds on every tick.
         guard let peerOrder = leader?.peerOrder else { return }

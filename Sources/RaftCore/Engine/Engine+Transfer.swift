@@ -1,9 +1,11 @@
+import DequeModule
+
 extension RaftEngine {
     /// Hands leadership to `target` (leader only): proposals are refused meanwhile, the target
     /// is brought up to date, then told to campaign at once. The answer comes as a
     /// ``EngineReply/leaderTransfer(_:)`` reply; after `transferTimeout` this node gives up and
     /// accepts writes again.
-    public mutating func transferLeadership(to target: NodeID, token: RequestToken?) throws(LeaderTransferError) {
+    @inlinable public mutating func transferLeadership(to target: NodeID, token: RequestToken?) throws(LeaderTransferError) {
         guard role == .leader, let state = leader else { throw .forwardToLeader(ForwardToLeader(leaderID: currentLeader)) }
         if target == id {
             if let token { output.append(.reply(token, .leaderTransfer(.success(id)))) }
@@ -15,14 +17,14 @@ extension RaftEngine {
         leader!.progress[target]!.timeoutNowSent = false
     }
 
-    mutating func sendTimeoutNowIfCaughtUp(_ target: NodeID) {
+    @inlinable mutating func sendTimeoutNowIfCaughtUp(_ target: NodeID) {
         guard let progress = leader?.progress[target], !progress.timeoutNowSent, progress.matched == log.last else { return }
         leader!.progress[target]!.timeoutNowSent = true
         output.append(.send(to: target, .timeoutNow(TimeoutNowRequest(vote: vote, lastLogID: log.last, rpcID: nextRPC()))))
     }
 
     /// A former leader learned who leads now: answer the transfer it started.
-    mutating func settleTransfer(newLeader: NodeID?) {
+    @inlinable mutating func settleTransfer(newLeader: NodeID?) {
         guard let transfer = transferAwaitingOutcome else { return }
         if let newLeader, newLeader == transfer.target {
             transferAwaitingOutcome = nil

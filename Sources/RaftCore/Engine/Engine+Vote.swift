@@ -1,12 +1,14 @@
+import DequeModule
+
 extension RaftEngine {
     /// Replaces the vote (which must not go backwards) and saves it. Leaving a leadership or a
     /// campaign that the new vote supersedes happens here.
     @discardableResult
-    mutating func updateVote(_ newVote: Vote) -> IOID {
+    @inlinable mutating func updateVote(_ newVote: Vote) -> IOID {
         precondition(
             newVote.isAtLeast(vote, mode: config.leaderIDMode) || testingFaults.contains(.grantsTwoVotesPerTerm),
             "vote must not go backwards: \(vote) -> \(newVote)")
-        vote = newVote
+        _vote = newVote
         highestTermSeen = max(highestTermSeen, newVote.term)
         let ioID = issueLogIO(lastLogIDAfter: log.last)
         output.append(.saveVote(newVote, io: ioID))
@@ -24,7 +26,7 @@ extension RaftEngine {
 
     /// Whether a live leader is known: this node leads, or heard from its leader within the
     /// minimum election timeout. Such a node refuses to help depose the leader.
-    var hasLiveLeader: Bool {
+    @inlinable var hasLiveLeader: Bool {
         if role == .leader { return true }
         guard vote.committed, let contact = lastLeaderContact else { return false }
         return now < contact + config.electionTimeoutMin
@@ -32,11 +34,11 @@ extension RaftEngine {
 
     /// Whether a candidate whose log ends at `candidateLast` is at least as up to date as this
     /// node: last leader (term first) then index, compared lexicographically.
-    func isLogUpToDate(_ candidateLast: LogID?) -> Bool {
+    @inlinable func isLogUpToDate(_ candidateLast: LogID?) -> Bool {
         !logIDLess(candidateLast, log.last)
     }
 
-    mutating func handleVoteRequest(_ request: VoteRequest, from sender: NodeID) {
+    @inlinable mutating func handleVoteRequest(_ request: VoteRequest, from sender: NodeID) {
         guard request.vote.votedFor == sender, !request.vote.committed else {
             emitEvent(.rejectedMessage(from: sender, reason: "malformed vote request"))
             return
@@ -67,7 +69,7 @@ extension RaftEngine {
         send(.voteResponse(response), to: sender, after: mayVote ? voteDurabilityDependency : nil)
     }
 
-    mutating func handleVoteResponse(_ response: VoteResponse, from sender: NodeID) {
+    @inlinable mutating func handleVoteResponse(_ response: VoteResponse, from sender: NodeID) {
         highestTermSeen = max(highestTermSeen, response.vote.term)
         guard var campaign, role == .preCandidate || role == .candidate,
               response.requestTerm == campaign.term, response.isPreVote == campaign.isPreVote else { return }
@@ -80,7 +82,7 @@ extension RaftEngine {
         }
     }
 
-    mutating func handleTimeoutNow(_ request: TimeoutNowRequest, from sender: NodeID) {
+    @inlinable mutating func handleTimeoutNow(_ request: TimeoutNowRequest, from sender: NodeID) {
         guard request.vote.committed, request.vote.votedFor == sender, request.vote == vote, role == .follower else {
             emitEvent(.rejectedMessage(from: sender, reason: "timeout-now from a node that is not this node's leader"))
             return

@@ -53,10 +53,10 @@ public struct EngineConfig: Hashable, Sendable, Codable {
     public var transferTimeout: Duration = .milliseconds(600)
 
     /// The defaults: a LAN cluster with 50 ms heartbeats.
-    public init() {}
+    @inlinable public init() {}
 
     /// A reason this configuration is unusable, naming the field, or nil.
-    public func validate() -> EngineConfigError? {
+    @inlinable public func validate() -> EngineConfigError? {
         if heartbeatInterval <= .zero { return EngineConfigError(field: "heartbeatInterval", reason: "must be positive") }
         if electionTimeoutMin <= heartbeatInterval { return EngineConfigError(field: "electionTimeoutMin", reason: "must exceed heartbeatInterval") }
         if electionTimeoutMax <= electionTimeoutMin { return EngineConfigError(field: "electionTimeoutMax", reason: "must exceed electionTimeoutMin") }
@@ -77,9 +77,14 @@ public struct EngineConfig: Hashable, Sendable, Codable {
 
 /// A configuration field with an unusable value.
 public struct EngineConfigError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
-/// The field's name.
+    /// The field's name.
     public var field: String
-/// Why the value is unusable.
+    /// Why the value is unusable.
     public var reason: String
-    public var description: String { "invalid config \(field): \(reason)" }
+
+    @inlinable init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+    @inlinable public var description: String { "invalid config \(field): \(reason)" }
 }

@@ -3,9 +3,9 @@ public struct ForwardToLeader: Error, Hashable, Sendable, Codable, CustomStringC
     /// The current leader, nil when unknown (election in progress, or this node was removed).
     public var leaderID: NodeID?
 
-    public init(leaderID: NodeID?) { self.leaderID = leaderID }
+    @inlinable public init(leaderID: NodeID?) { self.leaderID = leaderID }
 
-    public var description: String { "not the leader; leader is \(leaderID.map(String.init) ?? "unknown")" }
+    @inlinable public var description: String { "not the leader; leader is \(leaderID.map(String.init) ?? "unknown")" }
 }
 
 /// Why a proposal was refused. Nothing was appended.
@@ -14,7 +14,7 @@ public enum ProposeError: Error, Hashable, Sendable, Codable, CustomStringConver
     /// Leadership is being handed to `target`; retry there shortly.
     case transferringLeadership(to: NodeID)
 
-    public var description: String {
+    @inlinable public var description: String {
         switch self {
         case .forwardToLeader(let forward): return forward.description
         case .transferringLeadership(let target): return "leadership is being transferred to \(target)"

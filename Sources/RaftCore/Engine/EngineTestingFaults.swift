@@ -4,18 +4,18 @@
 /// the engine, so that a checker that never fires can be told apart from an engine that never
 /// errs ("the judge is judged"). Production code never sets any: the default is empty and the
 /// property is `package`, outside the public API.
-package struct EngineTestingFaults: OptionSet, Hashable, Sendable {
-    package let rawValue: UInt8
+@usableFromInline package struct EngineTestingFaults: OptionSet, Hashable, Sendable {
+    @usableFromInline package let rawValue: UInt8
 
-    package init(rawValue: UInt8) { self.rawValue = rawValue }
+    @inlinable package init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// The leader counts its own entries toward commit before they are durable on its disk.
-    package static let commitCountsUnflushedEntries = EngineTestingFaults(rawValue: 1 << 0)
+    @usableFromInline package static let commitCountsUnflushedEntries = EngineTestingFaults(rawValue: 1 << 0)
     /// A node grants a second vote in a term it already voted in (matters in standard mode).
-    package static let grantsTwoVotesPerTerm = EngineTestingFaults(rawValue: 1 << 1)
+    @usableFromInline package static let grantsTwoVotesPerTerm = EngineTestingFaults(rawValue: 1 << 1)
     /// A follower deletes everything after the last entry of each append it accepts, even
     /// entries that are committed (the "truncate after prevLogID" bug of field lesson 5).
-    package static let truncatesCommittedEntries = EngineTestingFaults(rawValue: 1 << 2)
+    @usableFromInline package static let truncatesCommittedEntries = EngineTestingFaults(rawValue: 1 << 2)
     /// Entries are handed to the state machine once durable locally, before they commit.
-    package static let appliesBeforeCommit = EngineTestingFaults(rawValue: 1 << 3)
+    @usableFromInline package static let appliesBeforeCommit = EngineTestingFaults(rawValue: 1 << 3)
 }

@@ -1,8 +1,8 @@
 import DequeModule
 
 /// What a leader knows about one follower or learner, and how it replicates to it.
-struct Progress: Sendable {
-    enum Mode: Sendable, Equatable {
+@usableFromInline struct Progress: Sendable {
+    @usableFromInline enum Mode: Sendable, Equatable {
         /// Looking for the match point: one append at a time.
         case probe
         /// The match point is known: appends stream without waiting, within the in-flight limits.
@@ -12,48 +12,71 @@ struct Progress: Sendable {
     }
 
     /// One request sent and not yet answered.
-    struct Sent: Sendable {
-        var rpcID: UInt64
-        var sentAt: RaftInstant
-        var round: UInt64
+    @usableFromInline struct Sent: Sendable {
+        @usableFromInline var rpcID: UInt64
+        @usableFromInline var sentAt: RaftInstant
+        @usableFromInline var round: UInt64
         /// One past the last index this request carried; 0 for a heartbeat or snapshot.
-        var endIndex: LogIndex
-        var bytes: Int
+        @usableFromInline var endIndex: LogIndex
+        @usableFromInline var bytes: Int
+
+        @inlinable init(rpcID: UInt64, sentAt: RaftInstant, round: UInt64, endIndex: LogIndex, bytes: Int) {
+            self.rpcID = rpcID
+            self.sentAt = sentAt
+            self.round = round
+            self.endIndex = endIndex
+            self.bytes = bytes
+        }
     }
 
     /// The highest entry known durable on the peer and equal to the leader's.
-    var matched: LogID?
+    @usableFromInline var matched: LogID?
     /// The next index to send.
-    var nextIndex: LogIndex
-    var mode: Mode = .probe
-    var sent: Deque<Sent> = []
-    var inflightMessages: Int = 0
-    var inflightBytes: Int = 0
+    @usableFromInline var nextIndex: LogIndex
+    @usableFromInline var mode: Mode = .probe
+    @usableFromInline var sent: Deque<Sent> = []
+    @usableFromInline var inflightMessages: Int = 0
+    @usableFromInline var inflightBytes: Int = 0
     /// A storage read issued to refill this peer's pipeline.
-    var pendingRead: ReadID?
+    @usableFromInline var pendingRead: ReadID?
     /// When the newest acknowledged request was sent (leader lease and check-quorum).
-    var lastAckSentAt: RaftInstant?
+    @usableFromInline var lastAckSentAt: RaftInstant?
     /// The highest read-confirmation round the peer acknowledged.
-    var ackedRound: UInt64 = 0
+    @usableFromInline var ackedRound: UInt64 = 0
     /// The highest commit point the peer can have learned from what was sent: a message
     /// commits no further than the last entry it asserts.
-    var sentCommitIndex: LogIndex = 0
+    @usableFromInline var sentCommitIndex: LogIndex = 0
     /// Do not send before this instant (back-off after an unreachable peer).
-    var retryAfter: RaftInstant = .zero
-    var consecutiveFailures: Int = 0
-    /// The transfer target was told to campaign.
-    var timeoutNowSent = false
+    @usableFromInline var retryAfter: RaftInstant = .zero
+    @usableFromInline var consecutiveFailures: Int = 0
 
-    init(nextIndex: LogIndex) {
+    @inlinable init(matched: LogID? = nil, nextIndex: LogIndex, mode: Mode = .probe, sent: Deque<Sent> = [], inflightMessages: Int = 0, inflightBytes: Int = 0, pendingRead: ReadID? = nil, lastAckSentAt: RaftInstant? = nil, ackedRound: UInt64 = 0, sentCommitIndex: LogIndex = 0, retryAfter: RaftInstant = .zero, consecutiveFailures: Int = 0) {
+        self.matched = matched
+        self.nextIndex = nextIndex
+        self.mode = mode
+        self.sent = sent
+        self.inflightMessages = inflightMessages
+        self.inflightBytes = inflightBytes
+        self.pendingRead = pendingRead
+        self.lastAckSentAt = lastAckSentAt
+        self.ackedRound = ackedRound
+        self.sentCommitIndex = sentCommitIndex
+        self.retryAfter = retryAfter
+        self.consecutiveFailures = consecutiveFailures
+    }
+    /// The transfer target was told to campaign.
+    @usableFromInline var timeoutNowSent = false
+
+    @inlinable init(nextIndex: LogIndex) {
         self.nextIndex = nextIndex
     }
 
-    var matchedIndex: LogIndex { matched.indexOrZero }
+    @inlinable var matchedIndex: LogIndex { matched.indexOrZero }
 
-    var hasProbeInFlight: Bool { mode == .probe && inflightMessages > 0 }
+    @inlinable var hasProbeInFlight: Bool { mode == .probe && inflightMessages > 0 }
 
     /// Forgets every outstanding request: used when the pipeline restarts from a new point.
-    mutating func clearInflight() {
+    @inlinable mutating func clearInflight() {
         sent.removeAll(keepingCapacity: true)
         inflightMessages = 0
         inflightBytes = 0
@@ -63,7 +86,7 @@ struct Progress: Sendable {
     /// request (a follower answers one leader's appends in order); a heartbeat's answer settles
     /// only heartbeats, because appends sent before it may still wait for the follower's disk
     /// while heartbeats are answered at once. An unknown (stale) id settles nothing.
-    mutating func acknowledge(rpcID: UInt64) -> Sent? {
+    @inlinable mutating func acknowledge(rpcID: UInt64) -> Sent? {
         guard let position = sent.firstIndex(where: { $0.rpcID == rpcID }) else { return nil }
         let record = sent[position]
         if record.endIndex > 0 {
@@ -82,14 +105,14 @@ struct Progress: Sendable {
         return record
     }
 
-    private mutating func forget(_ item: Sent) {
+    @inlinable mutating func forget(_ item: Sent) {
         if item.endIndex > 0 {
             inflightMessages -= 1
             inflightBytes -= item.bytes
         }
     }
 
-    mutating func recordSent(_ record: Sent, maxHeartbeatRecords: Int) {
+    @inlinable mutating func recordSent(_ record: Sent, maxHeartbeatRecords: Int) {
         if record.endIndex > 0 {
             inflightMessages += 1
             inflightBytes += record.bytes

@@ -11,89 +11,99 @@ import DequeModule
 /// Terms follow openraft's vote model: a ``Vote`` names a leadership `(term, node)` and says
 /// whether it won. See `ARCHITECTURE.md` for the command-ordering rules an executor follows.
 public struct RaftEngine<T: RaftTypeConfig>: Sendable {
-/// This node's id.
+    /// This node's id.
     public let id: NodeID
-/// The validated configuration.
-    public internal(set) var config: EngineConfig
-    var random: SplitMix64
-/// The latest instant passed to ``tick(now:)``.
-    public internal(set) var now: RaftInstant
+    @usableFromInline var _config: EngineConfig
+    @usableFromInline var random: SplitMix64
+    @usableFromInline var _now: RaftInstant
 
     // MARK: Persistent state (as accepted; durability is tracked by `io`)
 
-/// The vote as accepted; it becomes durable through a `saveVote` command.
-    public internal(set) var vote: Vote
-    var log: LogIDList
-    var cache: EntryCache<T>
-/// The last entry known committed.
-    public internal(set) var committed: LogID?
+    @usableFromInline var _vote: Vote
+    @usableFromInline var log: LogIDList
+    @usableFromInline var cache: EntryCache<T>
+    @usableFromInline var _committed: LogID?
     /// The last entry handed to the state machine.
-    var applySubmitted: LogID?
-    /// The last entry the state machine confirmed applied.
-    public internal(set) var applied: LogID?
-/// The newest snapshot built or installed.
-    public internal(set) var snapshot: SnapshotMeta<T>?
-    var membership: MembershipState<T>
-/// True while the node may not vote or campaign (it lost acknowledged state).
-    public internal(set) var votingSuspended: Bool
+    @usableFromInline var applySubmitted: LogID?
+    @usableFromInline var _applied: LogID?
+    @usableFromInline var _snapshot: SnapshotMeta<T>?
+    @usableFromInline var membership: MembershipState<T>
+    @usableFromInline var _votingSuspended: Bool
 
     // MARK: Volatile state
 
-    var role: Role = .follower
-    var campaign: Campaign?
-    var leader: LeaderState<T>?
-    var io = LogIOTracker()
+    @usableFromInline var role: Role = .follower
+    @usableFromInline var campaign: Campaign?
+    @usableFromInline var leader: LeaderState<T>?
+    @usableFromInline var io = LogIOTracker()
     /// The I/O that saved the current vote.
-    var lastVoteIO: IOID = 0
+    @usableFromInline var lastVoteIO: IOID = 0
     /// The position in `output` of an append command that later entries may join, and its I/O.
-    var openAppend: (position: Int, io: IOID)?
+    @usableFromInline var openAppend: (position: Int, io: IOID)?
     /// Messages held until the log I/O they depend on is durable, in I/O order.
-    var heldMessages: Deque<(io: IOID, to: NodeID, message: RaftMessage<T>)> = []
-    var electionDeadline: RaftInstant
+    @usableFromInline var heldMessages: Deque<(io: IOID, to: NodeID, message: RaftMessage<T>)> = []
+    @usableFromInline var electionDeadline: RaftInstant
     /// When the current leader was last heard from (leader stickiness).
-    var lastLeaderContact: RaftInstant?
-    var highestTermSeen: Term
-    var nextRPCID: UInt64 = 1
-    var nextReadID: ReadID = 1
-    var applyRead: (id: ReadID, range: Range<LogIndex>)?
-    var snapshotBuildInProgress = false
-    var snapshotInstall: (meta: SnapshotMeta<T>, from: NodeID, rpcID: UInt64)?
+    @usableFromInline var lastLeaderContact: RaftInstant?
+    @usableFromInline var highestTermSeen: Term
+    @usableFromInline var nextRPCID: UInt64 = 1
+    @usableFromInline var nextReadID: ReadID = 1
+    @usableFromInline var applyRead: (id: ReadID, range: Range<LogIndex>)?
+    @usableFromInline var snapshotBuildInProgress = false
+    @usableFromInline var snapshotInstall: (meta: SnapshotMeta<T>, from: NodeID, rpcID: UInt64)?
     /// Reads confirmed by a quorum, served once `applied` reaches their log id.
-    var readsAwaitingApply: Deque<PendingRead> = []
+    @usableFromInline var readsAwaitingApply: Deque<PendingRead> = []
     /// A transfer this node started as leader, waiting to learn whether the target won.
-    var transferAwaitingOutcome: LeaderTransfer?
-    var committedSaved: LogID?
-/// When false the node never starts an election (for tests and maintenance).
+    @usableFromInline var transferAwaitingOutcome: LeaderTransfer?
+    @usableFromInline var committedSaved: LogID?
+    /// When false the node never starts an election (for tests and maintenance).
     public var electionEnabled = true
-/// When false a leader sends no periodic heartbeats (for tests).
+    /// When false a leader sends no periodic heartbeats (for tests).
     public var heartbeatEnabled = true
     /// Deliberate bugs for simulator self-tests; always empty outside tests.
-    package var testingFaults: EngineTestingFaults = []
+    @usableFromInline package var testingFaults: EngineTestingFaults = []
 
-    var output: [EngineCommand<T>] = []
+    @usableFromInline var output: [EngineCommand<T>] = []
+
+    // MARK: Read-only views (stored as `_name` so inlinable engine code can set them)
+
+    /// The validated configuration.
+    @inlinable public var config: EngineConfig { _config }
+    /// The latest instant passed to ``tick(now:)``.
+    @inlinable public var now: RaftInstant { _now }
+    /// The vote as accepted; it becomes durable through a `saveVote` command.
+    @inlinable public var vote: Vote { _vote }
+    /// The last entry known committed.
+    @inlinable public var committed: LogID? { _committed }
+    /// The last entry the state machine confirmed applied.
+    @inlinable public var applied: LogID? { _applied }
+    /// The newest snapshot built or installed.
+    @inlinable public var snapshot: SnapshotMeta<T>? { _snapshot }
+    /// True while the node may not vote or campaign (it lost acknowledged state).
+    @inlinable public var votingSuspended: Bool { _votingSuspended }
 
     /// Creates the engine of node `id` from what it recovered from storage.
     ///
     /// - Parameter randomSeed: seeds the randomized election timeouts.
-    public init(id: NodeID, config: EngineConfig, recovered: RecoveredState<T>, now: RaftInstant, randomSeed: UInt64) {
+    @inlinable public init(id: NodeID, config: EngineConfig, recovered: RecoveredState<T>, now: RaftInstant, randomSeed: UInt64) {
         if let error = config.validate() { preconditionFailure(error.description) }
         self.id = id
-        self.config = config
+        self._config = config
         self.random = SplitMix64(seed: randomSeed ^ (id &* 0x9E37_79B9_7F4A_7C15))
         // Request ids start at a random point so answers meant for an earlier incarnation of
         // this node are not taken for answers to the new one's requests.
         self.nextRPCID = (random.next() >> 12) + 1
-        self.now = now
-        self.vote = recovered.vote
+        self._now = now
+        self._vote = recovered.vote
         self.highestTermSeen = recovered.vote.term
-        self.votingSuspended = recovered.votingSuspended
-        self.snapshot = recovered.snapshot
+        self._votingSuspended = recovered.votingSuspended
+        self._snapshot = recovered.snapshot
         self.electionDeadline = now
         self.log = LogIDList(purged: recovered.lastPurgedLogID, runStarts: recovered.logRunStarts, last: recovered.lastLogID)
         self.cache = EntryCache(nextIndex: log.lastIndex + 1)
-        self.applied = recovered.lastApplied
+        self._applied = recovered.lastApplied
         self.applySubmitted = recovered.lastApplied
-        self.committed = maxLogID(recovered.committed, recovered.lastApplied)
+        self._committed = maxLogID(recovered.committed, recovered.lastApplied)
         self.committedSaved = recovered.committed
         self.membership = MembershipState(committed: recovered.appliedMembership, uncommitted: recovered.membershipsAfterApplied)
         self.membership.commit(upTo: committed.indexOrZero)
@@ -108,14 +118,14 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 
     /// Makes the recovered log consistent with the state machine: a log that ends before, or
     /// disagrees at, the applied entry is replaced by "purged up to applied".
-    private mutating func reconcileRecoveredLog(_ recovered: RecoveredState<T>) {
+    @inlinable mutating func reconcileRecoveredLog(_ recovered: RecoveredState<T>) {
         let floor = maxLogID(applied, snapshot?.lastLogID)
         if let floor, log.logID(at: floor.index) != floor, floor.index > log.purgedIndex || log.purged != floor {
             replaceLog(bySnapshotAt: floor)
             io.durableLogID = floor
             membership.truncate(after: floor.index)
         }
-        if committed.indexOrZero > log.lastIndex { committed = log.last }
+        if committed.indexOrZero > log.lastIndex { _committed = log.last }
         // The cache must end at the last entry, so it starts where the usable tail does (it
         // used to start past the last entry, which kept every tail entry out of it).
         let tail = recovered.tailEntries.filter { $0.index > log.purgedIndex && log.contains($0.logID) }
@@ -128,7 +138,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     // MARK: Reading state
 
     /// The node's role as the outside world sees it.
-    public var serverState: ServerState {
+    @inlinable public var serverState: ServerState {
         switch role {
         case .leader: return .leader
         case .candidate: return .candidate
@@ -136,45 +146,45 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         }
     }
 
-/// Whether this node leads.
-    public var isLeader: Bool { role == .leader }
+    /// Whether this node leads.
+    @inlinable public var isLeader: Bool { role == .leader }
 
     /// The leader this node currently follows (itself when leading), if known.
-    public var currentLeader: NodeID? {
+    @inlinable public var currentLeader: NodeID? {
         guard vote.committed, let votedFor = vote.votedFor else { return nil }
         if votedFor == id && role != .leader { return nil }
         return votedFor
     }
 
-/// The id of the last entry in the log.
-    public var lastLogID: LogID? { log.last }
-/// The id of the last entry removed by compaction.
-    public var lastPurgedLogID: LogID? { log.purged }
+    /// The id of the last entry in the log.
+    @inlinable public var lastLogID: LogID? { log.last }
+    /// The id of the last entry removed by compaction.
+    @inlinable public var lastPurgedLogID: LogID? { log.purged }
     /// The longest prefix of the log known durable on this node.
-    public var durableLogID: LogID? { io.durableLogID }
-/// The newest membership in the log, committed or not; it is in force.
-    public var effectiveMembership: StoredMembership<T> { membership.effective }
-/// The newest committed membership.
-    public var committedMembership: StoredMembership<T> { membership.committed }
-/// Whether this node votes in the effective membership.
-    public var isVoter: Bool { membership.effective.config.isVoter(id) }
-/// Whether the node has a log or a vote (so `initialize` would be refused).
-    public var isInitialized: Bool { log.last != nil || vote != .initial }
-/// This node's leadership while it leads.
-    public var leaderID: LeaderID? { leader?.leaderID }
+    @inlinable public var durableLogID: LogID? { io.durableLogID }
+    /// The newest membership in the log, committed or not; it is in force.
+    @inlinable public var effectiveMembership: StoredMembership<T> { membership.effective }
+    /// The newest committed membership.
+    @inlinable public var committedMembership: StoredMembership<T> { membership.committed }
+    /// Whether this node votes in the effective membership.
+    @inlinable public var isVoter: Bool { membership.effective.config.isVoter(id) }
+    /// Whether the node has a log or a vote (so `initialize` would be refused).
+    @inlinable public var isInitialized: Bool { log.last != nil || vote != .initial }
+    /// This node's leadership while it leads.
+    @inlinable public var leaderID: LeaderID? { leader?.leaderID }
 
     /// The id of the entry at `index`, if the log holds it.
-    public func logID(at index: LogIndex) -> LogID? { log.logID(at: index) }
+    @inlinable public func logID(at index: LogIndex) -> LogID? { log.logID(at: index) }
 
     /// Per-peer replication state, for metrics (leader only).
-    public var replication: [NodeID: ReplicationStatus] {
+    @inlinable public var replication: [NodeID: ReplicationStatus] {
         guard leader != nil else { return [:] }
         return leader!.progress.mapValues { ReplicationStatus(matched: $0.matched, mode: $0.mode.publicMode, lastAcknowledged: $0.lastAckSentAt) }
     }
 
     /// Whether ``replication`` would equal `statuses`, answered without building it: the node
     /// loop asks every turn, and replication rarely changes on a follower.
-    public func replicationEquals(_ statuses: [NodeID: ReplicationStatus]) -> Bool {
+    @inlinable public func replicationEquals(_ statuses: [NodeID: ReplicationStatus]) -> Bool {
         guard leader != nil else { return statuses.isEmpty }
         guard leader!.progress.count == statuses.count else { return false }
         for (peer, progress) in leader!.progress {
@@ -186,7 +196,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     }
 
     /// The instant by which ``tick(now:)`` must be called next, nil when no timer is armed.
-    public var nextDeadline: RaftInstant? {
+    @inlinable public var nextDeadline: RaftInstant? {
         var deadline: RaftInstant?
         func consider(_ instant: RaftInstant) { if deadline == nil || instant < deadline! { deadline = instant } }
         switch role {
@@ -210,7 +220,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// Finishes the current step and hands over every command produced since the last call.
     /// Replication messages are formed here, so many proposals in one step share one message
     /// per peer.
-    public mutating func takeCommands() -> [EngineCommand<T>] {
+    @inlinable public mutating func takeCommands() -> [EngineCommand<T>] {
         var commands: [EngineCommand<T>] = []
         takeCommands(into: &commands)
         if output.capacity == 0 { output.reserveCapacity(16) }
@@ -221,7 +231,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// contents of `buffer`, whose storage the engine keeps for the next step's commands. A
     /// caller that empties `buffer` with `removeAll(keepingCapacity: true)` after executing
     /// them makes steps allocate no command buffer at all.
-    public mutating func takeCommands(into buffer: inout [EngineCommand<T>]) {
+    @inlinable public mutating func takeCommands(into buffer: inout [EngineCommand<T>]) {
         if role == .leader { pumpReplication() }
         saveCommittedIfChanged()
         checkInvariants()
@@ -235,7 +245,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// Relations between the engine's own fields that hold after every step, whatever the
     /// input. Preconditions stay on in release builds: a violation means a bug, and carrying
     /// on could break safety.
-    func checkInvariants() {
+    @inlinable func checkInvariants() {
         // A deliberately broken engine breaks these first; the simulator must catch it instead.
         guard testingFaults.isEmpty else { return }
         precondition(log.purgedIndex <= log.lastIndex, "purged beyond the last entry")
@@ -249,14 +259,14 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         precondition(membership.effective.logID.indexOrZero <= log.lastIndex, "effective membership beyond the log")
     }
 
-    mutating func nextRPC() -> UInt64 {
+    @inlinable mutating func nextRPC() -> UInt64 {
         defer { nextRPCID += 1 }
         return nextRPCID
     }
 
-    mutating func emitEvent(_ event: EngineEvent) { output.append(.event(event)) }
+    @inlinable mutating func emitEvent(_ event: EngineEvent) { output.append(.event(event)) }
 
-    private mutating func saveCommittedIfChanged() {
+    @inlinable mutating func saveCommittedIfChanged() {
         if let committed, committed != committedSaved {
             committedSaved = committed
             output.append(.saveCommitted(committed))
@@ -266,8 +276,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     // MARK: Time
 
     /// Advances the engine's clock and fires every timer that is due.
-    public mutating func tick(now newNow: RaftInstant) {
-        if newNow > now { now = newNow }
+    @inlinable public mutating func tick(now newNow: RaftInstant) {
+        if newNow > now { _now = newNow }
         switch role {
         case .leader:
             leaderTick()
@@ -277,7 +287,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
         }
     }
 
-    mutating func resetElectionDeadline() {
+    @inlinable mutating func resetElectionDeadline() {
         let low = config.electionTimeoutMin.nanosecondsClamped
         let high = config.electionTimeoutMax.nanosecondsClamped
         let value = UInt64.random(in: low..<high, using: &random)
@@ -285,7 +295,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     }
 
     /// Whether this node may start elections now.
-    var canCampaign: Bool {
+    @inlinable var canCampaign: Bool {
         electionEnabled && !votingSuspended && isElectable && role != .leader
     }
 
@@ -295,7 +305,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// holding that entry see themselves as learners, and the remaining voters cannot win
     /// without their votes. Joint consensus keeps this safe: every quorum of the committed
     /// joint configuration meets every quorum of its final one.
-    var isElectable: Bool {
+    @inlinable var isElectable: Bool {
         isVoter || membership.committed.config.isVoter(id)
     }
 
@@ -304,26 +314,32 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// Lets a node that lost acknowledged state vote and campaign again. Call only once the
     /// node has been re-admitted (removed and re-added) or its data verified, see
     /// `RecoveredState.votingSuspended`.
-    public mutating func resumeVoting() {
-        votingSuspended = false
+    @inlinable public mutating func resumeVoting() {
+        _votingSuspended = false
         resetElectionDeadline()
     }
 }
 
 /// What a leader reports about replication to one peer.
 public struct ReplicationStatus: Hashable, Sendable, Codable {
-/// How the leader replicates to the peer.
+    /// How the leader replicates to the peer.
     public enum Mode: String, Hashable, Sendable, Codable { case probe, replicate, snapshot }
-/// The highest entry known durable on the peer.
+    /// The highest entry known durable on the peer.
     public var matched: LogID?
-/// How the leader replicates to it.
+    /// How the leader replicates to it.
     public var mode: Mode
-/// When the newest request the peer acknowledged was sent.
+    /// When the newest request the peer acknowledged was sent.
     public var lastAcknowledged: RaftInstant?
+
+    @inlinable init(matched: LogID? = nil, mode: Mode, lastAcknowledged: RaftInstant? = nil) {
+        self.matched = matched
+        self.mode = mode
+        self.lastAcknowledged = lastAcknowledged
+    }
 }
 
 extension Progress.Mode {
-    var publicMode: ReplicationStatus.Mode {
+    @inlinable var publicMode: ReplicationStatus.Mode {
         switch self {
         case .probe: return .probe
         case .replicate: return .replicate

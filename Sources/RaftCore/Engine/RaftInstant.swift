@@ -1,33 +1,33 @@
 /// A point on a monotonic clock, in nanoseconds from an arbitrary origin. The engine never
 /// reads a clock: the caller passes the current instant to ``RaftEngine/tick(now:)``.
 public struct RaftInstant: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
-/// Nanoseconds since the clock's origin.
+    /// Nanoseconds since the clock's origin.
     public var nanoseconds: UInt64
 
-/// The instant `nanoseconds` after the origin.
-    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+    /// The instant `nanoseconds` after the origin.
+    @inlinable public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
 
-/// The clock's origin.
+    /// The clock's origin.
     public static let zero = RaftInstant(nanoseconds: 0)
 
-    public static func < (lhs: RaftInstant, rhs: RaftInstant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+    @inlinable public static func < (lhs: RaftInstant, rhs: RaftInstant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
-/// The instant `rhs` after `lhs` (negative durations count as zero).
-    public static func + (lhs: RaftInstant, rhs: Duration) -> RaftInstant {
+    /// The instant `rhs` after `lhs` (negative durations count as zero).
+    @inlinable public static func + (lhs: RaftInstant, rhs: Duration) -> RaftInstant {
         RaftInstant(nanoseconds: lhs.nanoseconds &+ rhs.nanosecondsClamped)
     }
 
     /// The time from `earlier` to `self`, zero if `earlier` is later.
-    public func duration(since earlier: RaftInstant) -> Duration {
+    @inlinable public func duration(since earlier: RaftInstant) -> Duration {
         nanoseconds > earlier.nanoseconds ? .nanoseconds(Int64(nanoseconds - earlier.nanoseconds)) : .zero
     }
 
-    public var description: String { "t=\(nanoseconds / 1_000_000)ms" }
+    @inlinable public var description: String { "t=\(nanoseconds / 1_000_000)ms" }
 }
 
 extension Duration {
     /// This duration in whole nanoseconds, 0 if negative, clamped to `UInt64`.
-    public var nanosecondsClamped: UInt64 {
+    @inlinable public var nanosecondsClamped: UInt64 {
         // Engine timeouts fit in 64 bits of attoseconds (up to 18 s); for those a 64-bit
         // division by a constant replaces the 128-bit arithmetic of `components`, which showed
         // up in every loop turn's deadline computations.

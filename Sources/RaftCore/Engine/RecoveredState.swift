@@ -1,23 +1,23 @@
 /// What a node recovered from storage at startup; the engine starts from it.
 public struct RecoveredState<T: RaftTypeConfig>: Sendable {
-/// The saved vote (``Vote/initial`` if none).
+    /// The saved vote (``Vote/initial`` if none).
     public var vote: Vote
-/// The last entry removed by compaction.
+    /// The last entry removed by compaction.
     public var lastPurgedLogID: LogID?
     /// The first id of each leadership run in the unpurged log, ascending (see
     /// `LogIDRunsLoader` in the runtime, which finds them by binary search).
     public var logRunStarts: [LogID]
-/// The last entry in the log.
+    /// The last entry in the log.
     public var lastLogID: LogID?
-/// The saved commit point, if the store keeps one.
+    /// The saved commit point, if the store keeps one.
     public var committed: LogID?
-/// The last entry the state machine applied.
+    /// The last entry the state machine applied.
     public var lastApplied: LogID?
     /// The membership the state machine holds (the last one at or before `lastApplied`).
     public var appliedMembership: StoredMembership<T>
     /// Membership entries after `lastApplied`, in log order.
     public var membershipsAfterApplied: [StoredMembership<T>]
-/// The newest snapshot's metadata.
+    /// The newest snapshot's metadata.
     public var snapshot: SnapshotMeta<T>?
     /// The newest entries of the log, to seed the in-memory cache (may be empty).
     public var tailEntries: [Entry<T>]
@@ -25,8 +25,8 @@ public struct RecoveredState<T: RaftTypeConfig>: Sendable {
     /// or campaign until an operator calls ``RaftEngine/resumeVoting()``.
     public var votingSuspended: Bool
 
-/// A recovered state; every field defaults to that of a pristine node.
-    public init(
+    /// A recovered state; every field defaults to that of a pristine node.
+    @inlinable public init(
         vote: Vote = .initial, lastPurgedLogID: LogID? = nil, logRunStarts: [LogID] = [], lastLogID: LogID? = nil,
         committed: LogID? = nil, lastApplied: LogID? = nil, appliedMembership: StoredMembership<T> = .empty,
         membershipsAfterApplied: [StoredMembership<T>] = [], snapshot: SnapshotMeta<T>? = nil,
@@ -46,5 +46,5 @@ public struct RecoveredState<T: RaftTypeConfig>: Sendable {
     }
 
     /// A node that has never stored anything.
-    public static var pristine: RecoveredState { RecoveredState() }
+    @inlinable public static var pristine: RecoveredState { RecoveredState() }
 }

@@ -1,13 +1,13 @@
 /// A small, fast, seedable generator. The engine draws its randomized election timeouts
 /// from it so that a run is reproducible from the caller's seed.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
 
-/// A generator that yields the same sequence for the same seed.
-    public init(seed: UInt64) { state = seed }
+    /// A generator that yields the same sequence for the same seed.
+    @inlinable public init(seed: UInt64) { state = seed }
 
-/// The next pseudo-random value.
-    public mutating func next() -> UInt64 {
+    /// The next pseudo-random value.
+    @inlinable public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

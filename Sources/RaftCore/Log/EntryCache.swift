@@ -4,30 +4,30 @@ import DequeModule
 ///
 /// Holds a contiguous range of entries ending at the last log entry. Bounded by entry count
 /// and bytes; the engine evicts from the front and issues storage reads for anything older.
-struct EntryCache<T: RaftTypeConfig>: Sendable {
-    private var entries: Deque<Entry<T>> = []
-    private var sizes: Deque<Int> = []
-    private(set) var byteCount: Int = 0
+@usableFromInline struct EntryCache<T: RaftTypeConfig>: Sendable {
+    @usableFromInline var entries: Deque<Entry<T>> = []
+    @usableFromInline var sizes: Deque<Int> = []
+    @usableFromInline var byteCount: Int = 0
     /// The index of `entries.first`, or of the next entry to be appended when empty.
-    private(set) var firstIndex: LogIndex
+    @usableFromInline var firstIndex: LogIndex
 
-    init(nextIndex: LogIndex) {
+    @inlinable init(nextIndex: LogIndex) {
         self.firstIndex = nextIndex
     }
 
-    var count: Int { entries.count }
-    var isEmpty: Bool { entries.isEmpty }
+    @inlinable var count: Int { entries.count }
+    @inlinable var isEmpty: Bool { entries.isEmpty }
     /// One past the last cached index.
-    var endIndex: LogIndex { firstIndex + LogIndex(entries.count) }
+    @inlinable var endIndex: LogIndex { firstIndex + LogIndex(entries.count) }
 
-    func contains(_ index: LogIndex) -> Bool { index >= firstIndex && index < endIndex }
+    @inlinable func contains(_ index: LogIndex) -> Bool { index >= firstIndex && index < endIndex }
 
-    subscript(index: LogIndex) -> Entry<T> {
+    @inlinable subscript(index: LogIndex) -> Entry<T> {
         entries[Int(index - firstIndex)]
     }
 
     /// Entries `[from, to)`, limited to `maxEntries` and to `maxBytes` (at least one entry).
-    func slice(from start: LogIndex, to end: LogIndex, maxEntries: Int, maxBytes: Int) -> [Entry<T>] {
+    @inlinable func slice(from start: LogIndex, to end: LogIndex, maxEntries: Int, maxBytes: Int) -> [Entry<T>] {
         precondition(start >= firstIndex && end <= endIndex && start <= end, "slice must be cached")
         var result: [Entry<T>] = []
         let count = min(Int(end - start), maxEntries)
@@ -45,7 +45,7 @@ struct EntryCache<T: RaftTypeConfig>: Sendable {
     }
 
     /// Bytes of entries `[from, to)`.
-    func bytes(from start: LogIndex, to end: LogIndex) -> Int {
+    @inlinable func bytes(from start: LogIndex, to end: LogIndex) -> Int {
         var total = 0
         var position = Int(start - firstIndex)
         let stop = Int(end - firstIndex)
@@ -53,7 +53,7 @@ struct EntryCache<T: RaftTypeConfig>: Sendable {
         return total
     }
 
-    mutating func append(_ entry: Entry<T>) {
+    @inlinable mutating func append(_ entry: Entry<T>) {
         precondition(entry.index == endIndex, "cache appends are contiguous")
         let size = entry.byteCount
         entries.append(entry)
@@ -62,7 +62,7 @@ struct EntryCache<T: RaftTypeConfig>: Sendable {
     }
 
     /// Drops cached entries after `index`.
-    mutating func truncate(after index: LogIndex) {
+    @inlinable mutating func truncate(after index: LogIndex) {
         while let last = entries.last, last.index > index {
             entries.removeLast()
             byteCount -= sizes.removeLast()
@@ -71,7 +71,7 @@ struct EntryCache<T: RaftTypeConfig>: Sendable {
     }
 
     /// Drops cached entries up to and including `index`.
-    mutating func evict(upTo index: LogIndex) {
+    @inlinable mutating func evict(upTo index: LogIndex) {
         guard index >= firstIndex else { return }
         // Entries are contiguous from `firstIndex`: drop them as one range rather than taking
         // each out (a copy and a release per entry).
@@ -84,7 +84,7 @@ struct EntryCache<T: RaftTypeConfig>: Sendable {
     }
 
     /// Empties the cache; the next append must be `nextIndex`.
-    mutating func reset(nextIndex: LogIndex) {
+    @inlinable mutating func reset(nextIndex: LogIndex) {
         entries.removeAll()
         sizes.removeAll()
         byteCount = 0

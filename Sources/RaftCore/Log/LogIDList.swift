@@ -2,13 +2,13 @@
 /// million entries written by a few leaders cost a few elements.
 ///
 /// Covers indexes `(purged.index, last.index]`; the purged id itself is also answerable.
-struct LogIDList: Sendable, Equatable {
-    private(set) var purged: LogID?
-    private(set) var last: LogID?
+@usableFromInline struct LogIDList: Sendable, Equatable {
+    @usableFromInline var purged: LogID?
+    @usableFromInline var last: LogID?
     /// The first id of each run of consecutive entries written by one leader, ascending.
-    private var runStarts: [LogID]
+    @usableFromInline var runStarts: [LogID]
 
-    init(purged: LogID?, runStarts: [LogID], last: LogID?) {
+    @inlinable init(purged: LogID?, runStarts: [LogID], last: LogID?) {
         precondition(runStarts.isEmpty == (last.indexOrZero == purged.indexOrZero), "runs must cover exactly the unpurged log")
         if let first = runStarts.first {
             precondition(first.index == purged.indexOrZero + 1, "the first run starts right after the purged entry")
@@ -19,18 +19,18 @@ struct LogIDList: Sendable, Equatable {
         self.runStarts = runStarts
     }
 
-    static var empty: LogIDList { LogIDList(purged: nil, runStarts: [], last: nil) }
+    @inlinable static var empty: LogIDList { LogIDList(purged: nil, runStarts: [], last: nil) }
 
-    var purgedIndex: LogIndex { purged.indexOrZero }
-    var lastIndex: LogIndex { last.indexOrZero }
+    @inlinable var purgedIndex: LogIndex { purged.indexOrZero }
+    @inlinable var lastIndex: LogIndex { last.indexOrZero }
     /// The first index still held in the log (may exceed `lastIndex` when the log is empty).
-    var firstIndex: LogIndex { purgedIndex + 1 }
-    var isEmpty: Bool { runStarts.isEmpty }
-    var runCount: Int { runStarts.count }
+    @inlinable var firstIndex: LogIndex { purgedIndex + 1 }
+    @inlinable var isEmpty: Bool { runStarts.isEmpty }
+    @inlinable var runCount: Int { runStarts.count }
 
     /// The id at `index`, if the log holds it or it is the purged id. Index 0 is "before the
     /// log": it has no id but always matches.
-    func logID(at index: LogIndex) -> LogID? {
+    @inlinable func logID(at index: LogIndex) -> LogID? {
         if let purged, index == purged.index { return purged }
         guard index > purgedIndex, index <= lastIndex else { return nil }
         if let lastRun = runStarts.last, index >= lastRun.index {
@@ -46,13 +46,13 @@ struct LogIDList: Sendable, Equatable {
     }
 
     /// Whether the log holds exactly `id` (or `id` is the purged id).
-    func contains(_ id: LogID) -> Bool { logID(at: id.index) == id }
+    @inlinable func contains(_ id: LogID) -> Bool { logID(at: id.index) == id }
 
     /// The largest index `<= index` whose entry was written by a leader `<= leaderID`, used for
     /// fast conflict back-tracking; returns the purged index when the log holds none.
     ///
     /// Leader ids never decrease along a log, so such entries form a prefix of it.
-    func lastIndex(atOrBefore index: LogIndex, withLeaderAtMost leaderID: LeaderID?) -> LogIndex {
+    @inlinable func lastIndex(atOrBefore index: LogIndex, withLeaderAtMost leaderID: LeaderID?) -> LogIndex {
         guard let leaderID else { return purgedIndex }
         var position = runStarts.count - 1
         while position >= 0 && runStarts[position].leaderID > leaderID { position -= 1 }
@@ -61,7 +61,7 @@ struct LogIDList: Sendable, Equatable {
         return max(purgedIndex, min(index, prefixEnd))
     }
 
-    mutating func append(_ id: LogID) {
+    @inlinable mutating func append(_ id: LogID) {
         precondition(id.index == lastIndex + 1, "log ids are appended contiguously")
         precondition(last == nil || last!.leaderID <= id.leaderID, "a log never goes back to an older leader")
         if runStarts.last?.leaderID != id.leaderID { runStarts.append(id) }
@@ -69,7 +69,7 @@ struct LogIDList: Sendable, Equatable {
     }
 
     /// Drops every id after `index`.
-    mutating func truncate(after index: LogIndex) {
+    @inlinable mutating func truncate(after index: LogIndex) {
         precondition(index >= purgedIndex, "cannot truncate purged entries")
         guard index < lastIndex else { return }
         while let run = runStarts.last, run.index > index { runStarts.removeLast() }
@@ -78,7 +78,7 @@ struct LogIDList: Sendable, Equatable {
 
     /// Forgets every id up to and including `id`. Purging at or past the last entry leaves an
     /// empty log whose purged id is `id`.
-    mutating func purge(upTo id: LogID) {
+    @inlinable mutating func purge(upTo id: LogID) {
         guard id.index > purgedIndex else { return }
         if id.index >= lastIndex {
             runStarts.removeAll()
@@ -95,5 +95,5 @@ struct LogIDList: Sendable, Equatable {
     }
 
     /// Every run start, for tests and metrics.
-    var runs: [LogID] { runStarts }
+    @inlinable var runs: [LogID] { runStarts }
 }

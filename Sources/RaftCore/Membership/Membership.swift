@@ -7,29 +7,29 @@ public struct Membership<T: RaftTypeConfig>: Sendable, Codable {
     public var addresses: [NodeID: T.NodeAddress]
 
     /// A membership with explicit configuration and addresses.
-    public init(config: MembershipConfig, addresses: [NodeID: T.NodeAddress] = [:]) {
+    @inlinable public init(config: MembershipConfig, addresses: [NodeID: T.NodeAddress] = [:]) {
         self.config = config
         self.addresses = addresses
     }
 
     /// A uniform majority membership of `voters` (with addresses) and optional learners.
-    public init(voters: [NodeID: T.NodeAddress], learners: [NodeID: T.NodeAddress] = [:]) {
+    @inlinable public init(voters: [NodeID: T.NodeAddress], learners: [NodeID: T.NodeAddress] = [:]) {
         self.config = MembershipConfig(voters: Set(voters.keys), learners: Set(learners.keys))
         self.addresses = voters.merging(learners) { first, _ in first }
     }
 
     /// The address of node `id`, if known.
-    public func address(of id: NodeID) -> T.NodeAddress? { addresses[id] }
+    @inlinable public func address(of id: NodeID) -> T.NodeAddress? { addresses[id] }
 
     /// Drops addresses of nodes that are no longer in the configuration.
-    func prunedAddresses() -> Membership {
+    @inlinable func prunedAddresses() -> Membership {
         let ids = config.allNodeIDs
         return Membership(config: config, addresses: addresses.filter { ids.contains($0.key) })
     }
 }
 
 extension Membership: Equatable {
-    public static func == (lhs: Membership, rhs: Membership) -> Bool {
+    @inlinable public static func == (lhs: Membership, rhs: Membership) -> Bool {
         lhs.config == rhs.config && lhs.addresses == rhs.addresses
     }
 }
@@ -43,16 +43,16 @@ public struct StoredMembership<T: RaftTypeConfig>: Sendable, Codable, Equatable 
     public var membership: Membership<T>
 
     /// A membership and the entry that carried it.
-    public init(logID: LogID?, membership: Membership<T>) {
+    @inlinable public init(logID: LogID?, membership: Membership<T>) {
         self.logID = logID
         self.membership = membership
     }
 
     /// The membership of a node that was never initialized: no voters, no learners.
-    public static var empty: StoredMembership {
+    @inlinable public static var empty: StoredMembership {
         StoredMembership(logID: nil, membership: Membership(config: MembershipConfig(voterSets: [], learners: [])))
     }
 
     /// The configuration of ``membership``.
-    public var config: MembershipConfig { membership.config }
+    @inlinable public var config: MembershipConfig { membership.config }
 }

@@ -35,7 +35,7 @@ public enum MembershipChangeError: Error, Hashable, Sendable, Codable, CustomStr
     /// The resulting configuration cannot form quorums.
     case invalidConfig(String)
 
-    public var description: String {
+    @inlinable public var description: String {
         switch self {
         case .changeInProgress(let pending): return "membership change in progress (entry \(pending.map(\.description) ?? "-"))"
         case let .membershipChanged(expected, actual): return "membership changed: expected \(expected.map(\.description) ?? "-"), found \(actual.map(\.description) ?? "-")"
@@ -49,7 +49,7 @@ public enum MembershipChangeError: Error, Hashable, Sendable, Codable, CustomStr
 
 extension Membership {
     /// The uniform membership `change` leads to from this (uniform) membership.
-    func applying(_ change: MembershipChange<T>, retainRemovedVoters: Bool) throws(MembershipChangeError) -> Membership {
+    @inlinable func applying(_ change: MembershipChange<T>, retainRemovedVoters: Bool) throws(MembershipChangeError) -> Membership {
         precondition(!config.isJoint, "changes start from a uniform configuration")
         var voters = config.voterSets[0]
         var learners = config.learners

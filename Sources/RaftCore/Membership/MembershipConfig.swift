@@ -12,40 +12,40 @@ public struct MembershipConfig: Hashable, Codable, Sendable, CustomStringConvert
     public var learners: Set<NodeID>
 
     /// A configuration of one (uniform) or two (joint) voter sets.
-    public init(voterSets: [VoterSet], learners: Set<NodeID> = []) {
+    @inlinable public init(voterSets: [VoterSet], learners: Set<NodeID> = []) {
         self.voterSets = voterSets
         self.learners = learners
     }
 
     /// A uniform majority configuration.
-    public init(voters: Set<NodeID>, learners: Set<NodeID> = []) {
+    @inlinable public init(voters: Set<NodeID>, learners: Set<NodeID> = []) {
         self.init(voterSets: [VoterSet(voters)], learners: learners)
     }
 
     /// Whether a joint-consensus change is in progress.
-    public var isJoint: Bool { voterSets.count > 1 }
+    @inlinable public var isJoint: Bool { voterSets.count > 1 }
 
     /// The quorum rule of this configuration: every voter set must agree.
-    public var quorum: JointQuorum { JointQuorum(voterSets) }
+    @inlinable public var quorum: JointQuorum { JointQuorum(voterSets) }
 
     /// Every voter of every set.
-    public var voterIDs: Set<NodeID> {
+    @inlinable public var voterIDs: Set<NodeID> {
         voterSets.reduce(into: Set<NodeID>()) { $0.formUnion($1.members) }
     }
 
     /// Voters and learners.
-    public var allNodeIDs: Set<NodeID> { voterIDs.union(learners) }
+    @inlinable public var allNodeIDs: Set<NodeID> { voterIDs.union(learners) }
 
     /// Whether `id` votes in some set.
-    public func isVoter(_ id: NodeID) -> Bool { voterSets.contains { $0.members.contains(id) } }
+    @inlinable public func isVoter(_ id: NodeID) -> Bool { voterSets.contains { $0.members.contains(id) } }
 
     /// The configuration this one ends in: the newest voter set alone.
-    public var finalConfig: MembershipConfig {
+    @inlinable public var finalConfig: MembershipConfig {
         MembershipConfig(voterSets: [voterSets[voterSets.count - 1]], learners: learners)
     }
 
     /// Why this configuration is unusable, or nil.
-    public var validationError: String? {
+    @inlinable public var validationError: String? {
         if voterSets.isEmpty { return "a membership needs at least one voter set" }
         if voterSets.count > 2 { return "a membership has at most two voter sets (old and new)" }
         for set in voterSets {
@@ -55,7 +55,7 @@ public struct MembershipConfig: Hashable, Codable, Sendable, CustomStringConvert
         return nil
     }
 
-    public var description: String {
+    @inlinable public var description: String {
         let sets = voterSets.map(\.description).joined(separator: "+")
         if learners.isEmpty { return sets }
         return sets + " learners{" + learners.sorted().map(String.init).joined(separator: ",") + "}"

@@ -2,12 +2,12 @@
 ///
 /// A membership takes effect as soon as it is appended (Raft §6), so the *effective*
 /// membership is the newest one in the log, committed or not.
-struct MembershipState<T: RaftTypeConfig>: Sendable {
-    private(set) var committed: StoredMembership<T>
+@usableFromInline struct MembershipState<T: RaftTypeConfig>: Sendable {
+    @usableFromInline var committed: StoredMembership<T>
     /// Membership entries after the commit point, in log order.
-    private(set) var uncommitted: [StoredMembership<T>]
+    @usableFromInline var uncommitted: [StoredMembership<T>]
 
-    init(committed: StoredMembership<T>, uncommitted: [StoredMembership<T>]) {
+    @inlinable init(committed: StoredMembership<T>, uncommitted: [StoredMembership<T>]) {
         self.committed = committed
         self.uncommitted = uncommitted
     }
@@ -15,7 +15,7 @@ struct MembershipState<T: RaftTypeConfig>: Sendable {
     /// Yielded in place rather than returned: a returned copy retains and releases the
     /// configuration's buffers, and the engine reads this several times per step (voter
     /// checks, quorums, invariants).
-    var effective: StoredMembership<T> {
+    @inlinable var effective: StoredMembership<T> {
         _read {
             if uncommitted.isEmpty {
                 yield committed
@@ -25,16 +25,16 @@ struct MembershipState<T: RaftTypeConfig>: Sendable {
         }
     }
 
-    var hasUncommitted: Bool { !uncommitted.isEmpty }
+    @inlinable var hasUncommitted: Bool { !uncommitted.isEmpty }
 
-    mutating func append(_ stored: StoredMembership<T>) {
+    @inlinable mutating func append(_ stored: StoredMembership<T>) {
         precondition(logIDLess(effective.logID, stored.logID), "memberships are appended in log order")
         uncommitted.append(stored)
     }
 
     /// Marks every membership up to `index` committed; returns those that became committed.
     @discardableResult
-    mutating func commit(upTo index: LogIndex) -> [StoredMembership<T>] {
+    @inlinable mutating func commit(upTo index: LogIndex) -> [StoredMembership<T>] {
         var newlyCommitted: [StoredMembership<T>] = []
         while let first = uncommitted.first, first.logID.indexOrZero <= index {
             newlyCommitted.append(uncommitted.removeFirst())
@@ -44,12 +44,12 @@ struct MembershipState<T: RaftTypeConfig>: Sendable {
     }
 
     /// Forgets memberships whose entries were truncated away.
-    mutating func truncate(after index: LogIndex) {
+    @inlinable mutating func truncate(after index: LogIndex) {
         while let last = uncommitted.last, last.logID.indexOrZero > index { uncommitted.removeLast() }
     }
 
     /// Starts over from a snapshot's membership, keeping later memberships of a kept suffix.
-    mutating func reset(committed newCommitted: StoredMembership<T>, keepingAfter index: LogIndex?) {
+    @inlinable mutating func reset(committed newCommitted: StoredMembership<T>, keepingAfter index: LogIndex?) {
         committed = newCommitted
         if let index {
             uncommitted.removeAll { $0.logID.indexOrZero <= index }

@@ -12,7 +12,7 @@ public struct AppendEntriesRequest<T: RaftTypeConfig>: Sendable, Codable {
     public var rpcID: UInt64
 
     /// Creates a request; `entries` must continue `prevLogID`.
-    public init(vote: Vote, prevLogID: LogID?, entries: [Entry<T>], leaderCommit: LogID?, rpcID: UInt64) {
+    @inlinable public init(vote: Vote, prevLogID: LogID?, entries: [Entry<T>], leaderCommit: LogID?, rpcID: UInt64) {
         self.vote = vote
         self.prevLogID = prevLogID
         self.entries = entries
@@ -21,7 +21,7 @@ public struct AppendEntriesRequest<T: RaftTypeConfig>: Sendable, Codable {
     }
 
     /// The id of the last entry this request asserts: the last entry, else `prevLogID`.
-    public var lastLogID: LogID? { entries.last?.logID ?? prevLogID }
+    @inlinable public var lastLogID: LogID? { entries.last?.logID ?? prevLogID }
 }
 
 /// The answer to an ``AppendEntriesRequest``.
@@ -46,7 +46,7 @@ public struct AppendEntriesResponse: Hashable, Sendable, Codable {
     public var outcome: Outcome
 
     /// Creates a response.
-    public init(vote: Vote, rpcID: UInt64, outcome: Outcome) {
+    @inlinable public init(vote: Vote, rpcID: UInt64, outcome: Outcome) {
         self.vote = vote
         self.rpcID = rpcID
         self.outcome = outcome

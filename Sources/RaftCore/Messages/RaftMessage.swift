@@ -9,7 +9,7 @@ public enum RaftMessage<T: RaftTypeConfig>: Sendable {
     case timeoutNow(TimeoutNowRequest)
 
     /// The id that pairs a request with its response.
-    public var rpcID: UInt64 {
+    @inlinable public var rpcID: UInt64 {
         switch self {
         case .appendEntries(let m): return m.rpcID
         case .appendEntriesResponse(let m): return m.rpcID
@@ -22,7 +22,7 @@ public enum RaftMessage<T: RaftTypeConfig>: Sendable {
     }
 
     /// Whether this message answers another.
-    public var isResponse: Bool {
+    @inlinable public var isResponse: Bool {
         switch self {
         case .appendEntriesResponse, .voteResponse, .installSnapshotResponse: return true
         case .appendEntries, .vote, .installSnapshot, .timeoutNow: return false
@@ -33,7 +33,7 @@ public enum RaftMessage<T: RaftTypeConfig>: Sendable {
 extension RaftMessage: Codable {}
 
 extension RaftMessage: CustomStringConvertible {
-    public var description: String {
+    @inlinable public var description: String {
         switch self {
         case .appendEntries(let m):
             return "Append(vote \(m.vote), prev \(m.prevLogID.map(\.description) ?? "-"), n=\(m.entries.count), commit \(m.leaderCommit.map(\.description) ?? "-"), #\(m.rpcID))"

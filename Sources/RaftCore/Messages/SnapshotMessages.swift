@@ -9,7 +9,7 @@ public struct SnapshotMeta<T: RaftTypeConfig>: Sendable, Codable, Equatable {
     public var snapshotID: String
 
     /// Describes a snapshot.
-    public init(lastLogID: LogID?, lastMembership: StoredMembership<T>, snapshotID: String) {
+    @inlinable public init(lastLogID: LogID?, lastMembership: StoredMembership<T>, snapshotID: String) {
         self.lastLogID = lastLogID
         self.lastMembership = lastMembership
         self.snapshotID = snapshotID
@@ -27,7 +27,7 @@ public struct InstallSnapshotRequest<T: RaftTypeConfig>: Sendable, Codable {
     public var rpcID: UInt64
 
     /// Creates a request.
-    public init(vote: Vote, meta: SnapshotMeta<T>, rpcID: UInt64) {
+    @inlinable public init(vote: Vote, meta: SnapshotMeta<T>, rpcID: UInt64) {
         self.vote = vote
         self.meta = meta
         self.rpcID = rpcID
@@ -52,7 +52,7 @@ public struct InstallSnapshotResponse: Hashable, Sendable, Codable {
     public var outcome: Outcome
 
     /// Creates a response.
-    public init(vote: Vote, rpcID: UInt64, outcome: Outcome) {
+    @inlinable public init(vote: Vote, rpcID: UInt64, outcome: Outcome) {
         self.vote = vote
         self.rpcID = rpcID
         self.outcome = outcome
@@ -69,7 +69,7 @@ public struct TimeoutNowRequest: Hashable, Sendable, Codable {
     public var rpcID: UInt64
 
     /// Creates a request.
-    public init(vote: Vote, lastLogID: LogID?, rpcID: UInt64) {
+    @inlinable public init(vote: Vote, lastLogID: LogID?, rpcID: UInt64) {
         self.vote = vote
         self.lastLogID = lastLogID
         self.rpcID = rpcID

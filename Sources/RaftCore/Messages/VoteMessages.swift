@@ -13,7 +13,7 @@ public struct VoteRequest: Hashable, Sendable, Codable {
     public var rpcID: UInt64
 
     /// Creates a request.
-    public init(vote: Vote, lastLogID: LogID?, isPreVote: Bool, isLeadershipTransfer: Bool = false, rpcID: UInt64) {
+    @inlinable public init(vote: Vote, lastLogID: LogID?, isPreVote: Bool, isLeadershipTransfer: Bool = false, rpcID: UInt64) {
         self.vote = vote
         self.lastLogID = lastLogID
         self.isPreVote = isPreVote
@@ -22,7 +22,7 @@ public struct VoteRequest: Hashable, Sendable, Codable {
     }
 
     /// The campaigning node.
-    public var candidateID: NodeID { vote.votedFor! }
+    @inlinable public var candidateID: NodeID { vote.votedFor! }
 }
 
 /// The answer to a ``VoteRequest``.
@@ -41,7 +41,7 @@ public struct VoteResponse: Hashable, Sendable, Codable {
     public var rpcID: UInt64
 
     /// Creates a response.
-    public init(vote: Vote, granted: Bool, isPreVote: Bool, requestTerm: Term, lastLogID: LogID?, rpcID: UInt64) {
+    @inlinable public init(vote: Vote, granted: Bool, isPreVote: Bool, requestTerm: Term, lastLogID: LogID?, rpcID: UInt64) {
         self.vote = vote
         self.granted = granted
         self.isPreVote = isPreVote

@@ -19,8 +19,7 @@ public protocol QuorumSet: Sendable {
 }
 
 /// The `rank`-th largest (1-based) of `values`, 0 if there are fewer.
-@usableFromInline
-func nthLargest(_ values: inout [UInt64], rank: Int) -> UInt64 {
+@inlinable func nthLargest(_ values: inout [UInt64], rank: Int) -> UInt64 {
     guard rank >= 1, rank <= values.count else { return 0 }
     values.sort(by: >)
     return values[rank - 1]

@@ -13,24 +13,24 @@ public enum QuorumRule: Hashable, Codable, Sendable {
 
 /// One set of voters and the rule that forms its quorums.
 public struct VoterSet: Hashable, Codable, Sendable, CustomStringConvertible {
-/// The voters.
+    /// The voters.
     public var members: Set<NodeID>
-/// How the voters form quorums.
+    /// How the voters form quorums.
     public var rule: QuorumRule
 
-/// A voter set; validate it with ``validationError``.
-    public init(_ members: Set<NodeID>, rule: QuorumRule = .majority) {
+    /// A voter set; validate it with ``validationError``.
+    @inlinable public init(_ members: Set<NodeID>, rule: QuorumRule = .majority) {
         self.members = members
         self.rule = rule
     }
 
     /// A hierarchical voter set over `groups`.
-    public static func hierarchical(_ groups: [Set<NodeID>]) -> VoterSet {
+    @inlinable public static func hierarchical(_ groups: [Set<NodeID>]) -> VoterSet {
         VoterSet(groups.reduce(into: Set<NodeID>()) { $0.formUnion($1) }, rule: .hierarchical(groups: groups))
     }
 
     /// Why this set cannot form quorums, or nil when it can.
-    public var validationError: String? {
+    @inlinable public var validationError: String? {
         if members.isEmpty { return "a voter set needs at least one member" }
         switch rule {
         case .majority:
@@ -54,7 +54,7 @@ public struct VoterSet: Hashable, Codable, Sendable, CustomStringConvertible {
 
     /// The same rule applied to different members; hierarchical groups and flexible sizes are
     /// kept only when they still fit, otherwise the set falls back to a plain majority.
-    func withMembers(_ newMembers: Set<NodeID>) -> VoterSet {
+    @inlinable func withMembers(_ newMembers: Set<NodeID>) -> VoterSet {
         var candidate = VoterSet(newMembers, rule: rule)
         if case let .hierarchical(groups) = rule {
             let trimmed = groups.map { $0.intersection(newMembers) }.filter { !$0.isEmpty }
@@ -63,7 +63,7 @@ public struct VoterSet: Hashable, Codable, Sendable, CustomStringConvertible {
         return candidate.validationError == nil ? candidate : VoterSet(newMembers)
     }
 
-    public var description: String {
+    @inlinable public var description: String {
         let ids = members.sorted().map(String.init).joined(separator: ",")
         switch rule {
         case .majority: return "{\(ids)}"
@@ -75,11 +75,11 @@ public struct VoterSet: Hashable, Codable, Sendable, CustomStringConvertible {
 }
 
 extension VoterSet: QuorumSet {
-/// The voters.
-    public var voterIDs: Set<NodeID> { members }
+    /// The voters.
+    @inlinable public var voterIDs: Set<NodeID> { members }
 
-/// Whether the granting members may elect a leader under ``rule``.
-    public func isElectionQuorum(_ granted: (NodeID) -> Bool) -> Bool {
+    /// Whether the granting members may elect a leader under ``rule``.
+    @inlinable public func isElectionQuorum(_ granted: (NodeID) -> Bool) -> Bool {
         switch rule {
         case .majority: return Self.count(members, granted) * 2 > members.count
         case let .flexible(election, _): return Self.count(members, granted) >= election
@@ -87,8 +87,8 @@ extension VoterSet: QuorumSet {
         }
     }
 
-/// Whether the acknowledging members may commit under ``rule``.
-    public func isCommitQuorum(_ acked: (NodeID) -> Bool) -> Bool {
+    /// Whether the acknowledging members may commit under ``rule``.
+    @inlinable public func isCommitQuorum(_ acked: (NodeID) -> Bool) -> Bool {
         switch rule {
         case .majority: return Self.count(members, acked) * 2 > members.count
         case let .flexible(_, commit): return Self.count(members, acked) >= commit
@@ -96,8 +96,8 @@ extension VoterSet: QuorumSet {
         }
     }
 
-/// The greatest value a commit quorum reached under ``rule``.
-    public func quorumValue(_ value: (NodeID) -> UInt64) -> UInt64 {
+    /// The greatest value a commit quorum reached under ``rule``.
+    @inlinable public func quorumValue(_ value: (NodeID) -> UInt64) -> UInt64 {
         switch rule {
         case .majority:
             return Self.rankedValue(of: members, rank: members.count / 2 + 1, value)
@@ -115,7 +115,7 @@ extension VoterSet: QuorumSet {
     /// `nthLargest` of the members' values, sorted in a stack buffer: the leader computes a
     /// quorum value for every acknowledgement and twice per loop turn, and an array per call
     /// was a heap allocation each time.
-    private static func rankedValue(of members: Set<NodeID>, rank: Int, _ value: (NodeID) -> UInt64) -> UInt64 {
+    @inlinable static func rankedValue(of members: Set<NodeID>, rank: Int, _ value: (NodeID) -> UInt64) -> UInt64 {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: members.count) { buffer in
             var count = 0
             for member in members {
@@ -129,13 +129,13 @@ extension VoterSet: QuorumSet {
         }
     }
 
-    private static func count(_ members: Set<NodeID>, _ predicate: (NodeID) -> Bool) -> Int {
+    @inlinable static func count(_ members: Set<NodeID>, _ predicate: (NodeID) -> Bool) -> Int {
         var count = 0
         for id in members where predicate(id) { count += 1 }
         return count
     }
 
-    private static func majorityOfGroups(_ groups: [Set<NodeID>], _ predicate: (NodeID) -> Bool) -> Bool {
+    @inlinable static func majorityOfGroups(_ groups: [Set<NodeID>], _ predicate: (NodeID) -> Bool) -> Bool {
         var groupsAgreeing = 0
         for group in groups where count(group, predicate) * 2 > group.count { groupsAgreeing += 1 }
         return groupsAgreeing * 2 > groups.count

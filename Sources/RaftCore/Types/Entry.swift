@@ -12,13 +12,13 @@ extension EntryPayload: Codable {}
 
 /// One entry of the replicated log.
 public struct Entry<T: RaftTypeConfig>: Sendable, Codable {
-/// The entry's id.
+    /// The entry's id.
     public var logID: LogID
-/// What the entry carries.
+    /// What the entry carries.
     public var payload: EntryPayload<T>
 
-/// An entry with id and payload.
-    public init(logID: LogID, payload: EntryPayload<T>) {
+    /// An entry with id and payload.
+    @inlinable public init(logID: LogID, payload: EntryPayload<T>) {
         self.logID = logID
         self.payload = payload
     }
@@ -26,13 +26,13 @@ public struct Entry<T: RaftTypeConfig>: Sendable, Codable {
     @inlinable public var index: LogIndex { logID.index }
 
     /// The membership this entry carries, if any.
-    public var membership: Membership<T>? {
+    @inlinable public var membership: Membership<T>? {
         if case .membership(let membership) = payload { return membership }
         return nil
     }
 
     /// Flow-control size estimate: a fixed header plus the command's own estimate.
-    public var byteCount: Int {
+    @inlinable public var byteCount: Int {
         switch payload {
         case .blank: return Self.headerByteCount
         case .membership(let membership): return Self.headerByteCount + 16 * membership.config.allNodeIDs.count
@@ -40,11 +40,11 @@ public struct Entry<T: RaftTypeConfig>: Sendable, Codable {
         }
     }
 
-    static var headerByteCount: Int { 32 }
+    @inlinable static var headerByteCount: Int { 32 }
 }
 
 extension Entry: CustomStringConvertible {
-    public var description: String {
+    @inlinable public var description: String {
         switch payload {
         case .blank: return "\(logID):blank"
         case .membership(let membership): return "\(logID):membership(\(membership.config))"

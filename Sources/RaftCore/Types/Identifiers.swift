@@ -16,13 +16,13 @@ public typealias LogIndex = UInt64
 /// this total order lets a later candidate of the same term supersede an earlier one (fewer
 /// split votes); in ``LeaderIDMode/standard`` at most one node can lead a term.
 public struct LeaderID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
-/// The term the leader was elected in.
+    /// The term the leader was elected in.
     public var term: Term
-/// The node that won.
+    /// The node that won.
     public var nodeID: NodeID
 
-/// The leadership of `nodeID` in `term`.
-    public init(term: Term, nodeID: NodeID) {
+    /// The leadership of `nodeID` in `term`.
+    @inlinable public init(term: Term, nodeID: NodeID) {
         self.term = term
         self.nodeID = nodeID
     }
@@ -31,11 +31,11 @@ public struct LeaderID: Hashable, Comparable, Codable, Sendable, CustomStringCon
     /// an elected leader, so no real leader can collide with it.
     public static let initial = LeaderID(term: 0, nodeID: 0)
 
-    public static func < (lhs: LeaderID, rhs: LeaderID) -> Bool {
+    @inlinable public static func < (lhs: LeaderID, rhs: LeaderID) -> Bool {
         (lhs.term, lhs.nodeID) < (rhs.term, rhs.nodeID)
     }
 
-    public var description: String { "\(term)-\(nodeID)" }
+    @inlinable public var description: String { "\(term)-\(nodeID)" }
 }
 
 /// How votes of one term compare.

@@ -4,31 +4,31 @@
 /// `(leaderID, index)`, which is the Raft "more up to date" comparison: last term first, then
 /// last index (field lesson 3).
 public struct LogID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
-/// The leadership that created the entry.
+    /// The leadership that created the entry.
     public var leaderID: LeaderID
-/// The entry's position in the log (1-based).
+    /// The entry's position in the log (1-based).
     public var index: LogIndex
 
-/// The id of entry `index` written by `leaderID`.
-    public init(leaderID: LeaderID, index: LogIndex) {
+    /// The id of entry `index` written by `leaderID`.
+    @inlinable public init(leaderID: LeaderID, index: LogIndex) {
         self.leaderID = leaderID
         self.index = index
     }
 
-/// The id of entry `index` written by node `nodeID` leading term `term`.
-    public init(term: Term, nodeID: NodeID, index: LogIndex) {
+    /// The id of entry `index` written by node `nodeID` leading term `term`.
+    @inlinable public init(term: Term, nodeID: NodeID, index: LogIndex) {
         self.init(leaderID: LeaderID(term: term, nodeID: nodeID), index: index)
     }
 
-/// The term of the leadership that created the entry.
-    public var term: Term { leaderID.term }
+    /// The term of the leadership that created the entry.
+    @inlinable public var term: Term { leaderID.term }
 
-    public static func < (lhs: LogID, rhs: LogID) -> Bool {
+    @inlinable public static func < (lhs: LogID, rhs: LogID) -> Bool {
         if lhs.leaderID != rhs.leaderID { return lhs.leaderID < rhs.leaderID }
         return lhs.index < rhs.index
     }
 
-    public var description: String { "\(leaderID.term)-\(leaderID.nodeID)-\(index)" }
+    @inlinable public var description: String { "\(leaderID.term)-\(leaderID.nodeID)-\(index)" }
 }
 
 extension Optional where Wrapped == LogID {

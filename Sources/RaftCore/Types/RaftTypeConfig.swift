@@ -23,15 +23,15 @@ public protocol RaftTypeConfig: Sendable {
 
 extension RaftTypeConfig {
     /// By default a command counts as its in-memory size; override for variable-sized payloads.
-    public static func byteCount(of command: Command) -> Int {
+    @inlinable public static func byteCount(of command: Command) -> Int {
         MemoryLayout<Command>.size
     }
 }
 
 extension RaftTypeConfig where Command == [UInt8] {
-    public static func byteCount(of command: Command) -> Int { command.count }
+    @inlinable public static func byteCount(of command: Command) -> Int { command.count }
 }
 
 extension RaftTypeConfig where Command == String {
-    public static func byteCount(of command: Command) -> Int { command.utf8.count }
+    @inlinable public static func byteCount(of command: Command) -> Int { command.utf8.count }
 }

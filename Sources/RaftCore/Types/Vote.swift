@@ -5,15 +5,15 @@
 /// A node accepts a request only if the request's vote is at least its own (see
 /// ``isAtLeast(_:mode:)``), so the vote never moves backwards.
 public struct Vote: Hashable, Codable, Sendable, CustomStringConvertible {
-/// The term this vote belongs to.
+    /// The term this vote belongs to.
     public var term: Term
     /// The candidate or leader this node voted for in `term`; `nil` before voting in the term.
     public var votedFor: NodeID?
     /// True when `votedFor` was granted a quorum: the vote then names the term's leader.
     public var committed: Bool
 
-/// A vote; a committed vote must name its leader.
-    public init(term: Term, votedFor: NodeID?, committed: Bool = false) {
+    /// A vote; a committed vote must name its leader.
+    @inlinable public init(term: Term, votedFor: NodeID?, committed: Bool = false) {
         precondition(votedFor != nil || !committed, "a committed vote names its leader")
         self.term = term
         self.votedFor = votedFor
@@ -24,12 +24,12 @@ public struct Vote: Hashable, Codable, Sendable, CustomStringConvertible {
     public static let initial = Vote(term: 0, votedFor: nil)
 
     /// The leadership this vote is for, if it names a node.
-    public var leaderID: LeaderID? {
+    @inlinable public var leaderID: LeaderID? {
         votedFor.map { LeaderID(term: term, nodeID: $0) }
     }
 
     /// The committed vote of a leader.
-    public static func leader(_ id: LeaderID) -> Vote {
+    @inlinable public static func leader(_ id: LeaderID) -> Vote {
         Vote(term: id.term, votedFor: id.nodeID, committed: true)
     }
 
@@ -42,7 +42,7 @@ public struct Vote: Hashable, Codable, Sendable, CustomStringConvertible {
     /// cannot both be granted, so the term's elected leader wins over a candidate this node
     /// voted for, and its followers accept it. For the same leadership, committed is above
     /// uncommitted.
-    public func isAtLeast(_ other: Vote, mode: LeaderIDMode) -> Bool {
+    @inlinable public func isAtLeast(_ other: Vote, mode: LeaderIDMode) -> Bool {
         if term != other.term { return term > other.term }
         switch (votedFor, other.votedFor) {
         case (_, nil):
@@ -58,7 +58,7 @@ public struct Vote: Hashable, Codable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    @inlinable public var description: String {
         let who = votedFor.map(String.init) ?? "-"
         return "\(term)-\(who)\(committed ? ":C" : ":U")"
     }
