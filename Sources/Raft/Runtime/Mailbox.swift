@@ -9,13 +9,23 @@ import Synchronization
 @usableFromInline final class Mailbox<Element: Sendable>: Sendable {
     @usableFromInline struct State {
         @usableFromInline var items: Deque<Element> = []
+        /// An emptied batch the consumer handed back: its storage takes the next pushes, so a
+        /// busy mailbox does not grow a fresh queue from nothing (reallocating and copying)
+        /// after every take. It keeps the capacity of the largest batch recycled, which the
+        /// number of concurrent callers bounds.
+        @usableFromInline var spare: Deque<Element> = []
         @usableFromInline var waiter: UnsafeContinuation<Deque<Element>, Never>?
-
-        @inlinable init(items: Deque<Element> = [], waiter: UnsafeContinuation<Deque<Element>, Never>? = nil) {
-            self.items = items
-            self.waiter = waiter
-        }
         @usableFromInline var closed = false
+
+        @inlinable init() {}
+
+        /// Moves the queued elements out, leaving the spare storage in their place.
+        @inlinable mutating func takeItems() -> Deque<Element> {
+            var taken: Deque<Element> = []
+            swap(&taken, &items)
+            swap(&items, &spare)
+            return taken
+        }
     }
 
     @usableFromInline let state = Mutex(State())
@@ -42,11 +52,7 @@ import Synchronization
         if let ready = takeNow() { return ready }
         return await withUnsafeContinuation { continuation in
             let immediate: Deque<Element>? = state.withLock { state in
-                if !state.items.isEmpty || state.closed {
-                    let items = state.items
-                    state.items = []
-                    return items
-                }
+                if !state.items.isEmpty || state.closed { return state.takeItems() }
                 state.waiter = continuation
                 return nil
             }
@@ -58,9 +64,16 @@ import Synchronization
     @inlinable func takeNow() -> Deque<Element>? {
         state.withLock { state in
             if state.items.isEmpty { return state.closed ? [] : nil }
-            let items = state.items
-            state.items = []
-            return items
+            return state.takeItems()
+        }
+    }
+
+    /// Hands back a batch the consumer has emptied, so that its storage queues the next
+    /// elements. A batch that still holds elements is dropped instead.
+    @inlinable func recycle(_ batch: consuming Deque<Element>) {
+        guard batch.isEmpty else { return }
+        state.withLock { state in
+            if !state.closed { state.spare = batch }
         }
     }
 
@@ -69,6 +82,7 @@ import Synchronization
     @inlinable func close(discardingQueued: Bool = false) {
         let waiter: UnsafeContinuation<Deque<Element>, Never>? = state.withLock { state in
             state.closed = true
+            state.spare = []
             if discardingQueued { state.items = [] }
             let waiter = state.waiter
             state.waiter = nil

@@ -135,6 +135,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
                     unhandledEvents.append(contentsOf: events)
                     break
                 }
+                mailbox.recycle(consume events)
                 proposeTurnWrites()
                 await executeEngineCommands()
                 round += 1
