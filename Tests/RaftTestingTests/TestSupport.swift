@@ -1,4 +1,6 @@
+import Raft
 import RaftTesting
+import Testing
 
 typealias KV = KVModel<String, String>
 typealias KVOperation = HistoryOperation<KV.Input, KV.Output>
@@ -58,4 +60,25 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// Runs a test on a thread of its own instead of the cooperative pool.
+///
+/// The pool has one thread per core (two on the CI machine). A test that computes for seconds
+/// without suspending, like a batch of simulated seeds, holds one of them; two at once stall
+/// every other test's tasks, among them the runtime tests' nodes, whose leaders then go a whole
+/// election timeout without hearing from their followers and step down. On a thread of its
+/// own the test competes for the cores through the kernel's scheduler, which keeps giving the
+/// pool's threads their turns.
+struct OwnThread: TestTrait, TestScoping {
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        let executor = RaftThreadExecutor()
+        defer { executor.shutdown() }
+        try await withTaskExecutorPreference(executor) { try await function() }
+    }
+}
+
+extension Trait where Self == OwnThread {
+    /// Runs the test on a thread of its own (see ``OwnThread``).
+    static var ownThread: Self { OwnThread() }
 }

@@ -7,7 +7,7 @@ import Testing
 /// through `raft-sim --seeds`.
 @Suite("Mixed faults")
 struct MixedFaultTests {
-    @Test(arguments: [3, 5])
+    @Test(.ownThread, arguments: [3, 5])
     func seedsPass(nodes: Int) {
         let options = testOptions { $0.nodeCount = nodes }
         for seed: UInt64 in 1...10 {
@@ -17,7 +17,7 @@ struct MixedFaultTests {
         }
     }
 
-    @Test func eachFaultClassAloneExercisesTheCluster() {
+    @Test(.ownThread) func eachFaultClassAloneExercisesTheCluster() {
         for (name, faults) in FaultSet.named.prefix(17) {
             let report = Simulation.run(seed: 11, options: testOptions(faultSeconds: 2) { $0.faults = faults })
             #expect(report.passed, "faults \(name): \(report.violation.map(\.description) ?? "")")
