@@ -1,7 +1,7 @@
 import RaftTesting
 import Testing
 
-@Suite struct BudgetAndScaleTests {
+@Suite(.ownThread) struct BudgetAndScaleTests {
     /// Twenty fully concurrent writes followed by an impossible read: proving the violation
     /// means trying every order of the writes, which no budget of this size covers.
     private func adversarialHistory(key: String) -> HistoryBuilder {

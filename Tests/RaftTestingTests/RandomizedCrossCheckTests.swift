@@ -1,7 +1,7 @@
 import RaftTesting
 import Testing
 
-@Suite struct RandomizedCrossCheckTests {
+@Suite(.ownThread) struct RandomizedCrossCheckTests {
     @Test(arguments: 0..<4)
     func historiesOfAnAtomicRegisterAreLinearizable(batch: UInt64) {
         for seed in batch * 50..<(batch + 1) * 50 {

@@ -70,7 +70,15 @@ struct SeededGenerator: RandomNumberGenerator {
 /// election timeout without hearing from their followers and step down. On a thread of its
 /// own the test competes for the cores through the kernel's scheduler, which keeps giving the
 /// pool's threads their turns.
-struct OwnThread: TestTrait, TestScoping {
+///
+/// On a suite it applies to each of the suite's tests.
+struct OwnThread: TestTrait, SuiteTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func scopeProvider(for test: Test, testCase: Test.Case?) -> OwnThread? {
+        test.isSuite ? nil : self
+    }
+
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         let executor = RaftThreadExecutor()
         defer { executor.shutdown() }
@@ -79,6 +87,6 @@ struct OwnThread: TestTrait, TestScoping {
 }
 
 extension Trait where Self == OwnThread {
-    /// Runs the test on a thread of its own (see ``OwnThread``).
+    /// Runs the test, or each test of the suite, on a thread of its own (see ``OwnThread``).
     static var ownThread: Self { OwnThread() }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// The judge is judged: deliberately broken engines must each be caught within a bounded
 /// number of seeds, by a checker that names the property they break.
-@Suite("Broken engines are caught")
+@Suite("Broken engines are caught", .ownThread)
 struct BrokenEngineTests {
     func caught(_ faults: EngineTestingFaults, mode: LeaderIDMode? = nil, expecting properties: Set<String>) {
         let options = testOptions(faultSeconds: 2) {

@@ -1,7 +1,7 @@
 import Testing
 @testable import RaftTesting
 
-@Suite("Simulation determinism")
+@Suite("Simulation determinism", .ownThread)
 struct DeterminismTests {
     @Test func sameSeedReplaysTheSameTrace() {
         let options = testOptions(faultSeconds: 2)

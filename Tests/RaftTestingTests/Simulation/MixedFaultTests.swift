@@ -5,9 +5,9 @@ import Testing
 /// A small batch of seeds with every fault class on must pass: safety after every step,
 /// linearizable client histories, and recovery once faults heal. The long batch runs in CI
 /// through `raft-sim --seeds`.
-@Suite("Mixed faults")
+@Suite("Mixed faults", .ownThread)
 struct MixedFaultTests {
-    @Test(.ownThread, arguments: [3, 5])
+    @Test(arguments: [3, 5])
     func seedsPass(nodes: Int) {
         let options = testOptions { $0.nodeCount = nodes }
         for seed: UInt64 in 1...10 {
@@ -17,7 +17,7 @@ struct MixedFaultTests {
         }
     }
 
-    @Test(.ownThread) func eachFaultClassAloneExercisesTheCluster() {
+    @Test func eachFaultClassAloneExercisesTheCluster() {
         for (name, faults) in FaultSet.named.prefix(17) {
             let report = Simulation.run(seed: 11, options: testOptions(faultSeconds: 2) { $0.faults = faults })
             #expect(report.passed, "faults \(name): \(report.violation.map(\.description) ?? "")")
