@@ -6,27 +6,27 @@
 ///
 /// Checksums are computed as `finalize(update(initialState, bytes...))`; a running state can
 /// be seeded with per-segment bytes so a record only validates in the segment it was written to.
-enum CRC32C {
-    static let initialState: UInt32 = 0xFFFF_FFFF
+@usableFromInline enum CRC32C {
+    @usableFromInline static let initialState: UInt32 = 0xFFFF_FFFF
 
     /// The checksum of `bytes`.
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    @inlinable static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         finalize(update(initialState, bytes))
     }
 
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    @inlinable static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 
-    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    @inlinable static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 
     @inline(__always)
-    static func finalize(_ state: UInt32) -> UInt32 { ~state }
+    @inlinable static func finalize(_ state: UInt32) -> UInt32 { ~state }
 
     /// Folds `bytes` into a running state.
-    static func update(_ state: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    @inlinable static func update(_ state: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         guard var pointer = bytes.baseAddress else { return state }
         var remaining = bytes.count
         var crc = state
@@ -54,14 +54,14 @@ enum CRC32C {
         return crc
     }
 
-    static func update(_ state: UInt32, _ bytes: ArraySlice<UInt8>) -> UInt32 {
+    @inlinable static func update(_ state: UInt32, _ bytes: ArraySlice<UInt8>) -> UInt32 {
         bytes.withUnsafeBytes { update(state, $0) }
     }
 }
 
 /// Table k maps a byte to its CRC contribution k bytes further back (reflected polynomial
 /// 0x82F63B78).
-private let crc32cTables: [UInt32] = {
+@usableFromInline let crc32cTables: [UInt32] = {
     var tables = [UInt32](repeating: 0, count: 8 * 256)
     for byte in 0..<256 {
         var crc = UInt32(byte)

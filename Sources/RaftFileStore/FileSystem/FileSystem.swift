@@ -1,25 +1,40 @@
 /// A file opened through a ``FileSystem``.
-struct FileHandle: Hashable, Sendable {
-    let raw: Int32
+@usableFromInline struct FileHandle: Hashable, Sendable {
+    @usableFromInline let raw: Int32
+
+    @inlinable init(raw: Int32) {
+        self.raw = raw
+    }
 }
 
-struct OpenOptions: OptionSet, Sendable {
-    let rawValue: Int
-    static let read = OpenOptions(rawValue: 1)
-    static let write = OpenOptions(rawValue: 2)
-    static let create = OpenOptions(rawValue: 4)
+@usableFromInline struct OpenOptions: OptionSet, Sendable {
+    @usableFromInline let rawValue: Int
+
+    @inlinable init(rawValue: Int) {
+        self.rawValue = rawValue
+    }
+
+    @usableFromInline static let read = OpenOptions(rawValue: 1)
+    @usableFromInline static let write = OpenOptions(rawValue: 2)
+    @usableFromInline static let create = OpenOptions(rawValue: 4)
     /// Fail if the file exists: a new segment never reuses old bytes.
-    static let exclusive = OpenOptions(rawValue: 8)
-    static let truncate = OpenOptions(rawValue: 16)
+    @usableFromInline static let exclusive = OpenOptions(rawValue: 8)
+    @usableFromInline static let truncate = OpenOptions(rawValue: 16)
 }
 
 /// A failed file-system call: the errno and the call.
-struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertible {
-    var code: Int32
-    var operation: String
-    var message: String
+@usableFromInline struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertible {
+    @usableFromInline var code: Int32
+    @usableFromInline var operation: String
+    @usableFromInline var message: String
 
-    var description: String { "\(operation): \(message) (errno \(code))" }
+    @inlinable init(code: Int32, operation: String, message: String) {
+        self.code = code
+        self.operation = operation
+        self.message = message
+    }
+
+    @inlinable var description: String { "\(operation): \(message) (errno \(code))" }
 }
 
 /// Every file operation the file store performs, so tests can inject crashes, lost writes,
@@ -28,7 +43,7 @@ struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertible {
 /// Semantics are POSIX's, including the unpleasant parts the store must cope with: data
 /// written with `pwrite` survives a crash only after `fsync` of the file; a created, renamed
 /// or unlinked name survives only after `fsyncDirectory` of its directory.
-protocol FileSystem: Sendable {
+@usableFromInline protocol FileSystem: Sendable {
     func open(_ path: String, _ options: OpenOptions) throws(FileSystemError) -> FileHandle
     func close(_ file: FileHandle)
     /// Writes all of `bytes` at `offset`, or throws (possibly after writing a prefix).
@@ -52,7 +67,7 @@ protocol FileSystem: Sendable {
 
 extension FileSystem {
     /// Reads `count` bytes at `offset` into a new array (shorter at the end of the file).
-    func read(_ file: FileHandle, count: Int, at offset: Int64) throws(FileSystemError) -> [UInt8] {
+    @inlinable func read(_ file: FileHandle, count: Int, at offset: Int64) throws(FileSystemError) -> [UInt8] {
         var readCount = 0
         var failure: FileSystemError?
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -71,7 +86,7 @@ extension FileSystem {
         return readCount == count ? bytes : Array(bytes[..<readCount])
     }
 
-    func write(_ file: FileHandle, _ bytes: [UInt8], at offset: Int64) throws(FileSystemError) {
+    @inlinable func write(_ file: FileHandle, _ bytes: [UInt8], at offset: Int64) throws(FileSystemError) {
         var failure: FileSystemError?
         bytes.withUnsafeBytes { raw in
             do throws(FileSystemError) {

@@ -5,37 +5,39 @@ import Darwin
 #endif
 
 /// The POSIX calls whose names collide with `FileSystem` methods.
-private enum Sys {
+@usableFromInline enum Sys {
     #if canImport(Glibc)
-    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 { Glibc.open(path, flags, mode) }
-    static func close(_ fd: Int32) -> Int32 { Glibc.close(fd) }
-    static func pwrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, _ offset: off_t) -> Int { Glibc.pwrite(fd, buffer, count, offset) }
-    static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: off_t) -> Int { Glibc.pread(fd, buffer, count, offset) }
-    static func fsync(_ fd: Int32) -> Int32 { Glibc.fsync(fd) }
-    static func ftruncate(_ fd: Int32, _ size: off_t) -> Int32 { Glibc.ftruncate(fd, size) }
-    static func rename(_ from: String, _ to: String) -> Int32 { Glibc.rename(from, to) }
-    static func unlink(_ path: String) -> Int32 { Glibc.unlink(path) }
+    @inlinable static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 { Glibc.open(path, flags, mode) }
+    @inlinable static func close(_ fd: Int32) -> Int32 { Glibc.close(fd) }
+    @inlinable static func pwrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, _ offset: off_t) -> Int { Glibc.pwrite(fd, buffer, count, offset) }
+    @inlinable static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: off_t) -> Int { Glibc.pread(fd, buffer, count, offset) }
+    @inlinable static func fsync(_ fd: Int32) -> Int32 { Glibc.fsync(fd) }
+    @inlinable static func ftruncate(_ fd: Int32, _ size: off_t) -> Int32 { Glibc.ftruncate(fd, size) }
+    @inlinable static func rename(_ from: String, _ to: String) -> Int32 { Glibc.rename(from, to) }
+    @inlinable static func unlink(_ path: String) -> Int32 { Glibc.unlink(path) }
     #else
-    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 { Darwin.open(path, flags, mode) }
-    static func close(_ fd: Int32) -> Int32 { Darwin.close(fd) }
-    static func pwrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, _ offset: off_t) -> Int { Darwin.pwrite(fd, buffer, count, offset) }
-    static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: off_t) -> Int { Darwin.pread(fd, buffer, count, offset) }
-    static func fsync(_ fd: Int32) -> Int32 { Darwin.fsync(fd) }
-    static func ftruncate(_ fd: Int32, _ size: off_t) -> Int32 { Darwin.ftruncate(fd, size) }
-    static func rename(_ from: String, _ to: String) -> Int32 { Darwin.rename(from, to) }
-    static func unlink(_ path: String) -> Int32 { Darwin.unlink(path) }
+    @inlinable static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 { Darwin.open(path, flags, mode) }
+    @inlinable static func close(_ fd: Int32) -> Int32 { Darwin.close(fd) }
+    @inlinable static func pwrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, _ offset: off_t) -> Int { Darwin.pwrite(fd, buffer, count, offset) }
+    @inlinable static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: off_t) -> Int { Darwin.pread(fd, buffer, count, offset) }
+    @inlinable static func fsync(_ fd: Int32) -> Int32 { Darwin.fsync(fd) }
+    @inlinable static func ftruncate(_ fd: Int32, _ size: off_t) -> Int32 { Darwin.ftruncate(fd, size) }
+    @inlinable static func rename(_ from: String, _ to: String) -> Int32 { Darwin.rename(from, to) }
+    @inlinable static func unlink(_ path: String) -> Int32 { Darwin.unlink(path) }
     #endif
 }
 
 /// The real file system, through POSIX calls.
-struct PosixFileSystem: FileSystem {
-    private func failure(_ operation: String, _ path: String = "") -> FileSystemError {
+@usableFromInline struct PosixFileSystem: FileSystem {
+    @inlinable init() {}
+
+    @inlinable func failure(_ operation: String, _ path: String = "") -> FileSystemError {
         let code = errno
         let message = String(cString: strerror(code))
         return FileSystemError(code: code, operation: path.isEmpty ? operation : "\(operation) \(path)", message: message)
     }
 
-    func open(_ path: String, _ options: OpenOptions) throws(FileSystemError) -> FileHandle {
+    @inlinable func open(_ path: String, _ options: OpenOptions) throws(FileSystemError) -> FileHandle {
         var flags: Int32 = O_CLOEXEC
         if options.contains(.read) && options.contains(.write) {
             flags |= O_RDWR
@@ -54,11 +56,11 @@ struct PosixFileSystem: FileSystem {
         }
     }
 
-    func close(_ file: FileHandle) {
+    @inlinable func close(_ file: FileHandle) {
         _ = Sys.close(file.raw)
     }
 
-    func pwrite(_ file: FileHandle, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(FileSystemError) {
+    @inlinable func pwrite(_ file: FileHandle, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(FileSystemError) {
         var written = 0
         while written < bytes.count {
             let result = Sys.pwrite(file.raw, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
@@ -70,7 +72,7 @@ struct PosixFileSystem: FileSystem {
         }
     }
 
-    func pread(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileSystemError) -> Int {
+    @inlinable func pread(_ file: FileHandle, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileSystemError) -> Int {
         var done = 0
         while done < buffer.count {
             let result = Sys.pread(file.raw, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
@@ -84,7 +86,7 @@ struct PosixFileSystem: FileSystem {
         return done
     }
 
-    func fsync(_ file: FileHandle) throws(FileSystemError) {
+    @inlinable func fsync(_ file: FileHandle) throws(FileSystemError) {
         // fdatasync where available: it makes the data and the metadata needed to read it back
         // (size, block map) durable, skipping timestamps, which nothing here reads.
         // No retry on EINTR or anything else: after a failed fsync the kernel may have dropped
@@ -96,27 +98,27 @@ struct PosixFileSystem: FileSystem {
         #endif
     }
 
-    func ftruncate(_ file: FileHandle, size: Int64) throws(FileSystemError) {
+    @inlinable func ftruncate(_ file: FileHandle, size: Int64) throws(FileSystemError) {
         while Sys.ftruncate(file.raw, off_t(size)) != 0 {
             if errno != EINTR { throw failure("ftruncate") }
         }
     }
 
-    func size(_ file: FileHandle) throws(FileSystemError) -> Int64 {
+    @inlinable func size(_ file: FileHandle) throws(FileSystemError) -> Int64 {
         var info = stat()
         if fstat(file.raw, &info) != 0 { throw failure("fstat") }
         return Int64(info.st_size)
     }
 
-    func rename(_ from: String, to: String) throws(FileSystemError) {
+    @inlinable func rename(_ from: String, to: String) throws(FileSystemError) {
         if Sys.rename(from, to) != 0 { throw failure("rename", from) }
     }
 
-    func unlink(_ path: String) throws(FileSystemError) {
+    @inlinable func unlink(_ path: String) throws(FileSystemError) {
         if Sys.unlink(path) != 0 { throw failure("unlink", path) }
     }
 
-    func list(_ directory: String) throws(FileSystemError) -> [String] {
+    @inlinable func list(_ directory: String) throws(FileSystemError) -> [String] {
         guard let stream = opendir(directory) else { throw failure("opendir", directory) }
         defer { closedir(stream) }
         var names: [String] = []
@@ -129,14 +131,14 @@ struct PosixFileSystem: FileSystem {
         return names
     }
 
-    func fsyncDirectory(_ path: String) throws(FileSystemError) {
+    @inlinable func fsyncDirectory(_ path: String) throws(FileSystemError) {
         let fd = Sys.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw failure("open directory", path) }
         defer { _ = Sys.close(fd) }
         if Sys.fsync(fd) != 0 { throw failure("fsync directory", path) }
     }
 
-    func createDirectory(_ path: String) throws(FileSystemError) {
+    @inlinable func createDirectory(_ path: String) throws(FileSystemError) {
         var info = stat()
         if stat(path, &info) == 0 { return }
         let parent = Paths.parent(of: path)
@@ -145,7 +147,7 @@ struct PosixFileSystem: FileSystem {
         try fsyncDirectory(parent)
     }
 
-    func lock(_ path: String) throws(FileSystemError) -> FileHandle {
+    @inlinable func lock(_ path: String) throws(FileSystemError) -> FileHandle {
         let handle = try open(path, [.read, .write, .create])
         if flock(handle.raw, LOCK_EX | LOCK_NB) != 0 {
             let error = failure("flock", path)
@@ -157,12 +159,12 @@ struct PosixFileSystem: FileSystem {
 }
 
 /// Path helpers (no Foundation).
-enum Paths {
-    static func join(_ directory: String, _ name: String) -> String {
+@usableFromInline enum Paths {
+    @inlinable static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
-    static func parent(of path: String) -> String {
+    @inlinable static func parent(of path: String) -> String {
         var trimmed = Substring(path)
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
         guard let slash = trimmed.lastIndex(of: "/") else { return "." }

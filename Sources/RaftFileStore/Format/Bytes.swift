@@ -2,15 +2,15 @@ import RaftCore
 
 /// Little-endian fixed-width fields of the on-disk formats.
 extension Array where Element == UInt8 {
-    @inline(__always) mutating func appendLE(_ value: UInt64) {
+    @inlinable @inline(__always) mutating func appendLE(_ value: UInt64) {
         Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
     }
 
-    @inline(__always) mutating func appendLE(_ value: UInt32) {
+    @inlinable @inline(__always) mutating func appendLE(_ value: UInt32) {
         Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
     }
 
-    @inline(__always) mutating func storeLE(_ value: UInt32, at offset: Int) {
+    @inlinable @inline(__always) mutating func storeLE(_ value: UInt32, at offset: Int) {
         self[offset] = UInt8(truncatingIfNeeded: value)
         self[offset + 1] = UInt8(truncatingIfNeeded: value >> 8)
         self[offset + 2] = UInt8(truncatingIfNeeded: value >> 16)
@@ -18,26 +18,26 @@ extension Array where Element == UInt8 {
     }
 
     /// Reads a field; the caller has checked `offset + 8 <= count`.
-    @inline(__always) func loadLE64(at offset: Int) -> UInt64 {
+    @inlinable @inline(__always) func loadLE64(at offset: Int) -> UInt64 {
         withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
     }
 
-    @inline(__always) func loadLE32(at offset: Int) -> UInt32 {
+    @inlinable @inline(__always) func loadLE32(at offset: Int) -> UInt32 {
         withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
     }
 
     /// Appends zeros up to the next multiple of `alignment`.
-    mutating func padToAlignment(_ alignment: Int) {
+    @inlinable mutating func padToAlignment(_ alignment: Int) {
         let remainder = count % alignment
         if remainder != 0 { append(contentsOf: repeatElement(0, count: alignment - remainder)) }
     }
 }
 
 /// An optional log id as 32 fixed bytes: presence flag, index, term, node id.
-enum LogIDField {
-    static let byteCount = 32
+@usableFromInline enum LogIDField {
+    @usableFromInline static let byteCount = 32
 
-    static func append(_ logID: LogID?, to bytes: inout [UInt8]) {
+    @inlinable static func append(_ logID: LogID?, to bytes: inout [UInt8]) {
         bytes.appendLE(UInt64(logID == nil ? 0 : 1))
         bytes.appendLE(logID?.index ?? 0)
         bytes.appendLE(logID?.term ?? 0)
@@ -45,7 +45,7 @@ enum LogIDField {
     }
 
     /// Nil result means malformed (a flag other than 0/1, or junk in an absent id).
-    static func read(_ bytes: [UInt8], at offset: Int) -> LogID?? {
+    @inlinable static func read(_ bytes: [UInt8], at offset: Int) -> LogID?? {
         let flag = bytes.loadLE64(at: offset)
         let index = bytes.loadLE64(at: offset + 8)
         let term = bytes.loadLE64(at: offset + 16)

@@ -12,14 +12,14 @@ import RaftCore
 /// ```
 ///
 /// The log id is stored in fixed fields so recovery reads it without decoding the payload.
-enum EntryRecord {
-    static let fixedSize = 25
+@usableFromInline enum EntryRecord {
+    @usableFromInline static let fixedSize = 25
 
-    enum Kind: UInt8 {
+    @usableFromInline enum Kind: UInt8 {
         case blank = 0, membership = 1, command = 2
     }
 
-    static func appendPayload<T: RaftTypeConfig>(_ entry: Entry<T>, to bytes: inout [UInt8]) throws(StorageError) {
+    @inlinable static func appendPayload<T: RaftTypeConfig>(_ entry: Entry<T>, to bytes: inout [UInt8]) throws(StorageError) {
         bytes.appendLE(entry.logID.index)
         bytes.appendLE(entry.logID.term)
         bytes.appendLE(entry.logID.leaderID.nodeID)
@@ -40,12 +40,12 @@ enum EntryRecord {
     }
 
     /// The log id in a payload at `offset` of `length` bytes; nil if the payload is too short.
-    static func logID(_ bytes: [UInt8], payloadAt offset: Int, length: Int) -> LogID? {
+    @inlinable static func logID(_ bytes: [UInt8], payloadAt offset: Int, length: Int) -> LogID? {
         guard length >= fixedSize, Kind(rawValue: bytes[offset + 24]) != nil else { return nil }
         return LogID(term: bytes.loadLE64(at: offset + 8), nodeID: bytes.loadLE64(at: offset + 16), index: bytes.loadLE64(at: offset))
     }
 
-    static func decode<T: RaftTypeConfig>(_ type: T.Type, _ bytes: [UInt8], payloadAt offset: Int, length: Int) throws(BinaryDecodingError) -> Entry<T> {
+    @inlinable static func decode<T: RaftTypeConfig>(_ type: T.Type, _ bytes: [UInt8], payloadAt offset: Int, length: Int) throws(BinaryDecodingError) -> Entry<T> {
         guard let logID = logID(bytes, payloadAt: offset, length: length), let kind = Kind(rawValue: bytes[offset + 24]) else {
             throw BinaryDecodingError(kind: .truncated, offset: offset)
         }

@@ -16,7 +16,7 @@ import RaftCore
 ///
 /// Seeding the checksum with the segment's random nonce means a record copied or misdirected
 /// from another segment, or bytes of a previous file, never validate here.
-enum RecordType: UInt8 {
+@usableFromInline enum RecordType: UInt8 {
     /// One log entry: index, term, node id, payload kind, encoded payload.
     case entry = 1
     /// Ends every synced batch: the log's last id after the batch. A record that fails its
@@ -30,27 +30,33 @@ enum RecordType: UInt8 {
     case committed = 5
 }
 
-enum RecordLayout {
-    static let headerSize = 16
-    static let alignment = 8
+@usableFromInline enum RecordLayout {
+    @usableFromInline static let headerSize = 16
+    @usableFromInline static let alignment = 8
     /// Bytes of a record with a log id payload (marker, truncate, purge, committed), padded.
-    static let logIDRecordSize = headerSize + LogIDField.byteCount
+    @usableFromInline static let logIDRecordSize = headerSize + LogIDField.byteCount
 
-    static func paddedSize(payloadLength: Int) -> Int {
+    @inlinable static func paddedSize(payloadLength: Int) -> Int {
         let size = headerSize + payloadLength
         return (size + alignment - 1) / alignment * alignment
     }
 }
 
 /// A record header read back from disk.
-struct RecordHeader {
-    var checksum: UInt32
-    var type: RecordType
-    var payloadLength: Int
+@usableFromInline struct RecordHeader {
+    @usableFromInline var checksum: UInt32
+    @usableFromInline var type: RecordType
+    @usableFromInline var payloadLength: Int
+
+    @inlinable init(checksum: UInt32, type: RecordType, payloadLength: Int) {
+        self.checksum = checksum
+        self.type = type
+        self.payloadLength = payloadLength
+    }
 
     /// Parses the header at `offset`; nil if it is not a well-formed header (the caller still
     /// verifies the checksum).
-    static func parse(_ bytes: [UInt8], at offset: Int) -> RecordHeader? {
+    @inlinable static func parse(_ bytes: [UInt8], at offset: Int) -> RecordHeader? {
         guard offset + RecordLayout.headerSize <= bytes.count else { return nil }
         guard let type = RecordType(rawValue: bytes[offset + 4]),
               bytes[offset + 5] == 0, bytes[offset + 6] == 0, bytes[offset + 7] == 0,
@@ -60,7 +66,7 @@ struct RecordHeader {
     }
 
     /// Whether the record at `offset` (header and payload within `bytes`) has a valid checksum.
-    static func checksumMatches(_ bytes: [UInt8], at offset: Int, payloadLength: Int, seed: UInt32) -> Bool {
+    @inlinable static func checksumMatches(_ bytes: [UInt8], at offset: Int, payloadLength: Int, seed: UInt32) -> Bool {
         let end = offset + RecordLayout.headerSize + payloadLength
         guard end <= bytes.count else { return false }
         let state = CRC32C.update(seed, bytes[(offset + 4)..<end])
@@ -69,11 +75,11 @@ struct RecordHeader {
 }
 
 /// Appends records to a write buffer.
-enum RecordWriter {
+@usableFromInline enum RecordWriter {
     /// Appends a record whose payload `writePayload` appends; returns the record's unpadded
     /// length. The buffer's length must be a multiple of 8 (records keep it so).
     @inline(__always)
-    static func append(_ type: RecordType, seed: UInt32, to buffer: inout [UInt8],
+    @inlinable static func append(_ type: RecordType, seed: UInt32, to buffer: inout [UInt8],
                        _ writePayload: (inout [UInt8]) throws(StorageError) -> Void) throws(StorageError) -> Int {
         let start = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: RecordLayout.headerSize))
@@ -87,7 +93,7 @@ enum RecordWriter {
         return RecordLayout.headerSize + payloadLength
     }
 
-    static func appendLogIDRecord(_ type: RecordType, _ logID: LogID?, seed: UInt32, to buffer: inout [UInt8]) {
+    @inlinable static func appendLogIDRecord(_ type: RecordType, _ logID: LogID?, seed: UInt32, to buffer: inout [UInt8]) {
         _ = try? append(type, seed: seed, to: &buffer) { bytes throws(StorageError) in LogIDField.append(logID, to: &bytes) }
     }
 }

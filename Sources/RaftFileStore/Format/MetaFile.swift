@@ -13,14 +13,14 @@ import RaftCore
 /// 32..<36 zero
 /// 36..<40 CRC-32C of bytes 0..<36
 /// ```
-enum MetaFile {
-    static let name = "vote"
-    static let temporaryName = "vote.tmp"
-    static let size = 40
-    static let magic: [UInt8] = Array("SRAFTVOT".utf8)
-    static let version: UInt32 = 1
+@usableFromInline enum MetaFile {
+    @usableFromInline static let name = "vote"
+    @usableFromInline static let temporaryName = "vote.tmp"
+    @usableFromInline static let size = 40
+    @usableFromInline static let magic: [UInt8] = Array("SRAFTVOT".utf8)
+    @usableFromInline static let version: UInt32 = 1
 
-    static func encode(_ vote: Vote) -> [UInt8] {
+    @inlinable static func encode(_ vote: Vote) -> [UInt8] {
         var bytes = magic
         bytes.appendLE(version)
         bytes.appendLE(UInt32(vote.votedFor == nil ? 0 : 1) | (vote.committed ? 2 : 0))
@@ -32,7 +32,7 @@ enum MetaFile {
     }
 
     /// Nil when the bytes are not a valid vote file.
-    static func decode(_ bytes: [UInt8]) -> Vote? {
+    @inlinable static func decode(_ bytes: [UInt8]) -> Vote? {
         guard bytes.count == size, Array(bytes[0..<8]) == magic, bytes.loadLE32(at: 8) == version,
               bytes.loadLE32(at: 32) == 0, CRC32C.checksum(bytes[0..<36]) == bytes.loadLE32(at: 36)
         else { return nil }

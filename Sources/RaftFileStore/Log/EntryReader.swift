@@ -5,21 +5,27 @@ import RaftCore
 ///
 /// Records adjacent in one segment are fetched with a single `pread` (up to `maxRunBytes`), so
 /// catching up a follower costs one system call per run rather than per entry.
-struct EntryReader<Types: RaftTypeConfig> {
+@usableFromInline struct EntryReader<Types: RaftTypeConfig> {
     /// Consecutive records of one segment.
-    struct Run {
-        var segment: SegmentFile
-        var firstIndex: LogIndex
-        var slots: [DiskSlot]
+    @usableFromInline struct Run {
+        @usableFromInline var segment: SegmentFile
+        @usableFromInline var firstIndex: LogIndex
+        @usableFromInline var slots: [DiskSlot]
 
-        var startOffset: Int64 { Int64(slots[0].offset) }
-        var endOffset: Int64 { Int64(slots[slots.count - 1].offset) + Int64(slots[slots.count - 1].length) }
+        @inlinable init(segment: SegmentFile, firstIndex: LogIndex, slots: [DiskSlot]) {
+            self.segment = segment
+            self.firstIndex = firstIndex
+            self.slots = slots
+        }
+
+        @inlinable var startOffset: Int64 { Int64(slots[0].offset) }
+        @inlinable var endOffset: Int64 { Int64(slots[slots.count - 1].offset) + Int64(slots[slots.count - 1].length) }
     }
 
-    static var maxRunBytes: Int64 { 4 << 20 }
+    @inlinable static var maxRunBytes: Int64 { 4 << 20 }
 
     /// Groups the slots of `range` into runs; nil if an index is missing from the disk index.
-    static func plan(_ range: Range<LogIndex>, _ state: borrowing SharedLogState<Types>) -> [Run]? {
+    @inlinable static func plan(_ range: Range<LogIndex>, _ state: borrowing SharedLogState<Types>) -> [Run]? {
         var runs: [Run] = []
         for index in range {
             guard let slot = state.disk.slot(at: index) else { return nil }
@@ -36,7 +42,7 @@ struct EntryReader<Types: RaftTypeConfig> {
         return runs
     }
 
-    static func read(_ runs: [Run], fileSystem: any FileSystem, into entries: inout [Entry<Types>]) throws(StorageError) {
+    @inlinable static func read(_ runs: [Run], fileSystem: any FileSystem, into entries: inout [Entry<Types>]) throws(StorageError) {
         for run in runs {
             let start = run.startOffset
             let count = Int(run.endOffset - start)
@@ -54,7 +60,7 @@ struct EntryReader<Types: RaftTypeConfig> {
         }
     }
 
-    private static func decode(_ bytes: [UInt8], at offset: Int, slot: DiskSlot, index: LogIndex, segment: SegmentFile) throws(StorageError) -> Entry<Types> {
+    @inlinable static func decode(_ bytes: [UInt8], at offset: Int, slot: DiskSlot, index: LogIndex, segment: SegmentFile) throws(StorageError) -> Entry<Types> {
         let location = Int64(slot.offset)
         guard let header = RecordHeader.parse(bytes, at: offset), header.type == .entry,
               RecordLayout.headerSize + header.payloadLength == Int(slot.length),
@@ -80,7 +86,7 @@ struct EntryReader<Types: RaftTypeConfig> {
 }
 
 extension Int64 {
-    func roundedUp(toMultipleOf alignment: Int64) -> Int64 {
+    @inlinable func roundedUp(toMultipleOf alignment: Int64) -> Int64 {
         (self + alignment - 1) / alignment * alignment
     }
 }

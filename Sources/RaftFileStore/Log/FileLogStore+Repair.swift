@@ -30,11 +30,11 @@ extension FileLogStore {
     /// routine restart must never do that on its own.
     ///
     /// The generic parameter plays no part: the file format does not depend on it.
-    public static func repair(directory: String, options: FileLogRepairOptions = FileLogRepairOptions()) throws(StorageError) -> FileLogRepairReport {
+    @inlinable public static func repair(directory: String, options: FileLogRepairOptions = FileLogRepairOptions()) throws(StorageError) -> FileLogRepairReport {
         try repair(directory: directory, options: options, fileSystem: PosixFileSystem())
     }
 
-    static func repair(directory: String, options: FileLogRepairOptions, fileSystem: any FileSystem) throws(StorageError) -> FileLogRepairReport {
+    @inlinable static func repair(directory: String, options: FileLogRepairOptions, fileSystem: any FileSystem) throws(StorageError) -> FileLogRepairReport {
         try LogRepair(fileSystem: fileSystem, directory: directory, options: options).run()
     }
 }

@@ -1,3 +1,5 @@
+import DequeModule
+import Synchronization
 import Raft
 import RaftCore
 
@@ -21,16 +23,16 @@ import RaftCore
 ///
 /// Opening recovers synchronously (it blocks the caller while it reads the segments).
 public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
-    let core: LogCore<Types>
+    @usableFromInline let core: LogCore<Types>
     /// What opening the directory found.
     public let recoveryReport: FileLogRecoveryReport
 
     /// Opens (creating if needed) the log in `directory`.
-    public convenience init(directory: String, options: FileLogStoreOptions = FileLogStoreOptions()) throws(StorageError) {
+    @inlinable public convenience init(directory: String, options: FileLogStoreOptions = FileLogStoreOptions()) throws(StorageError) {
         try self.init(directory: directory, options: options, fileSystem: PosixFileSystem())
     }
 
-    init(directory: String, options: FileLogStoreOptions, fileSystem: any FileSystem) throws(StorageError) {
+    @inlinable init(directory: String, options: FileLogStoreOptions, fileSystem: any FileSystem) throws(StorageError) {
         let options = options.validated
         try withFile(.open, directory) { () throws(FileSystemError) in try fileSystem.createDirectory(directory) }
         let lockPath = Paths.join(directory, "LOCK")
@@ -67,7 +69,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
     }
 
     /// Writes everything queued, syncs it, and closes the files. Later calls throw.
-    public func close() async {
+    @inlinable public func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let enqueued = core.state.withLock { state -> Bool in
                 guard !state.isClosed else { return false }
@@ -82,14 +84,14 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
 
     // MARK: RaftLogStorage
 
-    public func logState() async throws(StorageError) -> LogState {
+    @inlinable public func logState() async throws(StorageError) -> LogState {
         try core.state.withLock { state throws(StorageError) in
             try state.checkUsable(core.directory)
             return LogState(lastPurgedLogID: state.lastPurged, lastLogID: state.lastLogID)
         }
     }
 
-    nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
+    @inlinable nonisolated(nonsending) public func entries(in range: Range<LogIndex>) async throws(StorageError) -> [Entry<Types>] {
         var result: [Entry<Types>] = []
         let (runs, cached) = try core.state.withLock { state throws(StorageError) -> ([EntryReader<Types>.Run], [Entry<Types>]) in
             try state.checkUsable(core.directory)
@@ -118,7 +120,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         return result
     }
 
-    nonisolated(nonsending) public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func append(_ entries: [Entry<Types>], onDurable: @escaping LogFlushCallback) async throws(StorageError) {
         let mustWait = try core.state.withLock { state throws(StorageError) -> Bool in
             try state.checkUsable(core.directory)
             var expected = state.lastLogID.indexOrZero + 1
@@ -146,7 +148,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         if mustWait { await core.waitForPendingBytes() }
     }
 
-    nonisolated(nonsending) public func truncate(after logID: LogID?) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func truncate(after logID: LogID?) async throws(StorageError) {
         let directory = core.directory
         try await core.submit { state, completion throws(StorageError) in
             try state.checkUsable(directory)
@@ -161,7 +163,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    nonisolated(nonsending) public func purge(upTo logID: LogID) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func purge(upTo logID: LogID) async throws(StorageError) {
         let directory = core.directory
         try await core.submit { state, completion throws(StorageError) in
             try state.checkUsable(directory)
@@ -178,7 +180,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    nonisolated(nonsending) public func saveVote(_ vote: Vote) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func saveVote(_ vote: Vote) async throws(StorageError) {
         let directory = core.directory
         try await core.submit { state, completion throws(StorageError) in
             try state.checkUsable(directory)
@@ -186,7 +188,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    public func readVote() async throws(StorageError) -> Vote? {
+    @inlinable public func readVote() async throws(StorageError) -> Vote? {
         try core.state.withLock { state throws(StorageError) in
             try state.checkUsable(core.directory)
             return state.vote
@@ -194,7 +196,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
     }
 
     /// Records the commit point; it reaches disk with the next synced group (or `close`).
-    nonisolated(nonsending) public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
+    @inlinable nonisolated(nonsending) public func saveCommitted(_ committed: LogID?) async throws(StorageError) {
         try core.state.withLock { state throws(StorageError) in
             try state.checkUsable(core.directory)
             state.committed = committed
@@ -203,7 +205,7 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         }
     }
 
-    public func readCommitted() async throws(StorageError) -> LogID? {
+    @inlinable public func readCommitted() async throws(StorageError) -> LogID? {
         try core.state.withLock { state throws(StorageError) in
             try state.checkUsable(core.directory)
             return state.committed
@@ -213,11 +215,11 @@ public final class FileLogStore<Types: RaftTypeConfig>: RaftLogStorage {
     // MARK: Test hooks
 
     /// Holds the writer so that everything enqueued until `resumeWriter` forms one group.
-    func suspendWriter() {
+    @inlinable func suspendWriter() {
         core.state.withLock { $0.writerSuspended = true }
     }
 
-    func resumeWriter() {
+    @inlinable func resumeWriter() {
         core.state.withLock { $0.writerSuspended = false }
         core.wake.notify()
     }

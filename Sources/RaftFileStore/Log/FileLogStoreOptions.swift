@@ -14,9 +14,9 @@ public struct FileLogStoreOptions: Hashable, Sendable, Codable {
     public var maxPendingBytes: Int = 128 << 20
 
     /// The defaults.
-    public init() {}
+    @inlinable public init() {}
 
-    var validated: FileLogStoreOptions {
+    @inlinable var validated: FileLogStoreOptions {
         var options = self
         options.segmentSizeBytes = min(max(options.segmentSizeBytes, 512), 1 << 30)
         options.cacheMaxEntries = max(options.cacheMaxEntries, 0)

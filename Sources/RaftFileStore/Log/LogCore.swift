@@ -3,15 +3,15 @@ import RaftCore
 import Synchronization
 
 /// The part of a file log store shared by its callers and its writer thread.
-final class LogCore<Types: RaftTypeConfig>: Sendable {
-    let fileSystem: any FileSystem
-    let directory: String
-    let options: FileLogStoreOptions
-    let directoryLock: FileHandle
-    let state: Mutex<SharedLogState<Types>>
-    let wake = WakeSignal()
+@usableFromInline final class LogCore<Types: RaftTypeConfig>: Sendable {
+    @usableFromInline let fileSystem: any FileSystem
+    @usableFromInline let directory: String
+    @usableFromInline let options: FileLogStoreOptions
+    @usableFromInline let directoryLock: FileHandle
+    @usableFromInline let state: Mutex<SharedLogState<Types>>
+    @usableFromInline let wake = WakeSignal()
 
-    init(fileSystem: any FileSystem, directory: String, options: FileLogStoreOptions,
+    @inlinable init(fileSystem: any FileSystem, directory: String, options: FileLogStoreOptions,
          directoryLock: FileHandle, state: consuming SharedLogState<Types>) {
         self.fileSystem = fileSystem
         self.directory = directory
@@ -21,7 +21,7 @@ final class LogCore<Types: RaftTypeConfig>: Sendable {
     }
 
     /// Enqueues the operation `make` builds (nil: nothing to do) and waits for its completion.
-    func submit(
+    @inlinable func submit(
         _ make: (inout SharedLogState<Types>, @escaping WriteOperation<Types>.Completion) throws(StorageError) -> WriteOperation<Types>?
     ) async throws(StorageError) {
         let result: Result<Void, StorageError> = await withCheckedContinuation { continuation in
@@ -45,7 +45,7 @@ final class LogCore<Types: RaftTypeConfig>: Sendable {
     }
 
     /// Waits until the writer has drained the queue below `maxPendingBytes`.
-    func waitForPendingBytes() async {
+    @inlinable func waitForPendingBytes() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
                 if state.pendingBytes <= options.maxPendingBytes || state.failure != nil { return true }

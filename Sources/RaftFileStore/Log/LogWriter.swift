@@ -1,3 +1,4 @@
+import Synchronization
 import Raft
 import RaftCore
 
@@ -7,35 +8,35 @@ import RaftCore
 ///
 /// Everything that arrived while the previous fsync ran forms the next group, so the fsync
 /// rate stays constant while the batch size grows with the load.
-final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
+@usableFromInline final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
     // Owned by the writer thread alone after `start`; hence @unchecked.
-    private let core: LogCore<Types>
-    private var fileSystem: any FileSystem { core.fileSystem }
-    private var active: SegmentFile?
-    private var activeSize: Int64 = 0
-    private var activeEntryRecords = 0
-    private var nextSegment: UInt64
-    private var buffer: [UInt8] = []
-    private static var retainedBufferBytes: Int { 16 << 20 }
+    @usableFromInline let core: LogCore<Types>
+    @inlinable var fileSystem: any FileSystem { core.fileSystem }
+    @usableFromInline var active: SegmentFile?
+    @usableFromInline var activeSize: Int64 = 0
+    @usableFromInline var activeEntryRecords = 0
+    @usableFromInline var nextSegment: UInt64
+    @usableFromInline var buffer: [UInt8] = []
+    @inlinable static var retainedBufferBytes: Int { 16 << 20 }
     /// Records written without an fsync (commit points ride along with the next group).
-    private var hasUnsyncedWrites = false
+    @usableFromInline var hasUnsyncedWrites = false
     /// The log as the record stream describes it so far (for commit markers and headers).
-    private var streamLast: LogID?
-    private var streamPurged: LogID?
-    private var streamCommitted: LogID?
-    private var failure: StorageError?
+    @usableFromInline var streamLast: LogID?
+    @usableFromInline var streamPurged: LogID?
+    @usableFromInline var streamCommitted: LogID?
+    @usableFromInline var failure: StorageError?
 
-    private enum Mutation {
+    @usableFromInline enum Mutation {
         case append(LogIndex, DiskSlot)
         case truncate(after: LogIndex)
         case purge(upTo: LogIndex)
     }
 
-    private enum Completion {
+    @usableFromInline enum Completion {
         case flush(LogFlushCallback)
         case done(WriteOperation<Types>.Completion)
 
-        func run(_ result: Result<Void, StorageError>) {
+        @inlinable func run(_ result: Result<Void, StorageError>) {
             switch self {
             case .flush(let callback): callback(result)
             case .done(let completion): completion(result)
@@ -44,14 +45,14 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
     }
 
     // The group being assembled.
-    private var mutations: [Mutation] = []
-    private var completions: [Completion] = []
-    private var groupLastOperation: UInt64 = 0
-    private var groupBytes = 0
-    private var groupNeedsSync = false
-    private var groupPurged = false
+    @usableFromInline var mutations: [Mutation] = []
+    @usableFromInline var completions: [Completion] = []
+    @usableFromInline var groupLastOperation: UInt64 = 0
+    @usableFromInline var groupBytes = 0
+    @usableFromInline var groupNeedsSync = false
+    @usableFromInline var groupPurged = false
 
-    init(core: LogCore<Types>, nextSegment: UInt64, streamLast: LogID?, streamPurged: LogID?, streamCommitted: LogID?) {
+    @inlinable init(core: LogCore<Types>, nextSegment: UInt64, streamLast: LogID?, streamPurged: LogID?, streamCommitted: LogID?) {
         self.core = core
         self.nextSegment = nextSegment
         self.streamLast = streamLast
@@ -59,11 +60,11 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
         self.streamCommitted = streamCommitted
     }
 
-    func start() {
+    @inlinable func start() {
         DedicatedThread.start { self.run() }
     }
 
-    private func run() {
+    @inlinable func run() {
         var operations: [QueuedOperation<Types>] = []
         while true {
             core.wake.wait()
@@ -78,7 +79,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
     }
 
     /// Processes one batch; returns true once the store is closed.
-    private func process(_ operations: [QueuedOperation<Types>]) -> Bool {
+    @inlinable func process(_ operations: [QueuedOperation<Types>]) -> Bool {
         var closed = false
         for queued in operations {
             if closed {
@@ -118,7 +119,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
     }
 
     /// Completions join the group before any work, so a failure half-way still answers them.
-    private func handle(_ operation: WriteOperation<Types>) throws(StorageError) -> Bool {
+    @inlinable func handle(_ operation: WriteOperation<Types>) throws(StorageError) -> Bool {
         switch operation {
         case let .append(entries, onDurable, byteCount):
             completions.append(.flush(onDurable))
@@ -166,7 +167,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
 
     // MARK: Records
 
-    private func appendEntryRecord(_ entry: Entry<Types>) throws(StorageError) {
+    @inlinable func appendEntryRecord(_ entry: Entry<Types>) throws(StorageError) {
         var segment = try activeSegment()
         var start = buffer.count
         var length = try RecordWriter.append(.entry, seed: segment.recordSeed, to: &buffer) { bytes throws(StorageError) in
@@ -192,25 +193,25 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
         streamLast = entry.logID
     }
 
-    private func appendLogIDRecord(_ type: RecordType, _ logID: LogID?) throws(StorageError) {
+    @inlinable func appendLogIDRecord(_ type: RecordType, _ logID: LogID?) throws(StorageError) {
         let segment = try activeSegment()
         RecordWriter.appendLogIDRecord(type, logID, seed: segment.recordSeed, to: &buffer)
     }
 
     // MARK: Segments
 
-    private func activeSegment() throws(StorageError) -> SegmentFile {
+    @inlinable func activeSegment() throws(StorageError) -> SegmentFile {
         if let active { return active }
         return try createSegment()
     }
 
     /// Seals the active segment (commit marker, fsync) and starts the next one.
-    private func rollSegment() throws(StorageError) {
+    @inlinable func rollSegment() throws(StorageError) {
         try writeBuffer(sync: true)
         _ = try createSegment()
     }
 
-    private func createSegment() throws(StorageError) -> SegmentFile {
+    @inlinable func createSegment() throws(StorageError) -> SegmentFile {
         let sequence = nextSegment
         nextSegment += 1
         let path = Paths.join(core.directory, SegmentNaming.name(sequence))
@@ -236,7 +237,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
 
     /// Writes the buffer at the end of the active segment; with `sync`, ends it with a commit
     /// marker and fsyncs.
-    private func writeBuffer(sync: Bool) throws(StorageError) {
+    @inlinable func writeBuffer(sync: Bool) throws(StorageError) {
         guard let active else { return }
         if sync { RecordWriter.appendLogIDRecord(.commitMarker, streamLast, seed: active.recordSeed, to: &buffer) }
         if !buffer.isEmpty {
@@ -258,7 +259,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
     }
 
     /// Writes (and, if any operation needs it, syncs) the group, then publishes it.
-    private func flushGroup() throws(StorageError) {
+    @inlinable func flushGroup() throws(StorageError) {
         if groupNeedsSync || !buffer.isEmpty {
             try writeBuffer(sync: groupNeedsSync)
         }
@@ -285,7 +286,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
         for completion in finished { completion.run(.success(())) }
     }
 
-    private func resetGroup() {
+    @inlinable func resetGroup() {
         mutations.removeAll(keepingCapacity: true)
         completions.removeAll(keepingCapacity: true)
         groupBytes = 0
@@ -295,7 +296,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
 
     /// Deletes segments that hold only purged entries. Runs after the purge record is durable,
     /// so a crash in the middle leaves segments recovery knows to be obsolete.
-    private func deleteObsoleteSegments() throws(StorageError) {
+    @inlinable func deleteObsoleteSegments() throws(StorageError) {
         guard let active else { return }
         let doomed = core.state.withLock { state -> [SegmentFile] in
             let limit = min(state.disk.firstSegment ?? active.sequence, active.sequence)
@@ -312,7 +313,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
 
     // MARK: Vote
 
-    private func writeVoteFile(_ vote: Vote) throws(StorageError) {
+    @inlinable func writeVoteFile(_ vote: Vote) throws(StorageError) {
         let temporary = Paths.join(core.directory, MetaFile.temporaryName)
         let final = Paths.join(core.directory, MetaFile.name)
         let handle = try withFile(.open, temporary) { () throws(FileSystemError) in
@@ -328,7 +329,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
     // MARK: Failure and shutdown
 
     /// An I/O error is fatal: the group fails, later operations fail, and nothing is retried.
-    private func failStore(_ error: StorageError) {
+    @inlinable func failStore(_ error: StorageError) {
         failure = error
         let waiters = core.state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if state.failure == nil { state.failure = error }
@@ -342,7 +343,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
         for completion in failed { completion.run(.failure(error)) }
     }
 
-    private func fail(_ operation: WriteOperation<Types>, with error: StorageError) {
+    @inlinable func fail(_ operation: WriteOperation<Types>, with error: StorageError) {
         switch operation {
         case .append(_, let onDurable, _): onDurable(.failure(error))
         case .truncate(_, let completion), .purge(_, let completion), .vote(_, let completion): completion(.failure(error))
@@ -351,7 +352,7 @@ final class LogWriter<Types: RaftTypeConfig>: @unchecked Sendable {
         }
     }
 
-    private func shutDown() {
+    @inlinable func shutDown() {
         active = nil
         let waiters = core.state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.segments.removeAll()

@@ -2,8 +2,8 @@ import Raft
 import RaftCore
 
 /// A write queued for the writer thread, in the order the runtime issued it.
-enum WriteOperation<Types: RaftTypeConfig> {
-    typealias Completion = @Sendable (Result<Void, StorageError>) -> Void
+@usableFromInline enum WriteOperation<Types: RaftTypeConfig>: Sendable {
+    @usableFromInline typealias Completion = @Sendable (Result<Void, StorageError>) -> Void
 
     case append([Entry<Types>], onDurable: LogFlushCallback, byteCount: Int)
     case truncate(after: LogID?, Completion)
@@ -16,7 +16,12 @@ enum WriteOperation<Types: RaftTypeConfig> {
 }
 
 /// A queued operation and its sequence number (see `CachedEntry.operation`).
-struct QueuedOperation<Types: RaftTypeConfig> {
-    var sequence: UInt64
-    var operation: WriteOperation<Types>
+@usableFromInline struct QueuedOperation<Types: RaftTypeConfig>: Sendable {
+    @usableFromInline var sequence: UInt64
+    @usableFromInline var operation: WriteOperation<Types>
+
+    @inlinable init(sequence: UInt64, operation: WriteOperation<Types>) {
+        self.sequence = sequence
+        self.operation = operation
+    }
 }

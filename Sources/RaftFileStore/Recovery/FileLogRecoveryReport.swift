@@ -15,9 +15,9 @@ public struct FileLogRecoveryReport: Sendable, CustomStringConvertible {
     public var duration: Duration = .zero
 
     /// An empty report.
-    public init() {}
+    @inlinable public init() {}
 
-    public var description: String {
+    @inlinable public var description: String {
         "recovered \(entriesRecovered) entries from \(segmentsScanned) segments (\(bytesScanned) bytes) in \(duration)"
             + (discardedTailBytes > 0 ? ", cut a torn tail of \(discardedTailBytes) bytes" : "")
             + (removedFiles.isEmpty ? "" : ", removed \(removedFiles.joined(separator: ", "))")

@@ -6,7 +6,7 @@ public struct FileLogRepairOptions: Hashable, Sendable, Codable {
     public var dryRun: Bool
 
     /// Options for a real repair, or (with `dryRun`) an inspection.
-    public init(dryRun: Bool = false) {
+    @inlinable public init(dryRun: Bool = false) {
         self.dryRun = dryRun
     }
 }
@@ -63,19 +63,19 @@ public struct FileLogRepairReport: Hashable, Sendable, Codable, CustomStringConv
     public var earlierRepairs: [String] = []
 
     /// An empty report about `directory`.
-    public init(directory: String) {
+    @inlinable public init(directory: String) {
         self.directory = directory
     }
 
     /// True whenever an acknowledged entry or the vote may have been lost. The node must then
     /// be started with `storageLost: true`.
-    public var requiresStorageLost: Bool { firstLostIndex != nil || voteLost }
+    @inlinable public var requiresStorageLost: Bool { firstLostIndex != nil || voteLost }
 
     /// Whether the repair had to change nothing (or, in a dry run, would change nothing).
-    public var isNoOp: Bool { movedFiles.isEmpty && rewrittenFiles.isEmpty }
+    @inlinable public var isNoOp: Bool { movedFiles.isEmpty && rewrittenFiles.isEmpty }
 
     /// The report in words, ending with the required action when state was lost.
-    public var description: String {
+    @inlinable public var description: String {
         var lines: [String] = []
         lines.append("repair of \(directory)" + (isDryRun ? " (dry run: nothing changed)" : "")
                      + (resumedInterruptedRepair ? " (completed an interrupted repair)" : ""))
@@ -101,5 +101,5 @@ public struct FileLogRepairReport: Hashable, Sendable, Codable, CustomStringConv
         return lines.joined(separator: "\n")
     }
 
-    private func describe(_ logID: LogID?) -> String { logID.map(\.description) ?? "none" }
+    @inlinable func describe(_ logID: LogID?) -> String { logID.map(\.description) ?? "none" }
 }

@@ -2,22 +2,29 @@ import Raft
 import RaftCore
 
 /// What recovery hands to a new store.
-struct RecoveredLog {
-    var replay = LogReplay()
-    var vote: Vote?
-    var segments: [SegmentFile] = []
-    var nextSegment: UInt64 = 1
-    var report = FileLogRecoveryReport()
+@usableFromInline struct RecoveredLog {
+    @inlinable init() {}
+
+    @usableFromInline var replay = LogReplay()
+    @usableFromInline var vote: Vote?
+    @usableFromInline var segments: [SegmentFile] = []
+    @usableFromInline var nextSegment: UInt64 = 1
+    @usableFromInline var report = FileLogRecoveryReport()
 }
 
 /// Opens a log directory: verifies every segment and tells a torn, unacknowledged tail (cut
 /// off) from damaged acknowledged data (a typed corruption error with the file and offset;
 /// never silently dropped). The rules are ``SegmentVerifier``'s.
-struct LogRecovery {
-    let fileSystem: any FileSystem
-    let directory: String
+@usableFromInline struct LogRecovery {
+    @usableFromInline let fileSystem: any FileSystem
+    @usableFromInline let directory: String
 
-    func run() throws(StorageError) -> RecoveredLog {
+    @inlinable init(fileSystem: any FileSystem, directory: String) {
+        self.fileSystem = fileSystem
+        self.directory = directory
+    }
+
+    @inlinable func run() throws(StorageError) -> RecoveredLog {
         let started = ContinuousClock.now
         var result = RecoveredLog()
         var directoryChanged = false
@@ -67,13 +74,13 @@ struct LogRecovery {
         return result
     }
 
-    private func remove(_ name: String, _ result: inout RecoveredLog) throws(StorageError) {
+    @inlinable func remove(_ name: String, _ result: inout RecoveredLog) throws(StorageError) {
         let path = Paths.join(directory, name)
         try withFile(.delete, path) { () throws(FileSystemError) in try fileSystem.unlink(path) }
         result.report.removedFiles.append(name)
     }
 
-    private func readVote() throws(StorageError) -> Vote {
+    @inlinable func readVote() throws(StorageError) -> Vote {
         let path = Paths.join(directory, MetaFile.name)
         let handle = try withFile(.open, path) { () throws(FileSystemError) in try fileSystem.open(path, [.read]) }
         defer { fileSystem.close(handle) }
@@ -87,7 +94,7 @@ struct LogRecovery {
     }
 
     /// Verifies one segment and replays its records; returns true if it removed the file.
-    private func scanSegment(_ sequence: UInt64, isLast: Bool, into result: inout RecoveredLog) throws(StorageError) -> Bool {
+    @inlinable func scanSegment(_ sequence: UInt64, isLast: Bool, into result: inout RecoveredLog) throws(StorageError) -> Bool {
         let name = SegmentNaming.name(sequence)
         let path = Paths.join(directory, name)
         let handle = try withFile(.open, path) { () throws(FileSystemError) in try fileSystem.open(path, [.read, .write]) }

@@ -3,24 +3,24 @@ import RaftCore
 
 /// What the discarded part of a log still proves, from records that verify on their own
 /// (found by resynchronizing at 8-byte boundaries past damage).
-struct DiscardedEvidence {
+@usableFromInline struct DiscardedEvidence {
     /// The newest log id an entry, commit marker or purge record names.
-    var newest: LogID?
+    @usableFromInline var newest: LogID?
     /// The highest purge point recorded.
-    var purgedUpTo: LogID?
+    @usableFromInline var purgedUpTo: LogID?
     /// The lowest index a truncation kept ("entries after this were deleted").
-    var truncatedAfter: LogIndex?
+    @usableFromInline var truncatedAfter: LogIndex?
 
-    mutating func note(newest logID: LogID?) {
+    @inlinable mutating func note(newest logID: LogID?) {
         if let logID, newest.map({ $0 < logID }) ?? true { newest = logID }
     }
 
-    mutating func note(purge logID: LogID) {
+    @inlinable mutating func note(purge logID: LogID) {
         if purgedUpTo.map({ $0.index < logID.index }) ?? true { purgedUpTo = logID }
         note(newest: logID)
     }
 
-    mutating func note(truncateAfter logID: LogID?) {
+    @inlinable mutating func note(truncateAfter logID: LogID?) {
         truncatedAfter = min(truncatedAfter ?? .max, logID.indexOrZero)
     }
 }
@@ -36,44 +36,53 @@ struct DiscardedEvidence {
 /// after entries it cannot prove purged (because the purge record was lost with the
 /// discarded data) is accepted only if the discarded data still holds a readable purge record
 /// covering them; repair then restates that purge in the kept log.
-struct LogRepairAnalysis {
-    let fileSystem: any FileSystem
-    let directory: String
+@usableFromInline struct LogRepairAnalysis {
+    @usableFromInline let fileSystem: any FileSystem
+    @usableFromInline let directory: String
+
+    @inlinable init(fileSystem: any FileSystem, directory: String) {
+        self.fileSystem = fileSystem
+        self.directory = directory
+    }
 
     /// The decision.
-    struct Result {
-        /// Log findings (each means data was discarded).
-        var findings: [String] = []
-        /// The log the directory holds after the repair.
-        var kept = LogReplay()
-        /// Segments to move aside whole.
-        var discarded: [UInt64] = []
-        /// The last kept segment, when it must be written anew.
-        var rewrite: RepairPlan.Rewrite?
-        var evidence = DiscardedEvidence()
-        /// The vote file's vote, if it verifies.
-        var vote: Vote?
-        /// Why the vote file must move aside, if it must.
-        var voteDamage: String?
-        /// Why the vote counts as lost, if it does.
-        var voteLoss: String?
+    @usableFromInline struct Result {
+        @inlinable init() {}
 
-        var logCut: Bool { !findings.isEmpty }
+        /// Log findings (each means data was discarded).
+        @usableFromInline var findings: [String] = []
+        /// The log the directory holds after the repair.
+        @usableFromInline var kept = LogReplay()
+        /// Segments to move aside whole.
+        @usableFromInline var discarded: [UInt64] = []
+        /// The last kept segment, when it must be written anew.
+        @usableFromInline var rewrite: RepairPlan.Rewrite?
+        @usableFromInline var evidence = DiscardedEvidence()
+        /// The vote file's vote, if it verifies.
+        @usableFromInline var vote: Vote?
+        /// Why the vote file must move aside, if it must.
+        @usableFromInline var voteDamage: String?
+        /// Why the vote counts as lost, if it does.
+        @usableFromInline var voteLoss: String?
+
+        @inlinable var logCut: Bool { !findings.isEmpty }
     }
 
     /// One run of segments, verified up to its first damage.
-    private struct RunScan {
-        var replay = LogReplay()
+    @usableFromInline struct RunScan {
+        @inlinable init() {}
+
+        @usableFromInline var replay = LogReplay()
         /// The last segment that keeps data, and how many of its bytes are verified.
-        var end: (sequence: UInt64, keptBytes: Int)?
+        @usableFromInline var end: (sequence: UInt64, keptBytes: Int)?
         /// Whether the end segment itself holds damage after `keptBytes`.
-        var endIsCut = false
+        @usableFromInline var endIsCut = false
         /// The run's segments after `end`.
-        var discarded: [UInt64] = []
-        var finding: String?
+        @usableFromInline var discarded: [UInt64] = []
+        @usableFromInline var finding: String?
     }
 
-    func run() throws(StorageError) -> Result {
+    @inlinable func run() throws(StorageError) -> Result {
         var result = Result()
         let names = try withFile(.read, directory) { () throws(FileSystemError) in try fileSystem.list(directory) }
         try analyzeLog(names, &result)
@@ -83,7 +92,7 @@ struct LogRepairAnalysis {
 
     // MARK: Log
 
-    private func analyzeLog(_ names: [String], _ result: inout Result) throws(StorageError) {
+    @inlinable func analyzeLog(_ names: [String], _ result: inout Result) throws(StorageError) {
         let sequences = names.compactMap(SegmentNaming.sequence).sorted()
         var runs: [[UInt64]] = []
         for sequence in sequences {
@@ -133,7 +142,7 @@ struct LogRepairAnalysis {
     }
 
     /// Verifies the segments of one run in order, stopping at the first damage.
-    private func scanRun(_ run: [UInt64], isNewestRun: Bool) throws(StorageError) -> RunScan {
+    @inlinable func scanRun(_ run: [UInt64], isNewestRun: Bool) throws(StorageError) -> RunScan {
         var scan = RunScan()
         for (position, sequence) in run.enumerated() {
             let isLast = isNewestRun && position == run.count - 1
@@ -165,7 +174,7 @@ struct LogRepairAnalysis {
 
     /// Collects what the records of segment `sequence` between `start` and `end` that verify
     /// on their own still say. A damaged header leaves nothing to verify records against.
-    private func salvage(_ sequence: UInt64, from start: Int, upTo end: Int? = nil, into evidence: inout DiscardedEvidence) throws(StorageError) {
+    @inlinable func salvage(_ sequence: UInt64, from start: Int, upTo end: Int? = nil, into evidence: inout DiscardedEvidence) throws(StorageError) {
         let full = try readFile(SegmentNaming.name(sequence))
         guard let header = SegmentHeader.parse(full), header.sequence == sequence else { return }
         let bytes = end.map { Array(full[..<min($0, full.count)]) } ?? full
@@ -201,7 +210,7 @@ struct LogRepairAnalysis {
 
     /// The vote file must verify, and (since a node saves a leader's vote before accepting its
     /// entries) hold a term no older than any entry or purge point of the log.
-    private func analyzeVote(_ names: [String], _ result: inout Result) throws(StorageError) {
+    @inlinable func analyzeVote(_ names: [String], _ result: inout Result) throws(StorageError) {
         if names.contains(MetaFile.name) {
             do throws(StorageError) {
                 let bytes = try readFile(MetaFile.name, limit: MetaFile.size + 1)
@@ -227,7 +236,7 @@ struct LogRepairAnalysis {
 
     // MARK: Files
 
-    private func readFile(_ name: String, limit: Int? = nil) throws(StorageError) -> [UInt8] {
+    @inlinable func readFile(_ name: String, limit: Int? = nil) throws(StorageError) -> [UInt8] {
         let path = Paths.join(directory, name)
         let handle = try withFile(.open, path) { () throws(FileSystemError) in try fileSystem.open(path, [.read]) }
         defer { fileSystem.close(handle) }

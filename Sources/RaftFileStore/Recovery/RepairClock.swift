@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// Wall-clock time for naming a repair's damaged folder.
-enum RepairClock {
+@usableFromInline enum RepairClock {
     /// The current UTC time as `YYYYMMDDTHHMMSSZ`.
-    static func utcTimestamp() -> String {
+    @inlinable static func utcTimestamp() -> String {
         var seconds = time(nil)
         var parts = tm()
         guard gmtime_r(&seconds, &parts) != nil else { return "\(seconds)" }

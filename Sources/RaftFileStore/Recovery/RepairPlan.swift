@@ -5,36 +5,50 @@ import RaftCore
 /// directory (`repair-plan`) while it runs. Opening refuses a directory holding a plan, and a
 /// new repair finishes the stored plan, so a crash in the middle of a repair never leaves a
 /// log that opens with data silently missing.
-struct RepairPlan: Codable, Equatable {
+@usableFromInline struct RepairPlan: Codable, Equatable {
     /// The last kept segment, written anew: its first `keptBytes` (header and verified
     /// records), an optional purge record, then a commit marker.
-    struct Rewrite: Codable, Equatable {
-        var sequence: UInt64
-        var keptBytes: Int
+    @usableFromInline struct Rewrite: Codable, Equatable {
+        @usableFromInline var sequence: UInt64
+        @usableFromInline var keptBytes: Int
         /// Restates a purge that only the discarded data recorded (see ``LogRepairAnalysis``).
-        var purgeUpTo: LogID?
+        @usableFromInline var purgeUpTo: LogID?
         /// The kept log's last id.
-        var marker: LogID?
+        @usableFromInline var marker: LogID?
+
+        @inlinable init(sequence: UInt64, keptBytes: Int, purgeUpTo: LogID? = nil, marker: LogID? = nil) {
+            self.sequence = sequence
+            self.keptBytes = keptBytes
+            self.purgeUpTo = purgeUpTo
+            self.marker = marker
+        }
     }
 
     /// The folder (a name inside the log directory) that receives the damaged files.
-    var damagedFolder: String
+    @usableFromInline var damagedFolder: String
     /// Files moved into the damaged folder whole (segments after the cut, the vote file).
-    var moves: [String]
-    var rewrite: Rewrite?
+    @usableFromInline var moves: [String]
+    @usableFromInline var rewrite: Rewrite?
     /// The report the repair hands back.
-    var report: FileLogRepairReport
+    @usableFromInline var report: FileLogRepairReport
+
+    @inlinable init(damagedFolder: String, moves: [String], rewrite: Rewrite? = nil, report: FileLogRepairReport) {
+        self.damagedFolder = damagedFolder
+        self.moves = moves
+        self.rewrite = rewrite
+        self.report = report
+    }
 }
 
 /// The plan file: magic "SRAFTRPL", format version, payload length, the plan in the binary
 /// coder, CRC-32C of all that. Written to a temporary name, synced and renamed into place.
-enum RepairPlanFile {
-    static let name = "repair-plan"
-    static let temporaryName = "repair-plan.tmp"
-    static let magic: [UInt8] = Array("SRAFTRPL".utf8)
-    static let version: UInt32 = 1
+@usableFromInline enum RepairPlanFile {
+    @usableFromInline static let name = "repair-plan"
+    @usableFromInline static let temporaryName = "repair-plan.tmp"
+    @usableFromInline static let magic: [UInt8] = Array("SRAFTRPL".utf8)
+    @usableFromInline static let version: UInt32 = 1
 
-    static func encode(_ plan: RepairPlan) throws(StorageError) -> [UInt8] {
+    @inlinable static func encode(_ plan: RepairPlan) throws(StorageError) -> [UInt8] {
         let payload: [UInt8]
         do {
             payload = try BinaryEncoder().encode(plan)
@@ -50,7 +64,7 @@ enum RepairPlanFile {
     }
 
     /// Nil when the bytes are not a valid plan file.
-    static func decode(_ bytes: [UInt8]) -> RepairPlan? {
+    @inlinable static func decode(_ bytes: [UInt8]) -> RepairPlan? {
         let fixed = magic.count + 8
         guard bytes.count >= fixed + 4, Array(bytes[0..<magic.count]) == magic, bytes.loadLE32(at: magic.count) == version else { return nil }
         let length = Int(bytes.loadLE32(at: magic.count + 4))
@@ -62,16 +76,22 @@ enum RepairPlanFile {
 /// Runs a repair: inspects, plans, stores the plan, carries it out, verifies the result, and
 /// removes the plan. Every step is idempotent, so running it again after a crash finishes the
 /// stored plan.
-struct LogRepair {
-    let fileSystem: any FileSystem
-    let directory: String
-    let options: FileLogRepairOptions
+@usableFromInline struct LogRepair {
+    @usableFromInline let fileSystem: any FileSystem
+    @usableFromInline let directory: String
+    @usableFromInline let options: FileLogRepairOptions
 
-    static let reportName = "repair-report.txt"
-    static let damagedPrefix = "damaged-"
-    static let rewriteSuffix = ".repair"
+    @inlinable init(fileSystem: any FileSystem, directory: String, options: FileLogRepairOptions) {
+        self.fileSystem = fileSystem
+        self.directory = directory
+        self.options = options
+    }
 
-    func run() throws(StorageError) -> FileLogRepairReport {
+    @usableFromInline static let reportName = "repair-report.txt"
+    @usableFromInline static let damagedPrefix = "damaged-"
+    @usableFromInline static let rewriteSuffix = ".repair"
+
+    @inlinable func run() throws(StorageError) -> FileLogRepairReport {
         // Fails for a missing directory: a repair never creates one.
         _ = try list(directory)
         let lockPath = Paths.join(directory, "LOCK")
@@ -136,7 +156,7 @@ struct LogRepair {
 
     // MARK: Carrying out a plan
 
-    private func execute(_ plan: RepairPlan) throws(StorageError) {
+    @inlinable func execute(_ plan: RepairPlan) throws(StorageError) {
         let damaged = path(plan.damagedFolder)
         try withFile(.open, damaged) { () throws(FileSystemError) in try fileSystem.createDirectory(damaged) }
         for name in plan.moves where try exists(name, in: directory) {
@@ -165,7 +185,7 @@ struct LogRepair {
     /// Replaces the last kept segment by its verified prefix, keeping the original in the
     /// damaged folder. The replacement is durable under a temporary name before the original
     /// moves, so a crash at any point leaves either the original or the replacement findable.
-    private func apply(_ rewrite: RepairPlan.Rewrite, damaged: String) throws(StorageError) {
+    @inlinable func apply(_ rewrite: RepairPlan.Rewrite, damaged: String) throws(StorageError) {
         let name = SegmentNaming.name(rewrite.sequence)
         let live = path(name)
         let temporary = live + Self.rewriteSuffix
@@ -193,29 +213,29 @@ struct LogRepair {
 
     // MARK: Files
 
-    private func path(_ name: String) -> String { Paths.join(directory, name) }
+    @inlinable func path(_ name: String) -> String { Paths.join(directory, name) }
 
-    private func list(_ directory: String) throws(StorageError) -> [String] {
+    @inlinable func list(_ directory: String) throws(StorageError) -> [String] {
         try withFile(.read, directory) { () throws(FileSystemError) in try fileSystem.list(directory) }
     }
 
-    private func exists(_ name: String, in directory: String) throws(StorageError) -> Bool {
+    @inlinable func exists(_ name: String, in directory: String) throws(StorageError) -> Bool {
         try list(directory).contains(name)
     }
 
-    private func isDirectory(_ path: String) -> Bool {
+    @inlinable func isDirectory(_ path: String) -> Bool {
         (try? fileSystem.list(path)) != nil
     }
 
-    private func rename(_ from: String, to: String) throws(StorageError) {
+    @inlinable func rename(_ from: String, to: String) throws(StorageError) {
         try withFile(.write, from) { () throws(FileSystemError) in try fileSystem.rename(from, to: to) }
     }
 
-    private func syncDirectory(_ directory: String) throws(StorageError) {
+    @inlinable func syncDirectory(_ directory: String) throws(StorageError) {
         try withFile(.sync, directory) { () throws(FileSystemError) in try fileSystem.fsyncDirectory(directory) }
     }
 
-    private func read(_ path: String) throws(StorageError) -> [UInt8] {
+    @inlinable func read(_ path: String) throws(StorageError) -> [UInt8] {
         let handle = try withFile(.open, path) { () throws(FileSystemError) in try fileSystem.open(path, [.read]) }
         defer { fileSystem.close(handle) }
         return try withFile(.read, path, offset: 0) { () throws(FileSystemError) in
@@ -224,7 +244,7 @@ struct LogRepair {
     }
 
     /// Writes `bytes` as the whole content of `path` and syncs it (not its directory entry).
-    private func writeDurably(_ bytes: [UInt8], to path: String) throws(StorageError) {
+    @inlinable func writeDurably(_ bytes: [UInt8], to path: String) throws(StorageError) {
         let handle = try withFile(.open, path) { () throws(FileSystemError) in
             try fileSystem.open(path, [.write, .create, .truncate])
         }
@@ -233,7 +253,7 @@ struct LogRepair {
         try withFile(.sync, path) { () throws(FileSystemError) in try fileSystem.fsync(handle) }
     }
 
-    private func readPlan() throws(StorageError) -> RepairPlan {
+    @inlinable func readPlan() throws(StorageError) -> RepairPlan {
         let planPath = path(RepairPlanFile.name)
         guard let plan = RepairPlanFile.decode(try read(planPath)) else {
             throw StorageError.corruption(path: planPath, offset: 0, "the plan of an interrupted repair fails verification")
@@ -242,7 +262,7 @@ struct LogRepair {
     }
 
     /// `damaged-<UTC timestamp>`, with a counter if a folder of that name exists.
-    private func damagedFolderName(existing: Set<String>) -> String {
+    @inlinable func damagedFolderName(existing: Set<String>) -> String {
         let base = Self.damagedPrefix + RepairClock.utcTimestamp()
         var candidate = base
         var counter = 2

@@ -11,9 +11,9 @@ import RaftCore
 ///   ends was acknowledged, so the failure is damage; otherwise the rest is the torn tail of a
 ///   batch whose fsync never completed;
 /// - any invalid record in an earlier (sealed) segment is damage.
-enum SegmentVerifier {
+@usableFromInline enum SegmentVerifier {
     /// Why the scan of the records stopped.
-    enum Stop: Equatable {
+    @usableFromInline enum Stop: Equatable {
         /// Every byte was a verified record.
         case endOfFile
         /// The last segment ends with a batch that was never acknowledged (safe to cut off).
@@ -22,7 +22,7 @@ enum SegmentVerifier {
         case damaged(String)
     }
 
-    enum Verdict {
+    @usableFromInline enum Verdict {
         /// The header fails verification: no record of the segment can be checked.
         case badHeader
         /// The header is valid, but the segment does not start where the previous one ended.
@@ -32,11 +32,11 @@ enum SegmentVerifier {
     }
 
     /// Byte offset of the base log id in the header (where a join mismatch is reported).
-    static let baseOffset = 32
+    @usableFromInline static let baseOffset = 32
 
     /// Verifies segment `sequence` held in `bytes`, replaying its verified records into
     /// `replay` (which holds the state after the previous segments).
-    static func verify(_ bytes: [UInt8], sequence: UInt64, isLast: Bool, into replay: inout LogReplay) -> Verdict {
+    @inlinable static func verify(_ bytes: [UInt8], sequence: UInt64, isLast: Bool, into replay: inout LogReplay) -> Verdict {
         guard let header = SegmentHeader.parse(bytes), header.sequence == sequence else { return .badHeader }
         if !replay.started {
             replay.start(base: header.baseLogID)
@@ -89,7 +89,7 @@ enum SegmentVerifier {
 
     /// The offset of a valid commit marker after `offset`, searched at every 8-byte boundary
     /// (record lengths after a damaged header cannot be trusted).
-    static func findCommitMarker(_ bytes: [UInt8], after offset: Int, seed: UInt32) -> Int? {
+    @inlinable static func findCommitMarker(_ bytes: [UInt8], after offset: Int, seed: UInt32) -> Int? {
         var candidate = offset + RecordLayout.alignment
         while candidate + RecordLayout.logIDRecordSize <= bytes.count {
             if bytes[candidate + 4] == RecordType.commitMarker.rawValue,

@@ -15,17 +15,17 @@ import Synchronization
 public final class FileSnapshotStore<Types: RaftTypeConfig>: Sendable {
     /// Where the snapshot files are.
     public let directory: String
-    private let fileSystem: any FileSystem
+    @usableFromInline let fileSystem: any FileSystem
     /// The sequence number of the newest snapshot file.
-    private let latestSequence: Mutex<UInt64>
+    @usableFromInline let latestSequence: Mutex<UInt64>
 
     /// Opens (creating if needed) `directory`, removing temporary files of a save that a crash
     /// interrupted.
-    public convenience init(directory: String) throws(StorageError) {
+    @inlinable public convenience init(directory: String) throws(StorageError) {
         try self.init(directory: directory, fileSystem: PosixFileSystem())
     }
 
-    init(directory: String, fileSystem: any FileSystem) throws(StorageError) {
+    @inlinable init(directory: String, fileSystem: any FileSystem) throws(StorageError) {
         self.directory = directory
         self.fileSystem = fileSystem
         try withFile(.open, directory) { () throws(FileSystemError) in try fileSystem.createDirectory(directory) }
@@ -44,10 +44,10 @@ public final class FileSnapshotStore<Types: RaftTypeConfig>: Sendable {
     }
 
     /// The sequence number the next saved snapshot gets; it grows across restarts.
-    public var nextSequence: UInt64 { latestSequence.withLock { $0 } + 1 }
+    @inlinable public var nextSequence: UInt64 { latestSequence.withLock { $0 } + 1 }
 
     /// Durably stores `snapshot` as the latest one and removes older ones.
-    public func save(_ snapshot: Snapshot<Types>) throws(StorageError) {
+    @inlinable public func save(_ snapshot: Snapshot<Types>) throws(StorageError) {
         let sequence = latestSequence.withLock { $0 } + 1
         let path = Paths.join(directory, SnapshotFile.name(sequence))
         let temporary = path + SnapshotFile.temporarySuffix
@@ -85,7 +85,7 @@ public final class FileSnapshotStore<Types: RaftTypeConfig>: Sendable {
     }
 
     /// The latest snapshot, verified; nil if none was ever saved.
-    public func loadLatest() throws(StorageError) -> Snapshot<Types>? {
+    @inlinable public func loadLatest() throws(StorageError) -> Snapshot<Types>? {
         let sequence = latestSequence.withLock { $0 }
         guard sequence > 0 else { return nil }
         let path = Paths.join(directory, SnapshotFile.name(sequence))
@@ -98,7 +98,7 @@ public final class FileSnapshotStore<Types: RaftTypeConfig>: Sendable {
         return try SnapshotFile.parse(bytes, as: Types.self, path: path)
     }
 
-    private func removeSnapshots(before sequence: UInt64) throws(StorageError) {
+    @inlinable func removeSnapshots(before sequence: UInt64) throws(StorageError) {
         let names = try withFile(.read, directory) { () throws(FileSystemError) in try fileSystem.list(directory) }
         let stale = names.filter { (SnapshotFile.sequence(of: $0) ?? .max) < sequence }
         guard !stale.isEmpty else { return }

@@ -12,21 +12,21 @@ import RaftCore
 /// 32...    metadata (BinaryEncoder of SnapshotMeta), then data
 /// last 8   CRC-32C of everything before it, then 4 zero bytes
 /// ```
-enum SnapshotFile {
-    static let magic: [UInt8] = Array("SRAFTSNP".utf8)
-    static let version: UInt32 = 1
-    static let headerSize = 32
-    static let trailerSize = 8
-    static let format = SequencedFileName(prefix: "snapshot-", suffix: ".snap")
-    static var prefix: String { format.prefix }
-    static var suffix: String { format.suffix }
-    static let temporarySuffix = ".tmp"
+@usableFromInline enum SnapshotFile {
+    @usableFromInline static let magic: [UInt8] = Array("SRAFTSNP".utf8)
+    @usableFromInline static let version: UInt32 = 1
+    @usableFromInline static let headerSize = 32
+    @usableFromInline static let trailerSize = 8
+    @usableFromInline static let format = SequencedFileName(prefix: "snapshot-", suffix: ".snap")
+    @inlinable static var prefix: String { format.prefix }
+    @inlinable static var suffix: String { format.suffix }
+    @usableFromInline static let temporarySuffix = ".tmp"
 
-    static func name(_ sequence: UInt64) -> String { format.name(sequence) }
+    @inlinable static func name(_ sequence: UInt64) -> String { format.name(sequence) }
 
-    static func sequence(of name: String) -> UInt64? { format.sequence(of: name) }
+    @inlinable static func sequence(of name: String) -> UInt64? { format.sequence(of: name) }
 
-    static func header(metaLength: Int, dataLength: Int) -> [UInt8] {
+    @inlinable static func header(metaLength: Int, dataLength: Int) -> [UInt8] {
         var bytes = magic
         bytes.appendLE(version)
         bytes.appendLE(UInt32(0))
@@ -36,7 +36,7 @@ enum SnapshotFile {
     }
 
     /// Parses and verifies a whole file read from `path`.
-    static func parse<Types: RaftTypeConfig>(_ bytes: [UInt8], as type: Types.Type, path: String) throws(StorageError) -> Snapshot<Types> {
+    @inlinable static func parse<Types: RaftTypeConfig>(_ bytes: [UInt8], as type: Types.Type, path: String) throws(StorageError) -> Snapshot<Types> {
         func damaged(_ reason: String) -> StorageError {
             StorageError.corruption(path: path, offset: 0, "snapshot file: \(reason)")
         }

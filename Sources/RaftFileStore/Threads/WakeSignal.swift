@@ -6,14 +6,14 @@ import Darwin
 
 /// Wakes the writer thread. Notifications coalesce: one wake-up covers everything enqueued
 /// before it, which is what lets the writer batch.
-final class WakeSignal: @unchecked Sendable {
+@usableFromInline final class WakeSignal: @unchecked Sendable {
     // pthread objects must not move, so they live in allocated memory; `signaled` is only
     // touched with `mutex` held.
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var signaled = false
+    @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    @usableFromInline let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    @usableFromInline var signaled = false
 
-    init() {
+    @inlinable init() {
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
     }
@@ -25,7 +25,7 @@ final class WakeSignal: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func notify() {
+    @inlinable func notify() {
         pthread_mutex_lock(mutex)
         signaled = true
         pthread_cond_signal(condition)
@@ -33,7 +33,7 @@ final class WakeSignal: @unchecked Sendable {
     }
 
     /// Blocks until notified, then consumes the notification.
-    func wait() {
+    @inlinable func wait() {
         pthread_mutex_lock(mutex)
         while !signaled { pthread_cond_wait(condition, mutex) }
         signaled = false
@@ -43,13 +43,13 @@ final class WakeSignal: @unchecked Sendable {
 
 /// Starts a detached OS thread. The log writer blocks in fsync for milliseconds at a time, so
 /// it must not occupy one of the few cooperative-pool threads Swift concurrency runs on.
-enum DedicatedThread {
-    private final class Body {
-        let run: @Sendable () -> Void
-        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+@usableFromInline enum DedicatedThread {
+    @usableFromInline final class Body {
+        @usableFromInline let run: @Sendable () -> Void
+        @inlinable init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
-    static func start(_ run: @escaping @Sendable () -> Void) {
+    @inlinable static func start(_ run: @escaping @Sendable () -> Void) {
         let body = Unmanaged.passRetained(Body(run)).toOpaque()
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
