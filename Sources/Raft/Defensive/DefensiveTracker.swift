@@ -8,14 +8,9 @@ import Synchronization
         @usableFromInline var vote: Vote?
         @usableFromInline var committed: LogID?
         @usableFromInline var lastApplied: LogID?
-
-        @inlinable init(logState: LogState? = nil, vote: Vote? = nil, committed: LogID? = nil, lastApplied: LogID? = nil) {
-            self.logState = logState
-            self.vote = vote
-            self.committed = committed
-            self.lastApplied = lastApplied
-        }
         @usableFromInline var appliedKnown = false
+
+        @inlinable init() {}
     }
 
     @usableFromInline let state = Mutex(State())

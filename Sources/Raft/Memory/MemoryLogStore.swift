@@ -19,11 +19,7 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
         @usableFromInline var vote: Vote?
         @usableFromInline var committed: LogID?
 
-        @inlinable init(lastPurged: LogID? = nil, vote: Vote? = nil, committed: LogID? = nil) {
-            self.lastPurged = lastPurged
-            self.vote = vote
-            self.committed = committed
-        }
+        @inlinable init() {}
 
         /// The id of the entry before `entries.first` (the purge point).
         @inlinable var lastLogID: LogID? { entries.last?.logID ?? lastPurged }

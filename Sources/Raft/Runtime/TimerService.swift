@@ -15,10 +15,7 @@ import Synchronization
         @usableFromInline var scheduled: RaftInstant?
         @usableFromInline var task: Task<Void, Never>?
 
-        @inlinable init(scheduled: RaftInstant? = nil, task: Task<Void, Never>? = nil) {
-            self.scheduled = scheduled
-            self.task = task
-        }
+        @inlinable init() {}
     }
 
     @usableFromInline let state = Mutex(State())
