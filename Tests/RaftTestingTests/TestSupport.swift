@@ -75,8 +75,10 @@ struct SeededGenerator: RandomNumberGenerator {
 struct OwnThread: TestTrait, SuiteTrait, TestScoping {
     var isRecursive: Bool { true }
 
+    /// Only around each test case: a suite, or a test function as a whole, runs no test code
+    /// of its own.
     func scopeProvider(for test: Test, testCase: Test.Case?) -> OwnThread? {
-        test.isSuite ? nil : self
+        testCase == nil ? nil : self
     }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {

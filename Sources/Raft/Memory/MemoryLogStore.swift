@@ -15,13 +15,14 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
     @usableFromInline struct State {
         /// Entries after the purge point, oldest first.
         @usableFromInline var entries = Deque<Entry<Types>>()
+        /// The id of the entry before `entries.first` (the purge point).
         @usableFromInline var lastPurged: LogID?
         @usableFromInline var vote: Vote?
         @usableFromInline var committed: LogID?
 
         @inlinable init() {}
 
-        /// The id of the entry before `entries.first` (the purge point).
+        /// The id of the last entry; the purge point when every entry is purged.
         @inlinable var lastLogID: LogID? { entries.last?.logID ?? lastPurged }
         @inlinable var firstIndex: LogIndex { lastPurged.indexOrZero + 1 }
     }

@@ -21,14 +21,12 @@ import Synchronization
         @usableFromInline var subscribers: [UInt64: AsyncStream<RaftMetrics<Types>>.Continuation] = [:]
         @usableFromInline var nextID: UInt64 = 0
 
-        @inlinable init(current: RaftMetrics<Types>, waiters: [Waiter] = [], subscribers: [UInt64: AsyncStream<RaftMetrics<Types>>.Continuation] = [:], nextID: UInt64 = 0) {
-            self.current = current
-            self.waiters = waiters
-            self.subscribers = subscribers
-            self.nextID = nextID
-        }
         /// The node stopped: no further change will come.
         @usableFromInline var finished = false
+
+        @inlinable init(current: RaftMetrics<Types>) {
+            self.current = current
+        }
     }
 
     @usableFromInline let state: Mutex<State>

@@ -11,9 +11,12 @@ import Synchronization
         @usableFromInline var items: Deque<Element> = []
         /// An emptied batch the consumer handed back: its storage takes the next pushes, so a
         /// busy mailbox does not grow a fresh queue from nothing (reallocating and copying)
-        /// after every take. It keeps the capacity of the largest batch recycled, which the
-        /// number of concurrent callers bounds.
+        /// after every take.
         @usableFromInline var spare: Deque<Element> = []
+        /// How many elements the latest take moved out: the storage the consumer hands back
+        /// next grew at most to that size (queues only grow until taken), which is how
+        /// `recycle` bounds what the mailbox keeps.
+        @usableFromInline var lastTakenCount = 0
         @usableFromInline var waiter: UnsafeContinuation<Deque<Element>, Never>?
         @usableFromInline var closed = false
 
@@ -24,9 +27,14 @@ import Synchronization
             var taken: Deque<Element> = []
             swap(&taken, &items)
             swap(&items, &spare)
+            lastTakenCount = taken.count
             return taken
         }
     }
+
+    /// The largest batch whose storage is kept for reuse; a burst beyond it is freed once
+    /// handled rather than held for the mailbox's lifetime.
+    @inlinable static var maxRecycledCount: Int { 8192 }
 
     @usableFromInline let state = Mutex(State())
 
@@ -68,12 +76,13 @@ import Synchronization
         }
     }
 
-    /// Hands back a batch the consumer has emptied, so that its storage queues the next
-    /// elements. A batch that still holds elements is dropped instead.
+    /// Hands back the batch of the latest take once the consumer has emptied it, so that its
+    /// storage queues the next elements. A batch that still holds elements, or that held more
+    /// than ``maxRecycledCount``, is dropped instead.
     @inlinable func recycle(_ batch: consuming Deque<Element>) {
         guard batch.isEmpty else { return }
         state.withLock { state in
-            if !state.closed { state.spare = batch }
+            if !state.closed, state.lastTakenCount <= Self.maxRecycledCount { state.spare = batch }
         }
     }
 

@@ -50,20 +50,6 @@ import DequeModule
     @usableFromInline var retryAfter: RaftInstant = .zero
     @usableFromInline var consecutiveFailures: Int = 0
 
-    @inlinable init(matched: LogID? = nil, nextIndex: LogIndex, mode: Mode = .probe, sent: Deque<Sent> = [], inflightMessages: Int = 0, inflightBytes: Int = 0, pendingRead: ReadID? = nil, lastAckSentAt: RaftInstant? = nil, ackedRound: UInt64 = 0, sentCommitIndex: LogIndex = 0, retryAfter: RaftInstant = .zero, consecutiveFailures: Int = 0) {
-        self.matched = matched
-        self.nextIndex = nextIndex
-        self.mode = mode
-        self.sent = sent
-        self.inflightMessages = inflightMessages
-        self.inflightBytes = inflightBytes
-        self.pendingRead = pendingRead
-        self.lastAckSentAt = lastAckSentAt
-        self.ackedRound = ackedRound
-        self.sentCommitIndex = sentCommitIndex
-        self.retryAfter = retryAfter
-        self.consecutiveFailures = consecutiveFailures
-    }
     /// The transfer target was told to campaign.
     @usableFromInline var timeoutNowSent = false
 

@@ -11,11 +11,12 @@ import Testing
         #expect(Array(batch) == Array(1...100))
         while batch.popFirst() != nil {}
         mailbox.recycle(consume batch)
-        for value in 101...300 { mailbox.push(value) }
-        #expect(mailbox.takeNow().map(Array.init) == Array(101...300))
-        // The storage given up by that take is empty again; pushes after it start afresh.
-        mailbox.push(301)
-        #expect(mailbox.takeNow().map(Array.init) == [301])
+        // The take after the recycle puts the recycled storage in place of the queue ...
+        mailbox.push(101)
+        #expect(mailbox.takeNow().map(Array.init) == [101])
+        // ... so these go into it, growing it past the 100 elements it held before.
+        for value in 102...400 { mailbox.push(value) }
+        #expect(mailbox.takeNow().map(Array.init) == Array(102...400))
         #expect(mailbox.takeNow() == nil)
     }
 
@@ -36,12 +37,16 @@ import Testing
         var batch = mailbox.takeNow()!
         batch.removeAll(keepingCapacity: true)
         mailbox.recycle(batch)
-        async let next = mailbox.takeAll()
         mailbox.push(2)
+        #expect(mailbox.takeNow().map(Array.init) == [2])
+        // The recycled storage is the queue now; the consumer parks on it before the pushes.
+        async let next = mailbox.takeAll()
+        while !mailbox.state.withLock({ $0.waiter != nil }) { await Task.yield() }
         mailbox.push(3)
+        mailbox.push(4)
         var received: [Int] = Array(await next)
         while received.count < 2, let more = mailbox.takeNow() { received += Array(more) }
-        #expect(received == [2, 3])
+        #expect(received == [3, 4])
     }
 
     @Test func aClosedMailboxWithRecycledStorageRefusesPushesAndReportsDrained() {
