@@ -15,6 +15,14 @@ public struct RaftConfig: Sendable, Hashable, Codable {
     public var maxWritesPerTurn: Int = 4096
     /// An identifier shared by the nodes of one cluster, checked by transports that support it.
     public var clusterName: String = "swift-raft"
+    /// The longest a client call (write, writeMany, read, membership change, transfer) waits
+    /// for its answer unless the call names its own timeout; nil lets calls wait as long as
+    /// the node runs. A write that times out answers ``RaftError/outcomeUnknown(_:)`` (its
+    /// entry may still commit), a read ``RaftError/timeout``. Calls end sooner when the node
+    /// learns their fate: a leader that steps down answers its uncommitted writes within one
+    /// `engine.electionTimeoutMax`, which is usually enough for the next leader to tell it
+    /// whether they committed.
+    public var requestTimeout: Duration? = .seconds(30)
 
     @inlinable public init() {}
 
@@ -26,6 +34,7 @@ public struct RaftConfig: Sendable, Hashable, Codable {
         if snapshotChunkSize < 1 { return RaftConfigError(field: "snapshotChunkSize", reason: "must be at least 1 byte") }
         if maxWritesPerTurn < 1 { return RaftConfigError(field: "maxWritesPerTurn", reason: "must be at least 1") }
         if clusterName.isEmpty { return RaftConfigError(field: "clusterName", reason: "must not be empty") }
+        if let requestTimeout, requestTimeout <= .zero { return RaftConfigError(field: "requestTimeout", reason: "must be positive (nil for none)") }
         return nil
     }
 }

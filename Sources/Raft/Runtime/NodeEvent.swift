@@ -7,12 +7,14 @@ import DequeModule
     @usableFromInline typealias WriteResult = Result<Types.Response, Failure>
 
     // Client API
-    case write(Types.Command, UnsafeContinuation<WriteResult, Never>)
-    case writeMany([Types.Command], UnsafeContinuation<[WriteResult], Never>)
-    case read(ReadPolicy, UnsafeContinuation<Result<LogID?, Failure>, Never>)
-    case changeMembership(MembershipChange<Types>, retain: Bool, expected: LogID??, UnsafeContinuation<Result<LogID, Failure>, Never>)
-    case transferLeader(NodeID, UnsafeContinuation<Result<NodeID, Failure>, Never>)
+    case write(Types.Command, CallTag, UnsafeContinuation<WriteResult, Never>)
+    case writeMany([Types.Command], CallTag, UnsafeContinuation<[WriteResult], Never>)
+    case read(ReadPolicy, CallTag, UnsafeContinuation<Result<LogID?, Failure>, Never>)
+    case changeMembership(MembershipChange<Types>, retain: Bool, expected: LogID??, CallTag, UnsafeContinuation<Result<LogID, Failure>, Never>)
+    case transferLeader(NodeID, CallTag, UnsafeContinuation<Result<NodeID, Failure>, Never>)
     case initialize(Membership<Types>, UnsafeContinuation<Result<Void, Failure>, Never>)
+    /// The task that made call `callID` was cancelled.
+    case cancel(callID: UInt64)
     case trigger(Trigger)
     case shutdown(UnsafeContinuation<Void, Never>)
 

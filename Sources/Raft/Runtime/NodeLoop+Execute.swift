@@ -150,7 +150,7 @@ extension NodeLoop {
             let covered = meta.lastLogID.indexOrZero
             while !pendingWrites.isEmpty, pendingWrites[pendingWrites.startIndex].logID.index <= covered {
                 let pending = pendingWrites.removeFirst()
-                resolve(pending.responder, .failure(.outcomeUnknown))
+                resolve(pending.responder, .failure(.outcomeUnknown(.coveredBySnapshot)))
             }
             if stateMachineWorker.mailbox.push(.install(Snapshot(meta: meta, data: data))) { workerBacklog += 1 }
         }
@@ -164,7 +164,7 @@ extension NodeLoop {
             responses = try await stateMachine.apply(entries)
         } catch {
             // Their entries are committed: the cluster applies them even though this node stops.
-            for write in writes { write.responder.resolve(.failure(.outcomeUnknown)) }
+            for write in writes { write.responder.resolve(.failure(.outcomeUnknown(.storageFailed(error)))) }
             return storageFailed(error)
         }
         if let instruments, let start {
@@ -180,7 +180,7 @@ extension NodeLoop {
     @inlinable func failWrites(after index: LogIndex) {
         while let last = pendingWrites.last, last.logID.index > index {
             pendingWrites.removeLast()
-            resolve(last.responder, .failure(.outcomeUnknown))
+            resolve(last.responder, .failure(.outcomeUnknown(.entryTruncated)))
         }
     }
 
@@ -228,14 +228,14 @@ extension NodeLoop {
     @inlinable func answer(_ token: RequestToken, _ reply: EngineReply) {
         switch reply {
         case .readIndex(let result):
-            guard let continuation = pendingReads.removeValue(forKey: token) else { return }
-            continuation.resume(returning: result.mapError { failure(from: $0) })
+            guard let pending = pendingReads.removeValue(forKey: token) else { return }
+            pending.continuation.resume(returning: result.mapError { failure(from: $0) })
         case .membershipChange(let result):
-            guard let continuation = pendingMembershipChanges.removeValue(forKey: token) else { return }
-            continuation.resume(returning: result.mapError { failure(from: $0) })
+            guard let pending = pendingMembershipChanges.removeValue(forKey: token) else { return }
+            pending.continuation.resume(returning: result.mapError { failure(from: $0) })
         case .leaderTransfer(let result):
-            guard let continuation = pendingTransfers.removeValue(forKey: token) else { return }
-            continuation.resume(returning: result.mapError { failure(from: $0) })
+            guard let pending = pendingTransfers.removeValue(forKey: token) else { return }
+            pending.continuation.resume(returning: result.mapError { failure(from: $0) })
         }
     }
 
@@ -251,6 +251,7 @@ extension NodeLoop {
             logger.info("following", metadata: ["leader": "\(leader.map(String.init) ?? "-")", "term": "\(term)"])
         case .steppedDown(let reason):
             logger.info("stepped down", metadata: ["reason": "\(reason)"])
+            orphanPendingWrites()
         case let .followerLogReverted(peer, matched):
             logger.warning("follower log went backwards (lost storage?); replicating again from the start", metadata: ["peer": "\(peer)", "previously-matched": "\(matched.map(\.description) ?? "-")"])
         case let .rejectedMessage(from, reason):

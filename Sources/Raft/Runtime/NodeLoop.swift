@@ -50,27 +50,38 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
 
     // Requests waiting for the engine.
     @usableFromInline var turnCommands: [Types.Command] = []
-    @usableFromInline var turnResponders: [WriteResponder] = []
+    @usableFromInline var turnResponders: [TurnWrite] = []
     /// Proposed writes whose entries were not yet handed to the state machine, by index.
     @usableFromInline var pendingWrites: Deque<PendingWrite<Types>> = []
+    /// The engine's instant at the start of the current round of events.
+    @usableFromInline var turnNow: RaftInstant = .zero
+    /// No pending call's deadline is earlier than this (it may be earlier than every one
+    /// still pending: it is recomputed only when reached).
+    @usableFromInline var earliestCallDeadline: RaftInstant = .distantFuture
+    /// Calls whose tasks were cancelled during this turn, answered once the turn's writes
+    /// are proposed.
+    @usableFromInline var cancelledCalls: [UInt64] = []
+    /// Cancellations that arrived before their call (the caller's task was cancelled just as
+    /// it called), kept until the call arrives or, at the latest, until the instant stored.
+    @usableFromInline var earlyCancels: [UInt64: RaftInstant] = [:]
     @usableFromInline var pendingIncoming: [IncomingKey: (reply: IncomingReply<Types>, deadline: RaftInstant)] = [:]
     @usableFromInline var pendingChunks: [IncomingKey: (continuation: UnsafeContinuation<SnapshotChunkResponse, Never>, deadline: RaftInstant)] = [:]
     @usableFromInline var snapshotReception: (snapshotID: String, from: NodeID, data: [UInt8])?
     @usableFromInline var receivedSnapshots: [String: [UInt8]] = [:]
-    @usableFromInline var pendingReads: [RequestToken: UnsafeContinuation<Result<LogID?, Failure>, Never>] = [:]
-    @usableFromInline var pendingMembershipChanges: [RequestToken: UnsafeContinuation<Result<LogID, Failure>, Never>] = [:]
-    @usableFromInline var pendingTransfers: [RequestToken: UnsafeContinuation<Result<NodeID, Failure>, Never>] = [:]
-    @usableFromInline var nextToken: RequestToken = 1
+    // Keyed by their call's id, which is also their engine request token.
+    @usableFromInline var pendingReads: [RequestToken: PendingCall<Result<LogID?, Failure>>] = [:]
+    @usableFromInline var pendingMembershipChanges: [RequestToken: PendingCall<Result<LogID, Failure>>] = [:]
+    @usableFromInline var pendingTransfers: [RequestToken: PendingCall<Result<NodeID, Failure>>] = [:]
     @usableFromInline var deferredReplies: [(token: RequestToken, reply: EngineReply)] = []
     /// The earliest deadline of a pending incoming request; the timer wakes the loop for it.
     @usableFromInline var earliestIncomingDeadline: RaftInstant?
 
     /// When the loop must run next even if no event arrives.
     @inlinable var nextDeadline: RaftInstant? {
-        let engineDeadline = inspectEngine { $0.nextDeadline }
-        guard let incoming = earliestIncomingDeadline else { return engineDeadline }
-        guard let engineDeadline else { return incoming }
-        return min(incoming, engineDeadline)
+        var deadline = inspectEngine { $0.nextDeadline }
+        if let incoming = earliestIncomingDeadline { deadline = min(deadline ?? incoming, incoming) }
+        if earliestCallDeadline != .distantFuture { deadline = min(deadline ?? earliestCallDeadline, earliestCallDeadline) }
+        return deadline
     }
     @usableFromInline var runningState: RunningState = .running {
         didSet { isRunning = runningState == .running }
@@ -126,7 +137,8 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
             // answers from peers) join the turn, up to a few rounds, before metrics are published.
             var round = 0
             while true {
-                engine.tick(now: clock.now)
+                turnNow = clock.now
+                engine.tick(now: turnNow)
                 instruments?.loopBatchSize.record(events.count)
                 // Taken out of the batch rather than copied from it (each copy retains its payload).
                 while isRunning, let event = events.popFirst() { handle(event) }
@@ -137,6 +149,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
                 }
                 mailbox.recycle(consume events)
                 proposeTurnWrites()
+                if !cancelledCalls.isEmpty { answerCancelledCalls() }
                 await executeEngineCommands()
                 round += 1
                 guard isRunning, round < Self.maxRoundsPerTurn, let more = mailbox.takeNow() else { break }
@@ -144,6 +157,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
             }
             guard isRunning else { break }
             sweepExpiredIncoming()
+            if turnNow >= earliestCallDeadline { sweepExpiredCalls() }
             publishMetrics()
             answerDeferredReplies()
             timer.schedule(nextDeadline)
@@ -160,37 +174,45 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         // Consumed, so the payloads are moved out of the event rather than copied (retained)
         // and then released with it.
         switch consume event {
-        case let .write(command, continuation):
+        case let .write(command, tag, continuation):
+            if !earlyCancels.isEmpty, earlyCancels.removeValue(forKey: tag.id) != nil { return continuation.resume(returning: .failure(.cancelled)) }
             turnCommands.append(command)
-            turnResponders.append(.single(continuation))
-        case let .writeMany(commands, continuation):
+            turnResponders.append(TurnWrite(responder: .single(continuation), callID: tag.id, deadline: deadline(of: tag)))
+        case let .writeMany(commands, tag, continuation):
+            if !earlyCancels.isEmpty, earlyCancels.removeValue(forKey: tag.id) != nil {
+                return continuation.resume(returning: commands.map { _ in .failure(.cancelled) })
+            }
             guard !commands.isEmpty else { return continuation.resume(returning: []) }
             let batch = WriteManyBatch(count: commands.count, continuation: continuation)
+            let deadline = deadline(of: tag)
             for (slot, command) in commands.enumerated() {
                 turnCommands.append(command)
-                turnResponders.append(.many(batch, slot: slot))
+                turnResponders.append(TurnWrite(responder: .many(batch, slot: slot), callID: tag.id, deadline: deadline))
             }
-        case let .read(policy, continuation):
-            let token = takeToken()
-            pendingReads[token] = continuation
-            engine.requestRead(token: token, policy: policy)
-        case let .changeMembership(change, retain, expected, continuation):
-            let token = takeToken()
+        case let .read(policy, tag, continuation):
+            if !earlyCancels.isEmpty, earlyCancels.removeValue(forKey: tag.id) != nil { return continuation.resume(returning: .failure(.cancelled)) }
+            pendingReads[tag.id] = PendingCall(continuation: continuation, deadline: trackedDeadline(of: tag))
+            engine.requestRead(token: tag.id, policy: policy)
+        case let .changeMembership(change, retain, expected, tag, continuation):
+            if !earlyCancels.isEmpty, earlyCancels.removeValue(forKey: tag.id) != nil { return continuation.resume(returning: .failure(.cancelled)) }
             do {
-                try engine.changeMembership(change, retainRemovedVoters: retain, expectedMembershipLogID: expected, token: token)
-                pendingMembershipChanges[token] = continuation
+                pendingMembershipChanges[tag.id] = PendingCall(continuation: continuation, deadline: trackedDeadline(of: tag))
+                try engine.changeMembership(change, retainRemovedVoters: retain, expectedMembershipLogID: expected, token: tag.id)
             } catch {
+                pendingMembershipChanges[tag.id] = nil
                 continuation.resume(returning: .failure(failure(from: error)))
             }
-        case let .transferLeader(target, continuation):
-            let token = takeToken()
+        case let .transferLeader(target, tag, continuation):
+            if !earlyCancels.isEmpty, earlyCancels.removeValue(forKey: tag.id) != nil { return continuation.resume(returning: .failure(.cancelled)) }
             do {
-                pendingTransfers[token] = continuation
-                try engine.transferLeadership(to: target, token: token)
+                pendingTransfers[tag.id] = PendingCall(continuation: continuation, deadline: trackedDeadline(of: tag))
+                try engine.transferLeadership(to: target, token: tag.id)
             } catch {
-                pendingTransfers[token] = nil
+                pendingTransfers[tag.id] = nil
                 continuation.resume(returning: .failure(failure(from: error)))
             }
+        case .cancel(let callID):
+            cancelledCalls.append(callID)
         case let .initialize(membership, continuation):
             do {
                 try engine.initialize(membership)
@@ -269,11 +291,6 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         body(&engine)
     }
 
-    @inlinable func takeToken() -> RequestToken {
-        defer { nextToken += 1 }
-        return nextToken
-    }
-
     /// Proposes the writes of this turn in batches of at most `maxWritesPerTurn`.
     @inlinable func proposeTurnWrites() {
         guard !turnCommands.isEmpty else { return }
@@ -292,24 +309,25 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         turnResponders.removeAll(keepingCapacity: true)
     }
 
-    @inlinable func propose(_ commands: [Types.Command], _ responders: [WriteResponder]) {
+    @inlinable func propose(_ commands: [Types.Command], _ responders: [TurnWrite]) {
         do {
             guard let first = try engine.propose(commands) else { return }
             let proposedAt: ContinuousClock.Instant? = instruments == nil ? nil : .now
             insertPending(first: first, responders: responders, proposedAt: proposedAt)
         } catch {
             let failure = failure(from: error)
-            for responder in responders { resolve(responder, .failure(failure)) }
+            for write in responders { resolve(write.responder, .failure(failure)) }
         }
     }
 
-    @inlinable func insertPending(first: LogID, responders: [WriteResponder], proposedAt: ContinuousClock.Instant?) {
+    @inlinable func insertPending(first: LogID, responders: [TurnWrite], proposedAt: ContinuousClock.Instant?) {
         // A node leading again after its old entries were replaced may propose below older
         // pending writes; keep the queue ordered by index.
         let needsSort = (pendingWrites.last?.logID.index ?? 0) >= first.index
-        for (offset, responder) in responders.enumerated() {
+        for (offset, write) in responders.enumerated() {
             let logID = LogID(leaderID: first.leaderID, index: first.index + LogIndex(offset))
-            pendingWrites.append(PendingWrite(logID: logID, responder: responder, proposedAt: proposedAt))
+            pendingWrites.append(PendingWrite(logID: logID, responder: write.responder, callID: write.callID, deadline: write.deadline, proposedAt: proposedAt))
+            if write.deadline < earliestCallDeadline { earliestCallDeadline = write.deadline }
         }
         if needsSort {
             pendingWrites = Deque(pendingWrites.sorted { $0.logID.index < $1.logID.index })
@@ -345,14 +363,10 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         earliestIncomingDeadline = next
     }
 
-    @inlinable func forwardToLeader() -> Failure {
-        let leader = engine.currentLeader
-        return .forwardToLeader(leaderID: leader, address: leader.flatMap { engine.effectiveMembership.membership.address(of: $0) })
-    }
-
     @inlinable func failure(from error: Error) -> Failure {
         func forward(_ forward: ForwardToLeader) -> Failure {
-            .forwardToLeader(leaderID: forward.leaderID, address: forward.leaderID.flatMap { engine.effectiveMembership.membership.address(of: $0) })
+            guard let leaderID = forward.leaderID else { return forward.notAMember ? .notAMember : .forwardToLeader(leaderID: nil, address: nil) }
+            return .forwardToLeader(leaderID: leaderID, address: engine.effectiveMembership.membership.address(of: leaderID))
         }
         switch error {
         case let error as ProposeError:
@@ -364,7 +378,8 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
             switch error {
             case .rejected(let reason): return .membershipChange(reason)
             case .forwardToLeader(let target): return forward(target)
-            case .leadershipLost(let target): return .leadershipLost(leaderID: target.leaderID, address: target.leaderID.flatMap { engine.effectiveMembership.membership.address(of: $0) })
+            // The change's entry is in the log: the next leader may still complete it.
+            case .leadershipLost: return .outcomeUnknown(.leadershipLost)
             }
         case let error as LeaderTransferError:
             if case .forwardToLeader(let target) = error { return forward(target) }
@@ -387,24 +402,35 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     /// Fails everything still waiting and stops the workers.
     @inlinable nonisolated(nonsending) func stop() async {
         let reason: Failure
-        if case .fatal(let error) = runningState { reason = .storage(error) } else { reason = .shuttingDown }
+        let unknown: UnknownOutcome
+        if case .fatal(let error) = runningState {
+            reason = .storage(error)
+            unknown = .storageFailed(error)
+        } else {
+            reason = .shuttingDown
+            unknown = .nodeStopped
+        }
         timer.cancel()
+        // Published before the mailbox closes, so a call refused by the closed mailbox finds
+        // the reason (the storage error) in the metrics.
+        publishMetrics()
         mailbox.close()
         answerDeferredReplies()
-        for responder in turnResponders { resolve(responder, .failure(reason)) }
+        for write in turnResponders { resolve(write.responder, .failure(reason)) }
         turnResponders = []
         // Proposed entries may still be committed by the other nodes (even after a storage
         // failure here), so their writes' outcome is unknown, not failed.
-        while let pending = pendingWrites.popFirst() { resolve(pending.responder, .failure(.outcomeUnknown)) }
+        while let pending = pendingWrites.popFirst() { resolve(pending.responder, .failure(.outcomeUnknown(unknown))) }
         for (_, pending) in pendingIncoming { pending.reply.fail(.remote("node stopped")) }
         pendingIncoming = [:]
         for (_, pending) in pendingChunks { pending.continuation.resume(returning: .outOfOrder(expectedOffset: 0)) }
         pendingChunks = [:]
-        for (_, continuation) in pendingReads { continuation.resume(returning: .failure(reason)) }
+        for (_, pending) in pendingReads { pending.continuation.resume(returning: .failure(reason)) }
         pendingReads = [:]
-        for (_, continuation) in pendingMembershipChanges { continuation.resume(returning: .failure(reason)) }
+        // A change whose entry is in the log may still complete on the other nodes.
+        for (_, pending) in pendingMembershipChanges { pending.continuation.resume(returning: .failure(.outcomeUnknown(unknown))) }
         pendingMembershipChanges = [:]
-        for (_, continuation) in pendingTransfers { continuation.resume(returning: .failure(reason)) }
+        for (_, pending) in pendingTransfers { pending.continuation.resume(returning: .failure(reason)) }
         pendingTransfers = [:]
         // Events queued before the mailbox closed still hold continuations.
         for event in unhandledEvents { failQueued(event, reason) }
@@ -423,11 +449,11 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
 
     @inlinable func failQueued(_ event: NodeEvent<Types>, _ reason: Failure) {
         switch event {
-        case .write(_, let continuation): continuation.resume(returning: .failure(reason))
-        case let .writeMany(commands, continuation): continuation.resume(returning: commands.map { _ in .failure(reason) })
-        case .read(_, let continuation): continuation.resume(returning: .failure(reason))
-        case .changeMembership(_, _, _, let continuation): continuation.resume(returning: .failure(reason))
-        case .transferLeader(_, let continuation): continuation.resume(returning: .failure(reason))
+        case .write(_, _, let continuation): continuation.resume(returning: .failure(reason))
+        case let .writeMany(commands, _, continuation): continuation.resume(returning: commands.map { _ in .failure(reason) })
+        case .read(_, _, let continuation): continuation.resume(returning: .failure(reason))
+        case .changeMembership(_, _, _, _, let continuation): continuation.resume(returning: .failure(reason))
+        case .transferLeader(_, _, let continuation): continuation.resume(returning: .failure(reason))
         case .initialize(_, let continuation): continuation.resume(returning: .failure(reason))
         case .shutdown(let continuation): continuation.resume()
         case .incomingRequest(_, _, let reply, _): reply.fail(.remote("node stopped"))

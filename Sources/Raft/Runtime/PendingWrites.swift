@@ -56,14 +56,30 @@ import Synchronization
 @usableFromInline struct PendingWrite<Types: RaftTypeConfig>: Sendable {
     @usableFromInline var logID: LogID
     @usableFromInline var responder: PendingWriteResponder<Types>
+    /// The call that proposed it (a `writeMany` proposes several entries under one call).
+    @usableFromInline var callID: UInt64
+    /// When it is answered ``UnknownOutcome/deadlineExceeded`` (or, once ``orphaned``,
+    /// ``UnknownOutcome/leadershipLost``) if its entry has not been applied by then.
+    @usableFromInline var deadline: RaftInstant
+    /// The node stopped leading after proposing it; `deadline` was cut to a grace period in
+    /// which the next leader's first messages usually tell this node the entry's fate.
+    @usableFromInline var orphaned = false
     /// When it was proposed, if commit latency is measured.
     @usableFromInline var proposedAt: ContinuousClock.Instant?
 
-    @inlinable init(logID: LogID, responder: PendingWriteResponder<Types>, proposedAt: ContinuousClock.Instant? = nil) {
+    @inlinable init(
+        logID: LogID, responder: PendingWriteResponder<Types>, callID: UInt64 = 0, deadline: RaftInstant = .distantFuture,
+        proposedAt: ContinuousClock.Instant? = nil
+    ) {
         self.logID = logID
         self.responder = responder
+        self.callID = callID
+        self.deadline = deadline
         self.proposedAt = proposedAt
     }
+
+    /// Why the write is answered when its deadline passes.
+    @inlinable var expiryOutcome: UnknownOutcome { orphaned ? .leadershipLost : .deadlineExceeded }
 
     /// Resolves `writes` (ascending by index, none beyond the last entry) against `entries`
     /// just applied and the state machine's `responses` (one per command entry): a write
@@ -92,7 +108,7 @@ import Synchronization
                 } else if pending.logID.index == entry.index {
                     pending.responder.resolve(.failure(.writeFailed))
                 } else {
-                    pending.responder.resolve(.failure(.outcomeUnknown))
+                    pending.responder.resolve(.failure(.outcomeUnknown(.coveredBySnapshot)))
                 }
             }
         }

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// One Raft node: the public handle applications use to form a cluster, write, read, change
 /// membership, and serve their peers' RPCs.
@@ -21,6 +22,8 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     @usableFromInline let mailbox: Mailbox<NodeEvent<Types>>
     @usableFromInline let publisher: MetricsPublisher<Types>
     @usableFromInline let loopTask: Task<Void, Never>
+    /// Numbers client calls, so a cancelled call can be named to the loop.
+    @usableFromInline let callIDs = Atomic<UInt64>(0)
     /// The commit point at startup; `waitForRecovery` waits until it is applied.
     @usableFromInline let recoveryTarget: LogIndex
 
@@ -76,13 +79,30 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
             replication: [:], votingSuspended: engine.votingSuspended)
     }
 
-    /// Sends `event` built around a continuation and waits for its answer; fails with
-    /// ``RaftError/shuttingDown`` when the node no longer runs.
-    @inlinable func call<Value>(
-        _ make: (UnsafeContinuation<Result<Value, Failure>, Never>) -> NodeEvent<Types>
+    /// A new call's tag; `timeout` nil takes ``RaftConfig/requestTimeout``.
+    @inlinable func nextCallTag(timeout: Duration?) -> CallTag {
+        CallTag(id: callIDs.wrappingAdd(1, ordering: .relaxed).newValue, timeout: timeout)
+    }
+
+    /// What a call gets once the node no longer takes requests: the storage error that
+    /// stopped it, or ``RaftError/shuttingDown``.
+    @inlinable var stoppedError: Failure {
+        if case .fatal(let error) = publisher.current.runningState { return .storage(error) }
+        return .shuttingDown
+    }
+
+    /// Sends the event `make` builds around a tag and a continuation, and waits for its
+    /// answer. Cancelling the caller's task asks the loop to answer at once.
+    @inlinable nonisolated(nonsending) func call<Value>(
+        timeout: Duration?, _ make: (CallTag, UnsafeContinuation<Result<Value, Failure>, Never>) -> NodeEvent<Types>
     ) async throws(Failure) -> Value {
-        let result: Result<Value, Failure> = await withUnsafeContinuation { continuation in
-            if !mailbox.push(make(continuation)) { continuation.resume(returning: .failure(.shuttingDown)) }
+        let tag = nextCallTag(timeout: timeout)
+        let result: Result<Value, Failure> = await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                if !mailbox.push(make(tag, continuation)) { continuation.resume(returning: .failure(stoppedError)) }
+            }
+        } onCancel: { [mailbox] in
+            mailbox.push(.cancel(callID: tag.id))
         }
         return try result.get()
     }
@@ -93,28 +113,44 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// one node, or on every node with the same membership. A node that already has state
     /// fails with ``InitializeError/alreadyInitialized(lastLogID:vote:)``, which is harmless.
     @inlinable public func initialize(_ membership: Membership<Types>) async throws(Failure) {
-        try await call { .initialize(membership, $0) }
+        let result: Result<Void, Failure> = await withUnsafeContinuation { continuation in
+            if !mailbox.push(.initialize(membership, continuation)) { continuation.resume(returning: .failure(stoppedError)) }
+        }
+        try result.get()
     }
 
     // MARK: Writes
 
     /// Replicates `command` and returns the state machine's response once it is applied on
     /// this (leader) node.
-    @inlinable nonisolated(nonsending) public func write(_ command: Types.Command) async throws(Failure) -> Types.Response {
+    ///
+    /// Every call ends. Besides the response it can fail with a ``RaftError`` whose
+    /// ``RaftError/isRetryable`` says the command did not take effect (another node leads: see
+    /// ``RaftError/forwardToLeader(leaderID:address:)``), or whose
+    /// ``RaftError/mayHaveBeenApplied`` says its fate is unknown (the node stopped leading,
+    /// `timeout` passed, the task was cancelled after the command was proposed): retry those
+    /// only for idempotent or deduplicated commands (``ClientSessions``).
+    ///
+    /// - Parameter timeout: how long to wait (nil: ``RaftConfig/requestTimeout``).
+    @inlinable nonisolated(nonsending) public func write(_ command: Types.Command, timeout: Duration? = nil) async throws(Failure) -> Types.Response {
         // On the caller's executor (nonsending): pushing to the mailbox never blocks, so a hop
         // to the global executor first only added an executor switch to every write.
-        let result: Result<Types.Response, Failure> = await withUnsafeContinuation { continuation in
-            if !mailbox.push(.write(command, continuation)) { continuation.resume(returning: .failure(.shuttingDown)) }
-        }
-        return try result.get()
+        try await call(timeout: timeout) { .write(command, $0, $1) }
     }
 
-    /// Replicates several commands with one call; results come back in order.
-    @inlinable nonisolated(nonsending) public func writeMany(_ commands: [Types.Command]) async -> [Result<Types.Response, Failure>] {
-        await withUnsafeContinuation { continuation in
-            if !mailbox.push(.writeMany(commands, continuation)) {
-                continuation.resume(returning: commands.map { _ in .failure(.shuttingDown) })
+    /// Replicates several commands with one call; results come back in order, each as
+    /// ``write(_:timeout:)`` would answer it.
+    @inlinable nonisolated(nonsending) public func writeMany(_ commands: [Types.Command], timeout: Duration? = nil) async -> [Result<Types.Response, Failure>] {
+        let tag = nextCallTag(timeout: timeout)
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                if !mailbox.push(.writeMany(commands, tag, continuation)) {
+                    let error = stoppedError
+                    continuation.resume(returning: commands.map { _ in .failure(error) })
+                }
             }
+        } onCancel: { [mailbox] in
+            mailbox.push(.cancel(callID: tag.id))
         }
     }
 
@@ -123,9 +159,12 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// Makes a following read linearizable: returns once leadership is confirmed (by a quorum
     /// round trip, or by the lease with ``ReadPolicy/lease``) and the state machine has applied
     /// everything committed before the call. Read the state machine right after.
+    ///
+    /// - Parameter timeout: how long to wait (nil: ``RaftConfig/requestTimeout``); past it the
+    ///   call fails with ``RaftError/timeout``.
     @discardableResult
-    @inlinable public func ensureLinearizable(policy: ReadPolicy = .readIndex) async throws(Failure) -> LogID? {
-        try await call { .read(policy, $0) }
+    @inlinable public func ensureLinearizable(policy: ReadPolicy = .readIndex, timeout: Duration? = nil) async throws(Failure) -> LogID? {
+        try await call(timeout: timeout) { .read(policy, $0, $1) }
     }
 
     /// Linearizable read on a follower: asks the leader for a read index through `client`
@@ -150,22 +189,29 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     // MARK: Membership
 
     /// Changes the membership: through a joint configuration when voters change, in one step
-    /// for learners. Returns the log id of the final configuration once it is committed.
+    /// for learners. Returns the log id of the final configuration once it is committed. A
+    /// change that would leave the membership as it is (a learner added again) appends
+    /// nothing and returns the current membership's log id.
     ///
     /// - Parameters:
     ///   - retainRemovedVoters: removed voters stay as learners (true) or leave (false).
     ///   - ifCurrent: when set, the change applies only if the effective membership is still
     ///     the one carried by that log entry.
+    ///   - timeout: how long to wait (nil: ``RaftConfig/requestTimeout``); past it the call
+    ///     answers ``RaftError/outcomeUnknown(_:)``, as the change may still complete.
     @discardableResult
-    @inlinable public func changeMembership(_ change: MembershipChange<Types>, retainRemovedVoters: Bool = false, ifCurrent: LogID?? = nil) async throws(Failure) -> LogID {
-        try await call { .changeMembership(change, retain: retainRemovedVoters, expected: ifCurrent, $0) }
+    @inlinable public func changeMembership(
+        _ change: MembershipChange<Types>, retainRemovedVoters: Bool = false, ifCurrent: LogID?? = nil, timeout: Duration? = nil
+    ) async throws(Failure) -> LogID {
+        try await call(timeout: timeout) { .changeMembership(change, retain: retainRemovedVoters, expected: ifCurrent, $0, $1) }
     }
 
-    /// Adds a learner. With `waitUntilCaughtUp`, returns only once it has replicated everything
-    /// the leader had when the learner was added (or `timeout` passed).
+    /// Adds a learner (a node that already is one with this address: nothing changes). With
+    /// `waitUntilCaughtUp`, returns only once it has replicated everything the leader had when
+    /// the learner was added (or `timeout` passed).
     @discardableResult
     @inlinable public func addLearner(_ id: NodeID, address: Types.NodeAddress, waitUntilCaughtUp: Bool = true, timeout: Duration = .seconds(30)) async throws(Failure) -> LogID {
-        let logID = try await changeMembership(.addLearners([id: address]))
+        let logID = try await changeMembership(.addLearners([id: address]), timeout: timeout)
         guard waitUntilCaughtUp else { return logID }
         let condition = MetricsCondition<Types>("learner \(id) caught up to \(logID.index)") { metrics in
             (metrics.replication[id]?.matched.indexOrZero ?? 0) >= logID.index
@@ -174,9 +220,10 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
         return logID
     }
 
-    /// Hands leadership to `target` (a voter) and returns once it leads.
-    @inlinable public func transferLeader(to target: NodeID) async throws(Failure) {
-        _ = try await call { .transferLeader(target, $0) }
+    /// Hands leadership to `target` (a voter) and returns once it leads. Refused at once when
+    /// the target may not lead (not a voter, or its voting is suspended).
+    @inlinable public func transferLeader(to target: NodeID, timeout: Duration? = nil) async throws(Failure) {
+        _ = try await call(timeout: timeout) { .transferLeader(target, $0, $1) }
     }
 
     // MARK: Triggers and switches
@@ -269,7 +316,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     @discardableResult
     @inlinable public func wait(until condition: MetricsCondition<Types>, timeout: Duration) async throws(Failure) -> RaftMetrics<Types> {
         guard let metrics = await publisher.wait(for: condition, timeout: timeout) else {
-            if publisher.current.runningState != .running { throw .shuttingDown }
+            if publisher.current.runningState != .running { throw stoppedError }
             throw .timeout
         }
         return metrics
@@ -284,7 +331,8 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     // MARK: Lifecycle
 
     /// Stops the node: pending calls fail with ``RaftError/shuttingDown`` (or
-    /// ``RaftError/outcomeUnknown`` for writes already proposed); returns once stopped.
+    /// ``RaftError/outcomeUnknown(_:)`` for writes already proposed); returns once stopped
+    /// and its log store and state machine are closed.
     @inlinable public func shutdown() async {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             if !mailbox.push(.shutdown(continuation)) { continuation.resume() }

@@ -38,7 +38,7 @@ import DequeModule
                     let unapplied = operations.dropFirst(position) + (mailbox.takeNow() ?? [])
                     for case let .apply(_, writes) in unapplied {
                         // Committed entries: the cluster applies them even though this node stops.
-                        for write in writes { write.responder.resolve(.failure(.outcomeUnknown)) }
+                        for write in writes { write.responder.resolve(.failure(.outcomeUnknown(.storageFailed(error)))) }
                     }
                     return
                 }

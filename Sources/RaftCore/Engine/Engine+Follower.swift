@@ -28,16 +28,16 @@ extension RaftEngine {
         guard isWellFormed(request) else {
             emitEvent(.rejectedMessage(from: sender, reason: "malformed append entries"))
             let outcome = AppendEntriesResponse.Outcome.conflict(hintIndex: committed.indexOrZero, hintLeaderID: committed?.leaderID)
-            send(.appendEntriesResponse(AppendEntriesResponse(vote: vote, rpcID: request.rpcID, outcome: outcome)), to: sender, after: voteDurabilityDependency)
+            send(.appendEntriesResponse(AppendEntriesResponse(vote: vote, rpcID: request.rpcID, outcome: outcome, votingSuspended: votingSuspended)), to: sender, after: voteDurabilityDependency)
             return
         }
         let (accepted, voteDependency) = acceptLeader(request.vote, from: sender)
         guard accepted else {
-            send(.appendEntriesResponse(AppendEntriesResponse(vote: vote, rpcID: request.rpcID, outcome: .rejected)), to: sender, after: nil)
+            send(.appendEntriesResponse(AppendEntriesResponse(vote: vote, rpcID: request.rpcID, outcome: .rejected, votingSuspended: votingSuspended)), to: sender, after: nil)
             return
         }
         func reply(_ outcome: AppendEntriesResponse.Outcome, after dependency: IOID?) {
-            send(.appendEntriesResponse(AppendEntriesResponse(vote: vote, rpcID: request.rpcID, outcome: outcome)), to: sender, after: dependency)
+            send(.appendEntriesResponse(AppendEntriesResponse(vote: vote, rpcID: request.rpcID, outcome: outcome, votingSuspended: votingSuspended)), to: sender, after: dependency)
         }
         if let prev = request.prevLogID, !holdsOrCovers(prev) {
             let hintIndex = log.lastIndex(atOrBefore: prev.index, withLeaderAtMost: prev.leaderID)

@@ -41,9 +41,9 @@ extension RaftEngine {
     @inlinable public mutating func propose(_ commands: [T.Command]) throws(ProposeError) -> LogID? {
         // Reads through `leader!` rather than a copy of the whole leader state: every write
         // passes here.
-        guard role == .leader, leader != nil else { throw .forwardToLeader(ForwardToLeader(leaderID: currentLeader)) }
+        guard role == .leader, leader != nil else { throw .forwardToLeader(forwardTarget) }
         if let target = leader!.transfer?.target { throw .transferringLeadership(to: target) }
-        if leader!.removedFromMembership { throw .forwardToLeader(ForwardToLeader(leaderID: nil)) }
+        if leader!.removedFromMembership { throw .forwardToLeader(forwardTarget) }
         let leaderID = leader!.leaderID
         guard !commands.isEmpty else { return nil }
         var entries: [Entry<T>] = []
@@ -133,7 +133,7 @@ extension RaftEngine {
     @inlinable mutating func stepDown(_ reason: StepDownReason) {
         guard var state = leader else { return }
         emitEvent(.steppedDown(reason: reason))
-        let forward = ForwardToLeader(leaderID: vote.committed && vote.votedFor != id ? vote.votedFor : nil)
+        let forward = ForwardToLeader(leaderID: vote.committed && vote.votedFor != id ? vote.votedFor : nil, notAMember: reason == .removedFromMembership)
         while let read = state.readsAwaitingQuorum.popFirst() {
             output.append(.reply(read.token, .readIndex(.failure(.leadershipLost(forward)))))
         }

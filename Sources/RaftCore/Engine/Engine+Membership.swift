@@ -13,8 +13,7 @@ extension RaftEngine {
     @inlinable public mutating func changeMembership(
         _ change: MembershipChange<T>, retainRemovedVoters: Bool, expectedMembershipLogID: LogID?? = nil, token: RequestToken?
     ) throws(MembershipChangeFailure) {
-        guard role == .leader, let state = leader else { throw .forwardToLeader(ForwardToLeader(leaderID: currentLeader)) }
-        if state.removedFromMembership { throw .forwardToLeader(ForwardToLeader(leaderID: nil)) }
+        guard role == .leader, let state = leader, !state.removedFromMembership else { throw .forwardToLeader(forwardTarget) }
         let current = membership.effective
         if let expected = expectedMembershipLogID, expected != current.logID {
             throw .rejected(.membershipChanged(expected: expected, actual: current.logID))
@@ -27,6 +26,12 @@ extension RaftEngine {
             target = try current.membership.applying(change, retainRemovedVoters: retainRemovedVoters)
         } catch {
             throw .rejected(error)
+        }
+        if target == current.membership, let logID = current.logID {
+            // Nothing to change (a learner added again, a voter promoted twice): the committed
+            // configuration already is the requested one, so a retried call does not append.
+            if let token { output.append(.reply(token, .membershipChange(.success(logID)))) }
+            return
         }
         leader!.membershipChange = MembershipChangeInFlight(token: token, target: target)
         if target.config.voterSets == current.config.voterSets {

@@ -17,7 +17,7 @@ extension RaftEngine {
     /// committed yet (so no separate round is needed to learn the commit index).
     @inlinable public mutating func requestRead(token: RequestToken, policy: ReadPolicy) {
         guard role == .leader, leader != nil else {
-            output.append(.reply(token, .readIndex(.failure(.forwardToLeader(ForwardToLeader(leaderID: currentLeader))))))
+            output.append(.reply(token, .readIndex(.failure(.forwardToLeader(forwardTarget)))))
             return
         }
         let readLogID = maxLogID(committed, leader!.firstLogID)

@@ -184,6 +184,8 @@ extension RaftEngine {
         }
         progress.consecutiveFailures = 0
         progress.retryAfter = .zero
+        progress.votingSuspended = response.votingSuspended
+        if response.votingSuspended { refuseTransfer(toSuspended: sender) }
         switch response.outcome {
         case .success(let matched):
             if let matched, !holdsOrCovers(matched) {

@@ -52,6 +52,8 @@ import DequeModule
 
     /// The transfer target was told to campaign.
     @usableFromInline var timeoutNowSent = false
+    /// The peer said in its last answer that it may not vote (see ``RaftEngine/votingSuspended``).
+    @usableFromInline var votingSuspended = false
 
     @inlinable init(nextIndex: LogIndex) {
         self.nextIndex = nextIndex

@@ -44,11 +44,15 @@ public struct AppendEntriesResponse: Hashable, Sendable, Codable {
     public var rpcID: UInt64
     /// What the receiver did.
     public var outcome: Outcome
+    /// The receiver may not vote or campaign (it lost its storage and waits to be re-admitted),
+    /// so a leader does not try to hand it leadership.
+    public var votingSuspended: Bool
 
     /// Creates a response.
-    @inlinable public init(vote: Vote, rpcID: UInt64, outcome: Outcome) {
+    @inlinable public init(vote: Vote, rpcID: UInt64, outcome: Outcome, votingSuspended: Bool = false) {
         self.vote = vote
         self.rpcID = rpcID
         self.outcome = outcome
+        self.votingSuspended = votingSuspended
     }
 }

@@ -109,8 +109,10 @@ struct DefensiveCheckTests {
         let results = await node.writeMany([.put(key: "a", value: "1"), .put(key: "b", value: "2"), .put(key: "c", value: "3")])
         for result in results {
             guard case .failure(let error) = result else { Issue.record("writes must fail when the node stops"); continue }
-            // Their entries are committed; the state machine, not the log, broke.
-            #expect(error == .outcomeUnknown, "got \(error)")
+            // Their entries are committed; the state machine, not the log, broke, and the
+            // callers learn of what broke.
+            guard case .outcomeUnknown(.storageFailed(let cause)) = error else { Issue.record("got \(error)"); continue }
+            #expect(cause.violation == .responseCountMismatch(commands: 3, responses: 2))
         }
         try await node.wait(until: .stopped, timeout: .seconds(5))
         guard case .fatal(let error) = node.metrics.runningState else { Issue.record("expected a fatal state"); return }

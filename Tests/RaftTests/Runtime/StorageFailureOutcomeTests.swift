@@ -47,13 +47,22 @@ struct StorageFailureOutcomeTests {
             _ = try await node.write(.put(key: "lost", value: "2"))
             Issue.record("the write whose flush failed succeeded")
         } catch {
-            #expect(error == .outcomeUnknown, "got \(error)")
+            guard case .outcomeUnknown(.storageFailed(let cause)) = error else { Issue.record("got \(error)"); return }
+            #expect(cause.reason == "injected fsync failure" && cause.verb == .sync, "the caller learns what failed: \(cause)")
         }
+        // Every later call names the storage error too, not just "shutting down".
         do {
             _ = try await node.write(.put(key: "after", value: "3"))
             Issue.record("a node stopped by a storage error accepted a write")
         } catch {
-            #expect(error == .shuttingDown || { if case .storage = error { true } else { false } }(), "got \(error)")
+            guard case .storage(let cause) = error else { Issue.record("got \(error)"); return }
+            #expect(cause.reason == "injected fsync failure")
+        }
+        do {
+            try await node.ensureLinearizable()
+            Issue.record("a node stopped by a storage error served a read")
+        } catch {
+            guard case .storage = error else { Issue.record("got \(error)"); return }
         }
         await node.shutdown()
         guard case .fatal = node.metrics.runningState else {
