@@ -66,17 +66,19 @@ enum Shape: String, CaseIterable, Sendable {
     func startCluster(_ options: ClusterOptions) async throws -> any BenchCluster {
         switch self {
         case .inmem, .inmemBatch:
-            return try await LocalCluster.start(options) { _ in MemoryLogStore<BenchTypes>() }
+            return try await LocalCluster.start(options) { _ in (MemoryLogStore<BenchTypes>(), BenchStateMachine()) }
         case .disk:
             let root = (options.directory as NSString).appendingPathComponent("raft-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            // What an application on disk runs: a durable log, and snapshots kept on disk so
+            // the log may be purged.
             let cluster = try await LocalCluster.start(options) { id throws(StorageError) in
-                try FileLogStore<BenchTypes>(directory: (root as NSString).appendingPathComponent("node-\(id)"))
+                let directory = (root as NSString).appendingPathComponent("node-\(id)")
+                return (
+                    try FileLogStore<BenchTypes>(directory: (directory as NSString).appendingPathComponent("log")),
+                    try DurableSnapshotStateMachine(BenchStateMachine(), directory: (directory as NSString).appendingPathComponent("snapshots")))
             }
-            let stores = cluster.logStores
-            cluster.cleanUp = {
-                for store in stores { await store.close() }
-                try? FileManager.default.removeItem(atPath: root)
-            }
+            // The nodes close their stores when they stop.
+            cluster.cleanUp = { try? FileManager.default.removeItem(atPath: root) }
             return cluster
         case .tcp:
             throw BenchError("shape \(rawValue) is not available in this build yet")
@@ -89,39 +91,36 @@ struct BenchError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Three voters in this process with the shape's log store, `BenchStateMachine` and `DirectNetwork`.
-final class LocalCluster<Log: RaftLogStorage<BenchTypes>>: BenchCluster, @unchecked Sendable {
+/// Three voters in this process with the shape's log store and state machine (a
+/// `BenchStateMachine`, possibly wrapped) and `DirectNetwork`.
+final class LocalCluster<Log: RaftLogStorage<BenchTypes>, Machine: RaftStateMachine<BenchTypes>>: BenchCluster, @unchecked Sendable {
     let nodes: [RaftNode<BenchTypes>]
     let leader: RaftNode<BenchTypes>
-    let logStores: [Log]
     let executors: [RaftThreadExecutor]
     /// Run after the nodes stop (closing files, removing directories); set once, before use.
     var cleanUp: @Sendable () async -> Void = {}
 
-    private init(nodes: [RaftNode<BenchTypes>], leader: RaftNode<BenchTypes>, logStores: [Log], executors: [RaftThreadExecutor]) {
+    private init(nodes: [RaftNode<BenchTypes>], leader: RaftNode<BenchTypes>, executors: [RaftThreadExecutor]) {
         self.nodes = nodes
         self.leader = leader
-        self.logStores = logStores
         self.executors = executors
     }
 
     var clientExecutor: (any TaskExecutor)? { executors.first }
 
     /// Starts the nodes, elects node 1, and commits one warm-up write everywhere.
-    static func start(_ options: ClusterOptions, logStore: (NodeID) throws(StorageError) -> Log) async throws -> LocalCluster {
+    static func start(_ options: ClusterOptions, stores: (NodeID) throws(StorageError) -> (Log, Machine)) async throws -> LocalCluster {
         let hub = DirectHub<BenchTypes>()
         var logger = Logger(label: "raft-bench")
         logger.logLevel = .warning
         let ids: [NodeID] = [1, 2, 3]
         var nodes: [RaftNode<BenchTypes>] = []
-        var logStores: [Log] = []
         let executors = (0..<options.threads).map { _ in RaftThreadExecutor() }
         for id in ids {
-            let log = try logStore(id)
-            logStores.append(log)
+            let (log, stateMachine) = try stores(id)
             let node = try await RaftNode.start(
                 id: id, config: options.raftConfig(), logStore: log,
-                stateMachine: BenchStateMachine(), network: DirectNetwork(hub: hub), logger: logger, randomSeed: id,
+                stateMachine: stateMachine, network: DirectNetwork(hub: hub), logger: logger, randomSeed: id,
                 executor: executors.isEmpty ? nil : executors[Int(id - 1) % executors.count])
             hub.register(node)
             nodes.append(node)
@@ -135,7 +134,7 @@ final class LocalCluster<Log: RaftLogStorage<BenchTypes>>: BenchCluster, @unchec
         _ = try await leader.write(0)
         let warmUp = leader.metrics.appliedIndex
         for node in nodes { try await node.wait(until: .appliedIndex(atLeast: warmUp), timeout: .seconds(10)) }
-        return LocalCluster(nodes: nodes, leader: leader, logStores: logStores, executors: executors)
+        return LocalCluster(nodes: nodes, leader: leader, executors: executors)
     }
 
     func write(_ command: UInt64) async throws {

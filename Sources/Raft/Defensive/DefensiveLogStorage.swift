@@ -14,6 +14,10 @@ public final class DefensiveLogStorage<Types: RaftTypeConfig>: RaftLogStorage {
 
     /// As the wrapped store's: the checks themselves never block.
     @inlinable public var neverBlocks: Bool { base.neverBlocks }
+    /// As the wrapped store's.
+    @inlinable public var isDurable: Bool { base.isDurable }
+    /// Closes the wrapped store.
+    @inlinable public func close() async { await base.close() }
 
     @inlinable func known() async throws(StorageError) -> LogState {
         if let state = tracker.state.withLock({ $0.logState }) { return state }

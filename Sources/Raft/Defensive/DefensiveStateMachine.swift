@@ -13,6 +13,10 @@ public final class DefensiveStateMachine<Types: RaftTypeConfig>: RaftStateMachin
 
     /// As the wrapped state machine's: the checks themselves never block.
     @inlinable public var applyNeverBlocks: Bool { base.applyNeverBlocks }
+    /// As the wrapped state machine's.
+    @inlinable public var isDurable: Bool { base.isDurable }
+    /// Closes the wrapped state machine.
+    @inlinable public func close() async { await base.close() }
 
     @inlinable public func appliedState() async throws(StorageError) -> AppliedState<Types> {
         let state = try await base.appliedState()

@@ -35,6 +35,9 @@ public final class MemoryLogStore<Types: RaftTypeConfig>: RaftLogStorage {
     /// Every operation is a short critical section in memory.
     @inlinable public var neverBlocks: Bool { true }
 
+    /// Nothing survives the process.
+    @inlinable public var isDurable: Bool { false }
+
     @inlinable public func logState() async throws(StorageError) -> LogState {
         state.withLock { LogState(lastPurgedLogID: $0.lastPurged, lastLogID: $0.lastLogID) }
     }

@@ -38,6 +38,28 @@ extension NodeLoop {
         return deadline
     }
 
+    /// The task of call `id` was cancelled. Writes of this turn are not proposed yet: they end
+    /// as ``RaftError/cancelled`` (nothing was done). Otherwise the call is remembered, so that
+    /// it is refused if it arrives later in this batch or the next, and answered once this
+    /// turn's writes are proposed (``answerCancelledCalls()``).
+    @inlinable func cancel(_ id: UInt64) {
+        if turnResponders.contains(where: { $0.callID == id }) {
+            var index = turnResponders.count - 1
+            while index >= 0 {
+                if turnResponders[index].callID == id {
+                    resolve(turnResponders.remove(at: index).responder, .failure(.cancelled))
+                    turnCommands.remove(at: index)
+                }
+                index -= 1
+            }
+            return
+        }
+        let forgetAt = turnNow.adding(saturating: Self.earlyCancelMemory)
+        earlyCancels[id] = forgetAt
+        if forgetAt < earliestCallDeadline { earliestCallDeadline = forgetAt }
+        cancelledCalls.append(id)
+    }
+
     /// Answers the calls whose tasks were cancelled. A write already proposed may still
     /// commit, so it answers ``UnknownOutcome/cancelled``; other calls change nothing by
     /// ending, except a membership change whose entry is in the log.
@@ -72,12 +94,8 @@ extension NodeLoop {
                 pending.continuation.resume(returning: .failure(.cancelled))
             }
             // Not found: either answered already (the cancellation came too late to matter),
-            // or not arrived yet; remembered briefly for the second case.
-            if !found {
-                let forgetAt = turnNow.adding(saturating: Self.earlyCancelMemory)
-                earlyCancels[id] = forgetAt
-                if forgetAt < earliestCallDeadline { earliestCallDeadline = forgetAt }
-            }
+            // or not arrived yet; it stays remembered for the second case.
+            if found { earlyCancels.removeValue(forKey: id) }
         }
     }
 

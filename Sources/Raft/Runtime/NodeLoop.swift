@@ -212,7 +212,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
                 continuation.resume(returning: .failure(failure(from: error)))
             }
         case .cancel(let callID):
-            cancelledCalls.append(callID)
+            cancel(callID)
         case let .initialize(membership, continuation):
             do {
                 try engine.initialize(membership)
@@ -442,6 +442,10 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         logWriter.mailbox.close()
         stateMachineWorker.mailbox.close()
         for task in workerTasks { await task.value }
+        // Nothing uses the stores any more: release their files and locks, so the same
+        // directories can be opened again in this process.
+        await logWriter.store.close()
+        await stateMachine.close()
         publishMetrics()
         publisher.finish()
         for waiter in shutdownWaiters { waiter.resume() }

@@ -52,6 +52,17 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
         executor: (any TaskExecutor)? = nil
     ) async throws(Failure) -> RaftNode {
         if let error = config.validate() { throw .config(error) }
+        if logStore.isDurable, !stateMachine.isDurable, config.engine.snapshotPolicy != .never {
+            throw .config(RaftConfigError(
+                field: "stateMachine",
+                reason: """
+                    is not durable (isDurable is false) but the log store is, and the snapshot policy purges the log: \
+                    after a restart the log would be purged past a snapshot that only lived in memory, and the node \
+                    could not start. Keep snapshots on disk (wrap the state machine in DurableSnapshotStateMachine \
+                    from RaftFileStore, or use FileBackedKVStateMachine), declare isDurable if its state or its \
+                    snapshots already survive restarts, or set engine.snapshotPolicy to .never to keep the whole log
+                    """))
+        }
         let recovered: RecoveredState<Types>
         do {
             recovered = try await Recovery(log: logStore, stateMachine: stateMachine, tailEntries: min(config.engine.maxCachedEntries, 65_536))

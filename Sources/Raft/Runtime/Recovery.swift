@@ -26,7 +26,12 @@
         if applied.lastApplied.indexOrZero < purgedIndex {
             throw StorageError(
                 subject: .stateMachine, verb: .read,
-                reason: "the state machine applied up to \(applied.lastApplied.indexOrZero) but the log is purged up to \(purgedIndex) and no snapshot covers the gap")
+                reason: """
+                    the state machine applied up to \(applied.lastApplied.indexOrZero) but the log is purged up to \(purgedIndex) \
+                    and no snapshot covers the gap: the state machine's snapshots did not survive the restart. Keep them on \
+                    disk (DurableSnapshotStateMachine in RaftFileStore). To bring this node back now, wipe its log \
+                    directory and start it with storageLost: true; it catches up from the leader's snapshot
+                    """)
         }
         let first = logState.lastPurgedLogID.indexOrZero + 1
         let last = logState.lastLogID.indexOrZero

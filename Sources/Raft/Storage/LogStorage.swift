@@ -45,6 +45,17 @@ public protocol RaftLogStorage<Types>: AnyObject, Sendable {
     /// stores whose durability needs no I/O (`MemoryLogStore`) qualify. Defaults to `false`.
     var neverBlocks: Bool { get }
 
+    /// Whether what the store holds survives a restart of the process (a file store: true; a
+    /// memory store: false). A node refuses to start when its log is durable but its state
+    /// machine is not (see ``RaftStateMachine/isDurable``): after a restart it could find its
+    /// log purged past anything the state machine can recover. Defaults to `true`.
+    var isDurable: Bool { get }
+
+    /// Releases the store's resources (files, locks, threads) once the node has stopped:
+    /// ``RaftNode/shutdown()`` calls it last, so the same directory can be opened again in
+    /// this process. Must be safe to call more than once. Defaults to doing nothing.
+    func close() async
+
     /// Last purged and last log id.
     func logState() async throws(StorageError) -> LogState
     /// Entries with indexes in `range`. Every index in the range between the purged head and
@@ -70,4 +81,10 @@ public protocol RaftLogStorage<Types>: AnyObject, Sendable {
 extension RaftLogStorage {
     /// Stores are assumed to block unless they say otherwise.
     @inlinable public var neverBlocks: Bool { false }
+
+    /// Stores are assumed durable unless they say otherwise.
+    @inlinable public var isDurable: Bool { true }
+
+    /// Nothing to release.
+    @inlinable public func close() async {}
 }

@@ -54,6 +54,15 @@ public protocol RaftStateMachine<Types>: AnyObject, Sendable {
     /// see the contract). Defaults to `false`.
     var applyNeverBlocks: Bool { get }
 
+    /// Whether, after a restart of the process, ``appliedState()`` or ``currentSnapshot()``
+    /// still covers what was applied before: the state machine keeps its state on disk, or
+    /// keeps its snapshots there (wrap a volatile one in `DurableSnapshotStateMachine` from
+    /// RaftFileStore). Over a durable log store whose snapshot policy can purge the log, a
+    /// state machine that is not durable is refused at start: its log would be purged past
+    /// a snapshot that only lived in memory, and the node could not restart. Defaults to
+    /// `false`.
+    var isDurable: Bool { get }
+
     func appliedState() async throws(StorageError) -> AppliedState<Types>
     /// Starts on the caller's executor (`nonisolated(nonsending)`): the node loop when
     /// `applyNeverBlocks`, else the state-machine worker. A plain `async` implementation hops
@@ -63,9 +72,19 @@ public protocol RaftStateMachine<Types>: AnyObject, Sendable {
     func installSnapshot(_ snapshot: Snapshot<Types>) async throws(StorageError)
     /// The last snapshot built or installed, if any.
     func currentSnapshot() async throws(StorageError) -> Snapshot<Types>?
+
+    /// Releases the state machine's resources once the node has stopped; called by
+    /// ``RaftNode/shutdown()`` after the log store's `close`. Defaults to doing nothing.
+    func close() async
 }
 
 extension RaftStateMachine {
     /// State machines are assumed to block unless they say otherwise.
     @inlinable public var applyNeverBlocks: Bool { false }
+
+    /// State machines are assumed volatile unless they say otherwise.
+    @inlinable public var isDurable: Bool { false }
+
+    /// Nothing to release.
+    @inlinable public func close() async {}
 }

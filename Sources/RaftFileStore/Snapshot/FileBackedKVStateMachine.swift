@@ -35,6 +35,9 @@ public final class FileBackedKVStateMachine: RaftStateMachine {
         guarded = Mutex(initial)
     }
 
+    /// Its snapshots are on disk: a restart starts from the latest one.
+    public var isDurable: Bool { true }
+
     /// Where the snapshots are kept.
     public var snapshotDirectory: String { snapshots.directory }
 
