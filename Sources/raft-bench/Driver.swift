@@ -81,6 +81,8 @@ struct RunResult: Codable, Sendable {
     var batch: Int
     var ops: Int
     var failedCalls: Int
+    /// The first failed call's error: a client stops at its first failure.
+    var firstError: String?
     var seconds: Double
     var putsPerSecond: Double
     var nanosecondsPerOp: Double
@@ -109,7 +111,8 @@ enum RunLength: Sendable {
 
 /// Runs `clients` client tasks against `cluster`, each writing sequentially, and measures.
 func runClients(
-    cluster: some BenchCluster, shape: Shape, clients: Int, batch: Int, length: RunLength, sampleEvery: Double?
+    cluster: some BenchCluster, shape: Shape, clients: Int, batch: Int, length: RunLength, sampleEvery: Double?,
+    stopFollowersAfter: Double? = nil
 ) async -> RunResult {
     let recorder = LatencyRecorder(shardCount: min(clients, 16))
     ProcessMemory.resetPeak()
@@ -134,6 +137,13 @@ func runClients(
             return samples
         }
     }
+    let stopper: Task<Void, Never>? = stopFollowersAfter.map { seconds in
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            if !Task.isCancelled { await cluster.stopFollowers() }
+        }
+    }
+    let firstError = Mutex<String?>(nil)
     let load = loadAverage()
     let cpuStart = processCPUSeconds()
     let start = nowNanos()
@@ -161,6 +171,7 @@ func runClients(
                             try await cluster.writeMany(commands)
                         }
                     } catch {
+                        firstError.withLock { $0 = $0 ?? "\(error)" }
                         return (done, 1)
                     }
                     let after = nowNanos()
@@ -187,12 +198,13 @@ func runClients(
     }
     let elapsed = Double(nowNanos() - start) / 1e9
     let cpu = processCPUSeconds() - cpuStart
+    stopper?.cancel()
     sampler?.cancel()
     let samples = await sampler?.value ?? []
     let latencies = recorder.merged()
     func micros(_ percentile: Double) -> Double { Double(latencies.valueAtPercentile(percentile)) / 1000 }
     return RunResult(
-        shape: shape.rawValue, clients: clients, batch: batch, ops: ops, failedCalls: failures, seconds: elapsed,
+        shape: shape.rawValue, clients: clients, batch: batch, ops: ops, failedCalls: failures, firstError: firstError.withLock { $0 }, seconds: elapsed,
         putsPerSecond: Double(ops) / elapsed, nanosecondsPerOp: elapsed * 1e9 / Double(max(ops, 1)),
         cpuSeconds: cpu, cpuNanosecondsPerOp: cpu * 1e9 / Double(max(ops, 1)), loadAverage: load,
         p50Micros: micros(50), p99Micros: micros(99), p999Micros: micros(99.9), maxMicros: Double(latencies.max) / 1000,

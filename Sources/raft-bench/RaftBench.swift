@@ -45,6 +45,10 @@ struct RaftBench: AsyncParsableCommand {
     @Flag(help: "Print one JSON document instead of tables.")
     var json = false
 
+    /// Proves a run whose cluster dies ends (with an error) instead of hanging.
+    @Option(help: .hidden)
+    var stopFollowersAfter: Double?
+
     func validate() throws {
         guard !clientCounts.isEmpty, clientCounts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--clients needs positive counts") }
         guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -70,13 +74,16 @@ struct RaftBench: AsyncParsableCommand {
                 let cluster = try await shape.startCluster(options)
                 let result = await runClients(
                     cluster: cluster, shape: shape, clients: count, batch: batch, length: length,
-                    sampleEvery: sampleEvery ?? (duration != nil ? 10 : nil))
+                    sampleEvery: sampleEvery ?? (duration != nil ? 10 : nil), stopFollowersAfter: stopFollowersAfter)
                 await cluster.shutdown()
                 results.append(result)
                 if !json { print(Report.line(result)) }
-                if result.failedCalls > 0 { FileHandle.standardError.write(Data("warning: \(result.failedCalls) client calls failed\n".utf8)) }
+                if let error = result.firstError {
+                    FileHandle.standardError.write(Data("error: \(result.failedCalls) of \(count) clients stopped; the first failure: \(error)\n".utf8))
+                }
             }
         }
+
         let medians = clientCounts.map { count in Report.median(results.filter { $0.clients == count }) }
         if json {
             let encoder = JSONEncoder()
@@ -87,6 +94,11 @@ struct RaftBench: AsyncParsableCommand {
             print("\n# medians of \(repetitions) run(s)")
             print(Report.header)
             for median in medians { print(Report.line(median.median) + "   runs: " + median.runs.map { Report.count($0) }.joined(separator: ", ")) }
+        }
+        // After the report: a run whose clients failed (the cluster lost its quorum, a node
+        // stopped on a storage error) makes the whole command fail.
+        if let failed = results.first(where: { $0.firstError != nil }) {
+            throw BenchError("a run with \(failed.clients) clients failed: \(failed.firstError!)")
         }
     }
 }

@@ -16,6 +16,8 @@ protocol BenchCluster: Sendable {
     func writeMany(_ commands: [UInt64]) async throws
     /// Stops every node of the cluster.
     func shutdown() async
+    /// Stops every node but the leader (to check that a run whose cluster dies ends).
+    func stopFollowers() async
     /// Where client tasks should run (nil: the global pool).
     var clientExecutor: (any TaskExecutor)? { get }
 }
@@ -143,6 +145,10 @@ final class LocalCluster<Log: RaftLogStorage<BenchTypes>, Machine: RaftStateMach
 
     func writeMany(_ commands: [UInt64]) async throws {
         for result in await leader.writeMany(commands) { _ = try result.get() }
+    }
+
+    func stopFollowers() async {
+        for node in nodes where node.id != leader.id { await node.shutdown() }
     }
 
     func shutdown() async {

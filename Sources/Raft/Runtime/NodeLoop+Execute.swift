@@ -258,7 +258,9 @@ extension NodeLoop {
             instruments?.rejectedMessages.increment()
             logger.debug("rejected message", metadata: ["from": "\(from)", "reason": "\(reason)"])
         case let .membershipCommitted(logID, config):
-            logger.info("membership committed", metadata: ["log-id": "\(logID)", "config": "\(config)"])
+            // Once per cluster at info (the leader); every follower repeating it is noise.
+            let level: Logger.Level = engine.isLeader ? .info : .debug
+            logger.log(level: level, "membership committed", metadata: ["log-id": "\(logID)", "config": "\(config)"])
         case .snapshotNeeded(let peer):
             logger.info("sending snapshot", metadata: ["peer": "\(peer)"])
         }

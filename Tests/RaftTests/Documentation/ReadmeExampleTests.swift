@@ -7,14 +7,19 @@ struct ReadmeExampleTests {
         #expect(try await runThreeNodeCluster() == "hello, raft")
     }
 
-    /// The README shows exactly the code this test compiles and runs.
-    @Test func readmeShowsTheCompiledExample() throws {
+    @Test func readmeCounterExampleAddsEachRequestOnce() async throws {
+        #expect(try await runCounterCluster() == 42)
+    }
+
+    /// The README shows exactly the code these tests compile and run.
+    @Test(arguments: ["ReadmeExample.swift", "ReadmeCounterExample.swift"])
+    func readmeShowsTheCompiledExample(file: String) throws {
         let here = URL(fileURLWithPath: #filePath)
         let root = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        let source = try String(contentsOf: here.deletingLastPathComponent().appendingPathComponent("ReadmeExample.swift"), encoding: .utf8)
+        let source = try String(contentsOf: here.deletingLastPathComponent().appendingPathComponent(file), encoding: .utf8)
         let example = try #require(Self.between("// README-EXAMPLE-BEGIN\n", "// README-EXAMPLE-END", in: source))
-        #expect(readme.contains(example), "README.md must contain the example of ReadmeExample.swift verbatim")
+        #expect(readme.contains(example), "README.md must contain the example of \(file) verbatim")
     }
 
     static func between(_ start: String, _ end: String, in text: String) -> String? {

@@ -171,3 +171,38 @@ extension Result {
         return nil
     }
 }
+
+/// README's promise: a command whose outcome was unknown can be retried safely when the
+/// state machine deduplicates it by client and sequence number.
+@Suite("Runtime: exactly-once retries", .timeLimit(.minutes(1)))
+struct ExactlyOnceRetryTests {
+    /// The write times out while its entry is still on its way to the followers; the entry
+    /// commits afterwards; then the client retries.
+    func retryAfterADeadline(_ command: KVCommand) async throws -> (first: RaftError<String>?, retry: KVResponse) {
+        let cluster = try await TestCluster.started([1, 2, 3])
+        let leader = try await cluster.leader()
+        for id in [NodeID(1), 2, 3] where id != leader.id { cluster.router.delay(to: id, by: .milliseconds(300)) }
+        var first: RaftError<String>?
+        do { _ = try await leader.write(command, timeout: .milliseconds(100)) } catch { first = error }
+        let proposed = leader.metrics.lastLogIndex
+        try await leader.wait(until: .appliedIndex(atLeast: proposed), timeout: .seconds(10))
+        cluster.router.healAll()
+        let retry = try await cluster.write(command)
+        await cluster.shutdownAll()
+        return (first, retry)
+    }
+
+    @Test func aCompareAndSetRetriedAfterItsDeadlineAppliesOnce() async throws {
+        let (first, retry) = try await retryAfterADeadline(
+            .exactlyOnce(client: 42, sequence: 1, command: .compareAndSet(key: "lock", expected: nil, new: "mine")))
+        #expect(first == .outcomeUnknown(.deadlineExceeded))
+        #expect(retry == .compareAndSet(succeeded: true, current: "mine"), "the retry is answered with the first result")
+    }
+
+    /// The same retry without a session applies twice: the hazard the session removes.
+    @Test func withoutASessionTheRetryAppliesAgain() async throws {
+        let (first, retry) = try await retryAfterADeadline(.compareAndSet(key: "lock", expected: nil, new: "mine"))
+        #expect(first == .outcomeUnknown(.deadlineExceeded))
+        #expect(retry == .compareAndSet(succeeded: false, current: "mine"))
+    }
+}

@@ -11,11 +11,15 @@ public enum KVCommand: Hashable, Sendable {
     /// Reads `key` through the log: a linearizable read that costs a log entry, useful to
     /// tests and checkers that want reads ordered with writes without a read-index round trip.
     case get(key: String)
+    /// `command` as request `sequence` of `client`: applied at most once however often it is
+    /// retried (see ``ClientSessions``); a retry is answered with the first response.
+    indirect case exactlyOnce(client: UInt64, sequence: UInt64, command: KVCommand)
 
     /// The key this command touches.
     public var key: String {
         switch self {
         case .put(let key, _), .delete(let key), .compareAndSet(let key, _, _), .get(let key): return key
+        case .exactlyOnce(_, _, let command): return command.key
         }
     }
 }
@@ -28,6 +32,9 @@ public enum KVResponse: Hashable, Sendable, Codable {
     case value(String?)
     /// A `compareAndSet`: whether it swapped, and the key's value afterwards.
     case compareAndSet(succeeded: Bool, current: String?)
+    /// An `exactlyOnce` request older than what the store remembers of its client: it was not
+    /// applied now, and whether it was applied before is unknown.
+    case requestExpired
 }
 
 /// The type configuration of the example key-value store.
@@ -43,6 +50,7 @@ public enum KVTypes: RaftTypeConfig {
         case .delete(let key), .get(let key): return key.utf8.count
         case let .compareAndSet(key, expected, new):
             return key.utf8.count + (expected?.utf8.count ?? 0) + (new?.utf8.count ?? 0)
+        case .exactlyOnce(_, _, let command): return 16 + byteCount(of: command)
         }
     }
 }
@@ -52,7 +60,7 @@ public enum KVTypes: RaftTypeConfig {
 /// bytes.
 extension KVCommand: Codable {
     private enum Tag: UInt8 {
-        case put = 1, delete = 2, compareAndSet = 3, get = 4
+        case put = 1, delete = 2, compareAndSet = 3, get = 4, exactlyOnce = 5
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -73,6 +81,11 @@ extension KVCommand: Codable {
         case .get(let key):
             try container.encode(Tag.get.rawValue)
             try container.encode(key)
+        case let .exactlyOnce(client, sequence, command):
+            try container.encode(Tag.exactlyOnce.rawValue)
+            try container.encode(client)
+            try container.encode(sequence)
+            try container.encode(command)
         }
     }
 
@@ -81,6 +94,15 @@ extension KVCommand: Codable {
         let rawTag = try container.decode(UInt8.self)
         guard let tag = Tag(rawValue: rawTag) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown KVCommand tag \(rawTag)")
+        }
+        if tag == .exactlyOnce {
+            let client = try container.decode(UInt64.self)
+            let sequence = try container.decode(UInt64.self)
+            self = .exactlyOnce(client: client, sequence: sequence, command: try container.decode(KVCommand.self))
+            guard container.isAtEnd else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "extra fields after KVCommand")
+            }
+            return
         }
         let key = try container.decode(String.self)
         switch tag {
@@ -94,6 +116,8 @@ extension KVCommand: Codable {
             self = .compareAndSet(key: key, expected: expected, new: new)
         case .get:
             self = .get(key: key)
+        case .exactlyOnce:
+            preconditionFailure("decoded above")
         }
         guard container.isAtEnd else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "extra fields after KVCommand")

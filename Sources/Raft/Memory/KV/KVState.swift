@@ -11,12 +11,17 @@ public struct KVState: Sendable, Equatable, Codable {
     public private(set) var lastApplied: LogID?
     /// The last membership applied (from a membership entry or a snapshot).
     public private(set) var membership: StoredMembership<KVTypes>
+    /// The latest responses of each client's ``KVCommand/exactlyOnce(client:sequence:command:)``
+    /// requests; part of the replicated state (and of snapshots), so every replica answers a
+    /// retry the same way.
+    public private(set) var sessions: ClientSessions<KVResponse>
 
     /// An empty store that has applied nothing.
-    public init() {
+    public init(sessionLimits: ClientSessions<KVResponse>.Limits = .init()) {
         self.values = [:]
         self.lastApplied = nil
         self.membership = .empty
+        self.sessions = ClientSessions(limits: sessionLimits)
     }
 
     public var appliedState: AppliedState<KVTypes> {
@@ -34,15 +39,24 @@ public struct KVState: Sendable, Equatable, Codable {
             case .membership(let newMembership):
                 membership = StoredMembership(logID: entry.logID, membership: newMembership)
             case .command(let command):
-                responses.append(apply(command))
+                responses.append(apply(command, at: entry.index))
             }
             lastApplied = entry.logID
         }
         return responses
     }
 
-    private mutating func apply(_ command: KVCommand) -> KVResponse {
+    private mutating func apply(_ command: KVCommand, at index: LogIndex) -> KVResponse {
         switch command {
+        case let .exactlyOnce(client, sequence, command):
+            switch sessions.lookUp(client: client, sequence: sequence) {
+            case .duplicate(let response): return response
+            case .expired: return .requestExpired
+            case .new:
+                let response = apply(command, at: index)
+                sessions.record(response, client: client, sequence: sequence, at: index)
+                return response
+            }
         case let .put(key, value):
             return .written(previous: values.updateValue(value, forKey: key))
         case .delete(let key):
@@ -65,14 +79,16 @@ public struct KVState: Sendable, Equatable, Codable {
         var lastApplied: LogID?
         var membership: StoredMembership<KVTypes>
         var values: [String: String]
+        var sessions: ClientSessions<KVResponse>
     }
 
-    private static let snapshotFormatVersion: UInt32 = 1
+    /// 2: with client sessions.
+    private static let snapshotFormatVersion: UInt32 = 2
 
     /// The snapshot data of this state (deterministic: keys are written sorted).
     public func snapshotData() -> [UInt8] {
         let payload = SnapshotPayload(formatVersion: Self.snapshotFormatVersion, lastApplied: lastApplied,
-                                      membership: membership, values: values)
+                                      membership: membership, values: values, sessions: sessions)
         do {
             return try BinaryEncoder().encode(payload)
         } catch {
@@ -100,5 +116,6 @@ public struct KVState: Sendable, Equatable, Codable {
         self.values = payload.values
         self.lastApplied = snapshot.meta.lastLogID
         self.membership = snapshot.meta.lastMembership
+        self.sessions = payload.sessions
     }
 }
