@@ -111,7 +111,7 @@ public enum InitializeError: Error, Hashable, Sendable, Codable, CustomStringCon
     @inlinable public var description: String {
         switch self {
         case let .alreadyInitialized(lastLogID, vote):
-            return "already initialized (last log id \(lastLogID.map(\.description) ?? "-"), vote \(vote)): nothing to do"
+            return "already initialized (last log id \(lastLogID.map(\.description) ?? "none"), term \(vote.term)): nothing to do"
         case .notAVoter(let id): return "the initial membership must include this node (\(id)) as a voter"
         case .invalidMembership(let reason): return "invalid initial membership: \(reason)"
         }

@@ -37,8 +37,10 @@ public enum MembershipChangeError: Error, Hashable, Sendable, Codable, CustomStr
 
     @inlinable public var description: String {
         switch self {
-        case .changeInProgress(let pending): return "membership change in progress (entry \(pending.map(\.description) ?? "-"))"
-        case let .membershipChanged(expected, actual): return "membership changed: expected \(expected.map(\.description) ?? "-"), found \(actual.map(\.description) ?? "-")"
+        case .changeInProgress(let pending):
+            return "another membership change (entry \(pending.map(\.description) ?? "none")) has not committed yet; retry once it has"
+        case let .membershipChanged(expected, actual):
+            return "the membership changed: expected the one of entry \(expected.map(\.description) ?? "none"), found entry \(actual.map(\.description) ?? "none")"
         case .emptyVoterSet: return "the change would leave no voter"
         case .unknownNode(let id): return "node \(id) is not a member and has no address"
         case .nodeIsVoter(let id): return "node \(id) is a voter; remove or demote it first"

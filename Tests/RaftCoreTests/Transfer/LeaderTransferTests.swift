@@ -35,6 +35,24 @@ struct LeaderTransferTests {
         #expect(cluster.appliedCommands(1) == ["a", "b"])
     }
 
+    /// A node whose voting is suspended (it lost its storage) can never campaign: the leader
+    /// learns it from the node's answers and refuses a transfer to it at once, and a transfer
+    /// under way fails as soon as the target reports it, rather than at `transferTimeout`.
+    @Test func transferToANodeWhoseVotingIsSuspendedIsRefusedAtOnce() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        try transfer(cluster, from: 1, to: 3, token: 5)
+        cluster.with(3) { $0._votingSuspended = true }
+        cluster.with(1) { $0.triggerHeartbeat() }
+        cluster.stabilize()
+        #expect(cluster.replies(1, token: 5) == [.leaderTransfer(.failure(.targetVotingSuspended(3)))])
+        #expect(cluster.leaders == [1])
+        #expect(throws: LeaderTransferError.targetVotingSuspended(3)) { try transfer(cluster, from: 1, to: 3, token: 6) }
+        // Another target is still fine.
+        try transfer(cluster, from: 1, to: 2, token: 7)
+        cluster.stabilize()
+        #expect(cluster.leaders == [2])
+    }
+
     @Test func targetWinsEvenThoughFollowersHeardFromTheLeaderRecently() throws {
         // Pre-vote and leader stickiness would refuse an ordinary campaign at this moment.
         let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
