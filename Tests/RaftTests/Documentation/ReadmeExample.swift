@@ -24,13 +24,16 @@ func runThreeNodeCluster() async throws -> String? {
     try await nodes[0].initialize(Membership(voters: [1: "node-1", 2: "node-2", 3: "node-3"]))
 
     // Requests go to the leader. Any other node answers .forwardToLeader(leaderID:address:)
-    // (leader unknown while an election runs): follow the hint and retry.
+    // (leader unknown while an election runs): follow the hint and retry. A write whose
+    // outcome is unknown (mayHaveBeenApplied) is retried too: repeating these two is harmless
+    // (the same put; a compare-and-set that finds its value set). For commands that must not
+    // apply twice, see "Writes, errors and retries".
     func onLeader<Value>(_ request: (RaftNode<KVTypes>) async throws -> Value) async throws -> Value {
         var target = nodes[0]
         while true {
             do {
                 return try await request(target)
-            } catch let error as RaftError<String> where error.isRetryable {
+            } catch let error as RaftError<String> where error.isRetryable || error.mayHaveBeenApplied {
                 if case .forwardToLeader(let leaderID?, _) = error {
                     target = nodes.first { $0.id == leaderID }!
                 } else {
