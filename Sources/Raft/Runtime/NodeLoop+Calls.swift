@@ -27,8 +27,10 @@ extension NodeLoop {
 
     /// When a call made with `tag` must be answered at the latest.
     @inlinable func deadline(of tag: CallTag) -> RaftInstant {
-        guard let timeout = tag.timeout ?? config.requestTimeout else { return .distantFuture }
-        return turnNow.adding(saturating: timeout)
+        if let timeout = tag.timeout { return turnNow.adding(saturating: timeout) }
+        guard let nanoseconds = defaultTimeoutNanoseconds else { return .distantFuture }
+        let (sum, overflow) = turnNow.nanoseconds.addingReportingOverflow(nanoseconds)
+        return RaftInstant(nanoseconds: overflow ? .max : sum)
     }
 
     /// ``deadline(of:)``, and makes the loop wake for it.

@@ -55,6 +55,8 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     @usableFromInline var pendingWrites: Deque<PendingWrite<Types>> = []
     /// The engine's instant at the start of the current round of events.
     @usableFromInline var turnNow: RaftInstant = .zero
+    /// `config.requestTimeout` in nanoseconds, converted once: every write needs it.
+    @usableFromInline let defaultTimeoutNanoseconds: UInt64?
     /// No pending call's deadline is earlier than this (it may be earlier than every one
     /// still pending: it is recomputed only when reached).
     @usableFromInline var earliestCallDeadline: RaftInstant = .distantFuture
@@ -100,6 +102,7 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
     ) {
         self.engine = engine
         self.config = config
+        self.defaultTimeoutNanoseconds = config.requestTimeout?.nanosecondsClamped
         self.mailbox = mailbox
         self.publisher = publisher
         self.published = publisher.current

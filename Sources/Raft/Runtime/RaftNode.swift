@@ -145,8 +145,17 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// - Parameter timeout: how long to wait (nil: ``RaftConfig/requestTimeout``).
     @inlinable nonisolated(nonsending) public func write(_ command: Types.Command, timeout: Duration? = nil) async throws(Failure) -> Types.Response {
         // On the caller's executor (nonsending): pushing to the mailbox never blocks, so a hop
-        // to the global executor first only added an executor switch to every write.
-        try await call(timeout: timeout) { .write(command, $0, $1) }
+        // to the global executor first only added an executor switch to every write. Written
+        // out rather than through `call`, whose closure costs every write an allocation.
+        let tag = nextCallTag(timeout: timeout)
+        let result: Result<Types.Response, Failure> = await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                if !mailbox.push(.write(command, tag, continuation)) { continuation.resume(returning: .failure(stoppedError)) }
+            }
+        } onCancel: { [mailbox] in
+            mailbox.push(.cancel(callID: tag.id))
+        }
+        return try result.get()
     }
 
     /// Replicates several commands with one call; results come back in order, each as
