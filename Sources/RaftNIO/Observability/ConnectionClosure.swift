@@ -75,6 +75,9 @@ public struct RaftNIOServerStatistics: Hashable, Sendable {
     public var acceptedConnections = 0
     /// Connections that completed the handshake.
     public var establishedConnections = 0
+    /// Of those, connections of the snapshot lane (snapshot chunks travel apart from
+    /// heartbeats and appends).
+    public var establishedSnapshotConnections = 0
     /// Ended connections by reason.
     public var closures: [ConnectionCloseReason.Category: Int] = [:]
     /// Requests refused (per request, not per connection) by reason: unknown group, removed...

@@ -152,7 +152,10 @@ final class ServerConnectionHandler<Types: RaftWireTypes>: ChannelInboundHandler
         handshakeTimer?.cancel()
         handshakeTimer = nil
         logger[metadataKey: "peer"] = "\(hello.sender)"
-        shared.updateStatistics { $0.establishedConnections += 1 }
+        shared.updateStatistics {
+            $0.establishedConnections += 1
+            if hello.lane == .snapshot { $0.establishedSnapshotConnections += 1 }
+        }
         logger.info("peer connected", metadata: ["lane": "\(hello.lane)"])
         writer?.send(Frames.helloAccepted(HelloAccepted(version: version, server: shared.nodeID), checksum: checksum))
     }

@@ -68,6 +68,10 @@ extension LoopbackClusterTests {
         let last = leader.metrics.lastApplied!.index
         try await restarted.wait(until: .appliedIndex(atLeast: last), timeout: .seconds(15))
         #expect(restarted.metrics.snapshot != nil, "caught up through a snapshot")
+        // The chunks came on a connection of their own, beside the leader's main one.
+        let statistics = await cluster.server(follower).statistics
+        #expect(statistics.establishedSnapshotConnections == 1)
+        #expect(statistics.establishedConnections >= 2)
         #expect(await cluster.stateMachine(follower).value(forKey: "key-59") == String(repeating: "x", count: 20))
         #expect(await cluster.stateMachine(follower).value(forKey: "key-0") == String(repeating: "x", count: 20))
         await cluster.shutdown()
