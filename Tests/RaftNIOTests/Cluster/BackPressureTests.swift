@@ -77,7 +77,10 @@ struct BackPressureTests {
     }
 
     @Test func anUnreachablePeerFailsCallsAtOnceWhileBackingOff() async throws {
-        let transport = try RaftNIOTransport<KVTypes>(nodeID: 1, configuration: RaftNIOConfiguration(clusterID: "test"), logger: NIOCluster.logger)
+        var configuration = RaftNIOConfiguration(clusterID: "test")
+        configuration.minReconnectDelay = .seconds(10)
+        configuration.maxReconnectDelay = .seconds(10)
+        let transport = try RaftNIOTransport<KVTypes>(nodeID: 1, configuration: configuration, logger: NIOCluster.logger)
         // Nothing listens on this port (bound and closed again).
         let port = try closedPort()
         let client = transport.network().makeClient(for: 2, address: "127.0.0.1:\(port)")

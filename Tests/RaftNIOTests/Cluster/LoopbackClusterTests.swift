@@ -13,12 +13,8 @@ struct LoopbackClusterTests {
         for index in 0..<20 {
             try await cluster.write(.put(key: "k\(index % 4)", value: "v\(index)"))
         }
+        try await cluster.waitForValue("v19", at: "k3", on: ids)
         let leader = try await cluster.leader()
-        let last = leader.metrics.lastApplied!.index
-        try await cluster.waitApplied(last)
-        for id in ids {
-            #expect(await cluster.stateMachine(id).value(forKey: "k3") == "v19", "node \(id)")
-        }
         // Every follower is replicating, none lags behind in probe mode.
         #expect(leader.metrics.replication.count == size - 1)
         let statistics = await cluster.server(leader.id).statistics
@@ -43,9 +39,7 @@ extension LoopbackClusterTests {
         // connections dial it afresh and it catches up.
         let restarted = try await cluster.restart(old.id)
         #expect(restarted.metrics.lastLogID != nil, "recovered its log from disk")
-        let last = successor.metrics.lastApplied!.index
-        try await restarted.wait(until: .appliedIndex(atLeast: last), timeout: .seconds(15))
-        #expect(await cluster.stateMachine(old.id).value(forKey: "after") == "2")
+        try await cluster.waitForValue("2", at: "after", on: [old.id])
         #expect(await cluster.stateMachine(old.id).value(forKey: "before") == "1")
         await cluster.shutdown()
     }
@@ -65,8 +59,7 @@ extension LoopbackClusterTests {
         try await leader.wait(until: MetricsCondition("log purged past 40") { $0.purged.indexOrZero > 40 }, timeout: .seconds(15))
 
         let restarted = try await cluster.restart(follower)
-        let last = leader.metrics.lastApplied!.index
-        try await restarted.wait(until: .appliedIndex(atLeast: last), timeout: .seconds(15))
+        try await cluster.waitForValue(String(repeating: "x", count: 20), at: "key-59", on: [follower])
         #expect(restarted.metrics.snapshot != nil, "caught up through a snapshot")
         // The chunks came on a connection of their own, beside the leader's main one.
         let statistics = await cluster.server(follower).statistics
@@ -89,8 +82,7 @@ extension LoopbackClusterTests {
         let membership = leader.metrics.committedMembership.config
         #expect(membership.voterIDs == [1, 2, 3, 4] && membership.learners.isEmpty)
         try await cluster.write(.put(key: "promoted", value: "yes"))
-        try await cluster.waitApplied(leader.metrics.lastApplied!.index, nodes: [4])
-        #expect(await cluster.stateMachine(4).value(forKey: "promoted") == "yes")
+        try await cluster.waitForValue("yes", at: "promoted", on: [4])
         await cluster.shutdown()
     }
 

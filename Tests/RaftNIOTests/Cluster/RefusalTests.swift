@@ -30,7 +30,11 @@ struct RefusalTests {
 
     @Test func aPeerOfAnotherClusterIsRefused() async throws {
         let cluster = try await singleNode()
-        let stranger = try RaftNIOTransport<KVTypes>(nodeID: 2, configuration: RaftNIOConfiguration(clusterID: "other"), logger: NIOCluster.logger)
+        var configuration = RaftNIOConfiguration(clusterID: "other")
+        // Long enough that the second call surely falls within the back-off.
+        configuration.minReconnectDelay = .seconds(10)
+        configuration.maxReconnectDelay = .seconds(10)
+        let stranger = try RaftNIOTransport<KVTypes>(nodeID: 2, configuration: configuration, logger: NIOCluster.logger)
         let result = await vote(from: stranger, to: 1, at: await cluster.address(1))
         #expect(refusal(result) == .wrongCluster)
         // While backing off, the next call fails at once with the same reason.

@@ -23,9 +23,7 @@ struct TLSTests {
         for id: NodeID in [1, 2, 3] { try await cluster.start(id) }
         try await cluster.node(1).initialize(Membership(voters: await cluster.addresses([1, 2, 3])))
         for index in 0..<5 { try await cluster.write(.put(key: "k\(index)", value: "tls")) }
-        let leader = try await cluster.leader()
-        try await cluster.waitApplied(leader.metrics.lastApplied!.index)
-        #expect(await cluster.stateMachine(2).value(forKey: "k4") == "tls")
+        try await cluster.waitForValue("tls", at: "k4", on: [1, 2, 3])
         await cluster.shutdown()
     }
 

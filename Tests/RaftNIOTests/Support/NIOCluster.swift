@@ -52,6 +52,7 @@ actor NIOCluster {
         config.engine.snapshotPolicy = .never
         config.rpcTimeout = .milliseconds(500)
         config.snapshotChunkTimeout = .milliseconds(1000)
+        config.engine.transferTimeout = .seconds(3)
         change(&config)
         return config
     }
@@ -174,6 +175,19 @@ actor NIOCluster {
     func waitApplied(_ index: LogIndex, nodes ids: [NodeID]? = nil, timeout: Duration = .seconds(15)) async throws {
         for id in ids ?? runningIDs {
             try await members[id]!.node!.wait(until: .appliedIndex(atLeast: index), timeout: timeout)
+        }
+    }
+
+    /// Waits until the state machines of `ids` (default: every running node) hold `value` at
+    /// `key`. (A write's answer can come before the node's published metrics show its index,
+    /// so tests wait for the replicated state itself.)
+    func waitForValue(_ value: String, at key: String, on ids: [NodeID]? = nil, timeout: Duration = .seconds(15)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        for id in ids ?? runningIDs {
+            while members[id]!.stateMachine.value(forKey: key) != value {
+                guard ContinuousClock.now < deadline else { throw ClusterTimeout(what: "\(key)=\(value) on node \(id)") }
+                try await Task.sleep(for: .milliseconds(10))
+            }
         }
     }
 
