@@ -84,6 +84,10 @@ public struct RaftNIOServerStatistics: Hashable, Sendable {
     public var refusedRequests: [RefusalReason: Int] = [:]
     /// Requests handed to a node.
     public var requestsServed = 0
+    /// Requests handed to a node, by group.
+    public var requestsByGroup: [RaftGroupID: Int] = [:]
+    /// Connections that completed the handshake, by the peer that opened them.
+    public var establishedByPeer: [NodeID: Int] = [:]
     /// The most recent closures, newest last (at most 64).
     public var recentClosures: [ConnectionClosure] = []
 

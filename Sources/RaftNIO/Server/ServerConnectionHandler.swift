@@ -154,6 +154,7 @@ final class ServerConnectionHandler<Types: RaftWireTypes>: ChannelInboundHandler
         logger[metadataKey: "peer"] = "\(hello.sender)"
         shared.updateStatistics {
             $0.establishedConnections += 1
+            $0.establishedByPeer[hello.sender, default: 0] += 1
             if hello.lane == .snapshot { $0.establishedSnapshotConnections += 1 }
         }
         logger.info("peer connected", metadata: ["lane": "\(hello.lane)"])
@@ -183,7 +184,10 @@ final class ServerConnectionHandler<Types: RaftWireTypes>: ChannelInboundHandler
         guard let node = shared.node(for: group) else {
             return fail(.unknownGroup, "node \(shared.nodeID) serves no group \(group)")
         }
-        shared.updateStatistics { $0.requestsServed += 1 }
+        shared.updateStatistics {
+            $0.requestsServed += 1
+            $0.requestsByGroup[group, default: 0] += 1
+        }
         switch request {
         case let .append(request, timeout):
             if impersonates(request.vote) { return }

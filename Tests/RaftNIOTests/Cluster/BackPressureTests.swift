@@ -78,8 +78,9 @@ struct BackPressureTests {
 
     @Test func anUnreachablePeerFailsCallsAtOnceWhileBackingOff() async throws {
         var configuration = RaftNIOConfiguration(clusterID: "test")
-        configuration.minReconnectDelay = .seconds(10)
-        configuration.maxReconnectDelay = .seconds(10)
+        // Long enough that the second call falls within the back-off even on a starved machine.
+        configuration.minReconnectDelay = .seconds(120)
+        configuration.maxReconnectDelay = .seconds(120)
         let transport = try RaftNIOTransport<KVTypes>(nodeID: 1, configuration: configuration, logger: NIOCluster.logger)
         // Nothing listens on this port (bound and closed again).
         let port = try closedPort()

@@ -50,17 +50,14 @@ struct MultiGroupTests {
                 #expect(machines[group]![id]!.value(forKey: "k9") == "group-\(group)", "group \(group) node \(id)")
             }
         }
-        // No server saw more than one connection from a peer, whatever the groups. While node 1
-        // leads both groups (it did unless an election moved one), its connection to each
-        // follower carried both groups' traffic: one connection each.
-        let node1LeadsBoth = groups.allSatisfy { nodes[$0]![1]!.metrics.isLeader }
-        for id in ids {
+        // Node 1 formed both groups and led them: on each follower's server, one connection
+        // from node 1 carried the requests of both groups. (Other connections exist only if a
+        // follower campaigned, as a starved test machine can make it do.)
+        for id: NodeID in [2, 3] {
             let statistics = servers[id]!.statistics
-            #expect(statistics.establishedConnections <= 2, "node \(id): \(statistics)")
-            if node1LeadsBoth && id != 1 {
-                #expect(statistics.establishedConnections == 1, "node \(id): \(statistics)")
-                #expect(statistics.requestsServed >= 20)
-            }
+            #expect(statistics.establishedByPeer[1] == 1, "node \(id): \(statistics)")
+            #expect((statistics.requestsByGroup[7] ?? 0) > 0 && (statistics.requestsByGroup[8] ?? 0) > 0)
+            #expect(statistics.establishedByPeer.values.allSatisfy { $0 == 1 })
         }
         for group in groups { for node in nodes[group]!.values { await node.shutdown() } }
         for id in ids {
