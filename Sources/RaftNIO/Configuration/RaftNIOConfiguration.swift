@@ -34,6 +34,9 @@ public struct RaftNIOConfiguration: Sendable {
     public var minReconnectDelay: Duration = .milliseconds(25)
     /// The longest delay between connection attempts to an unreachable peer.
     public var maxReconnectDelay: Duration = .seconds(2)
+    /// The longest time a server lets a node take over a peer's request, whatever the peer
+    /// asks for: a peer (or a corrupted frame) cannot make requests wait for days.
+    public var maxRequestTimeout: Duration = .seconds(30)
     /// Mutual TLS for every connection, or nil for plaintext.
     public var tls: RaftNIOTLS?
 
@@ -50,6 +53,7 @@ public struct RaftNIOConfiguration: Sendable {
             return RaftConfigError(field: "maxFrameSize", reason: "must be between \(FrameLayout.minimumMaxFrameSize) and \(UInt32.max) bytes")
         }
         if maxQueuedMessages < 1 || maxQueuedBytes < 1 { return RaftConfigError(field: "maxQueuedMessages", reason: "queue bounds must be positive") }
+        if maxRequestTimeout <= .zero { return RaftConfigError(field: "maxRequestTimeout", reason: "must be positive") }
         if connectTimeout <= .zero || handshakeTimeout <= .zero { return RaftConfigError(field: "connectTimeout", reason: "timeouts must be positive") }
         if minReconnectDelay <= .zero || maxReconnectDelay < minReconnectDelay {
             return RaftConfigError(field: "minReconnectDelay", reason: "must be positive and at most maxReconnectDelay")

@@ -189,15 +189,15 @@ final class ServerConnectionHandler<Types: RaftWireTypes>: ChannelInboundHandler
             $0.requestsByGroup[group, default: 0] += 1
         }
         switch request {
-        case let .append(request, timeout):
+        case let .append(request, asked):
             if impersonates(request.vote) { return }
-            node.appendEntries(request, timeout: timeout) { result in
+            node.appendEntries(request, timeout: min(asked, shared.configuration.maxRequestTimeout)) { result in
                 switch result {
                 case .success(let response): writer.send(Frames.appendResponse(response, group: group, correlation: correlation, checksum: checksum))
                 case .failure(let error): writer.send(Frames.failure(RequestFailure(error), group: group, correlation: correlation, checksum: checksum))
                 }
             }
-        case let .vote(request, timeout):
+        case let .vote(request, asked):
             if impersonates(request.vote) { return }
             let metrics = node.metrics
             if RaftEngine<Types>.answersRemoved(
@@ -207,7 +207,7 @@ final class ServerConnectionHandler<Types: RaftWireTypes>: ChannelInboundHandler
                 logger.warning("refusing a vote request from a removed node", metadata: ["group": "\(group)", "membership": "\(metrics.membership.config)"])
                 return fail(.removed, "node \(peer) is not a member of group \(group) (membership \(metrics.membership.config))")
             }
-            node.vote(request, timeout: timeout) { result in
+            node.vote(request, timeout: min(asked, shared.configuration.maxRequestTimeout)) { result in
                 switch result {
                 case .success(let response): writer.send(Frames.voteResponse(response, group: group, correlation: correlation, checksum: checksum))
                 case .failure(let error): writer.send(Frames.failure(RequestFailure(error), group: group, correlation: correlation, checksum: checksum))

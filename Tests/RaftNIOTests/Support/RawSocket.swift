@@ -64,6 +64,9 @@ final class RawSocket {
         return (rest[3], Array(rest[24..<bodyEnd]))
     }
 
+    /// Ends this side's writes: the server sees end of stream.
+    func closeWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
     /// Whether the server closes the connection (reads until end of stream, up to the timeout).
     func waitClosed() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 4096)
