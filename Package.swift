@@ -9,11 +9,15 @@ let package = Package(
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "RaftTesting", targets: ["RaftTesting"]),
         .library(name: "RaftFileStore", targets: ["RaftFileStore"]),
+        .library(name: "RaftNIO", targets: ["RaftNIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        // RaftNIO: the TCP transport.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // raft-bench and raft-sim.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
@@ -45,6 +49,20 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        .target(
+            name: "RaftNIO",
+            dependencies: [
+                "Raft",
+                "RaftCore",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            exclude: ["Wire/README.md"]
+        ),
         .executableTarget(name: "raft-filestore-crash-helper", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
         .executableTarget(
             name: "raft-bench",
@@ -68,6 +86,10 @@ let package = Package(
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),
         .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore"]),
+        .testTarget(
+            name: "RaftNIOTests",
+            dependencies: ["RaftNIO", "RaftTesting", "RaftFileStore", "Raft", "RaftCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .testTarget(
             name: "RaftFileStoreTests",
             dependencies: ["RaftFileStore", "RaftTesting", "Raft", "RaftCore", "raft-filestore-crash-helper"]

@@ -8,6 +8,10 @@ public enum RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertibl
     case remote(String)
     /// A transport failure other than the above (a dropped connection mid-request).
     case network(String)
+    /// The peer refused the connection or the request for a reason it named: it belongs to
+    /// another cluster, speaks another protocol version, considers the sender removed... The
+    /// detail is human-readable.
+    case refused(RefusalReason, String)
 
     @inlinable public var description: String {
         switch self {
@@ -15,8 +19,38 @@ public enum RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertibl
         case .timeout: return "timeout"
         case .remote(let reason): return "remote error: \(reason)"
         case .network(let reason): return "network error: \(reason)"
+        case let .refused(reason, detail): return detail.isEmpty ? "refused: \(reason)" : "refused: \(reason): \(detail)"
         }
     }
+}
+
+/// Why a peer refused a connection or a request (``RPCError/refused(_:_:)``).
+public enum RefusalReason: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// The peer belongs to another cluster (its cluster id differs).
+    case wrongCluster
+    /// No protocol version is supported by both sides.
+    case unsupportedVersion
+    /// The peer is not the node the sender meant to reach (its node id differs).
+    case wrongNode
+    /// The peer's committed and effective memberships no longer include the sender: the
+    /// sender was removed. A node told so holds back its campaigns (see the engine's
+    /// `peerReportedRemoval(by:)`).
+    case removed
+    /// The peer serves no Raft group with the request's group id.
+    case unknownGroup
+    /// The identity in the sender's TLS certificate is not the node id it claims.
+    case identityMismatch
+    /// The peer accepts only TLS connections.
+    case tlsRequired
+    /// The sender broke the protocol (a request before the handshake, a malformed frame).
+    case protocolViolation
+    /// The peer is shutting down, or the group's node there stopped.
+    case shuttingDown
+    /// The TLS handshake failed: a certificate that is untrusted, expired or missing, or a
+    /// peer that does not speak TLS.
+    case tlsHandshakeFailed
+
+    @inlinable public var description: String { rawValue }
 }
 
 /// One piece of a snapshot being streamed to a follower. Chunks of one snapshot share its

@@ -38,6 +38,8 @@ import DequeModule
     @usableFromInline enum Trigger: Sendable {
         case elect, heartbeat, snapshot, purge(upTo: LogIndex), resumeVoting
         case heartbeatEnabled(Bool), electionEnabled(Bool)
+        /// A peer answered a vote request with "removed" (``RefusalReason/removed``).
+        case removalReported(by: NodeID)
     }
 }
 

@@ -282,6 +282,9 @@ where Machine.Types == Log.Types, Network.Types == Log.Types {
         case .resumeVoting: engine.resumeVoting()
         case .heartbeatEnabled(let enabled): engine.heartbeatEnabled = enabled
         case .electionEnabled(let enabled): engine.electionEnabled = enabled
+        case .removalReported(let peer):
+            logger.warning("a peer reports this node removed from the cluster; holding back campaigns", metadata: ["peer": "\(peer)"])
+            engine.peerReportedRemoval(by: peer)
         }
     }
 

@@ -55,7 +55,7 @@ import DequeModule
                 return client.sendVote(request, timeout: rpcTimeout) { [node, peer, rpcID = request.rpcID] result in
                     switch result {
                     case .success(let response): node.push(.response(.voteResponse(response), from: peer))
-                    case .failure: node.push(.deliveryFailed(to: peer, rpcID: rpcID))
+                    case .failure(let error): Self.voteFailed(error, node: node, peer: peer, rpcID: rpcID)
                     }
                 }
             default:
@@ -70,6 +70,13 @@ import DequeModule
         case .appendEntriesResponse, .voteResponse, .installSnapshot, .installSnapshotResponse:
             preconditionFailure("responses and snapshots do not travel on peer links")
         }
+    }
+
+    /// A vote request failed; a peer that considers this node removed says so, and the
+    /// engine decides what that means (it holds back campaigns, reversibly).
+    @inlinable static func voteFailed(_ error: RPCError, node: Mailbox<NodeEvent<Types>>, peer: NodeID, rpcID: UInt64) {
+        if case .refused(.removed, _) = error { node.push(.trigger(.removalReported(by: peer))) }
+        node.push(.deliveryFailed(to: peer, rpcID: rpcID))
     }
 
     /// Stops sending: requests still queued are dropped (the engine treats them as lost).
@@ -150,7 +157,7 @@ import DequeModule
                         let response = try await client.vote(request, timeout: rpcTimeout)
                         node.push(.response(.voteResponse(response), from: peer))
                     } catch {
-                        node.push(.deliveryFailed(to: peer, rpcID: request.rpcID))
+                        Self.voteFailed(error, node: node, peer: peer, rpcID: request.rpcID)
                     }
                 case .timeoutNow(let request):
                     try? await client.timeoutNow(request, timeout: rpcTimeout)

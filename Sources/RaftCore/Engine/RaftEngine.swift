@@ -56,6 +56,8 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// A transfer this node started as leader, waiting to learn whether the target won.
     @usableFromInline var transferAwaitingOutcome: LeaderTransfer?
     @usableFromInline var committedSaved: LogID?
+    /// A peer's report that this node was removed, holding campaigns back (Engine+Removal).
+    @usableFromInline var removalNotice: RemovalNotice?
     /// When false the node never starts an election (for tests and maintenance).
     public var electionEnabled = true
     /// When false a leader sends no periodic heartbeats (for tests).
@@ -209,7 +211,11 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
             if let deadline = leader!.transfer?.deadline { consider(deadline) }
             for progress in leader!.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
         case .follower, .preCandidate, .candidate:
-            if canCampaign { consider(electionDeadline) }
+            if canCampaign {
+                consider(electionDeadline)
+            } else if isHeldBackByRemovalNotice, let expiry = removalNoticeExpiry {
+                consider(expiry)
+            }
             if let transfer = transferAwaitingOutcome { consider(transfer.deadline) }
         }
         return deadline
@@ -296,7 +302,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 
     /// Whether this node may start elections now.
     @inlinable var canCampaign: Bool {
-        electionEnabled && !votingSuspended && isElectable && role != .leader
+        electionEnabled && !votingSuspended && isElectable && role != .leader && !isHeldBackByRemovalNotice
     }
 
     /// A voter of the effective membership, or of the committed one while a newer membership

@@ -1,3 +1,4 @@
+import Raft
 import RaftCore
 
 /// The first 72 bytes of a segment file.

@@ -1,32 +1,43 @@
-/// CRC-32C (Castagnoli), the checksum of every record, header and snapshot file.
+/// CRC-32C (Castagnoli), the checksum of `RaftFileStore`'s records, headers and snapshot files
+/// and of `RaftNIO`'s frames.
 ///
 /// Chosen over CRC-32 for its better error detection on storage-sized blocks (and because it is
 /// what hardware-assisted stores use, should we add an SSE4.2 path later). Slicing-by-8: eight
 /// 256-entry tables let the loop fold eight input bytes per step.
 ///
 /// Checksums are computed as `finalize(update(initialState, bytes...))`; a running state can
-/// be seeded with per-segment bytes so a record only validates in the segment it was written to.
-@usableFromInline enum CRC32C {
-    @usableFromInline static let initialState: UInt32 = 0xFFFF_FFFF
+/// be seeded with other bytes first (a file store seeds records with their segment, so a
+/// record only validates in the segment it was written to).
+///
+/// ```swift
+/// let whole = CRC32C.checksum(bytes)
+/// let pieces = CRC32C.finalize(CRC32C.update(CRC32C.update(CRC32C.initialState, head), tail))
+/// ```
+public enum CRC32C {
+    /// The state before any byte is folded in.
+    public static let initialState: UInt32 = 0xFFFF_FFFF
 
     /// The checksum of `bytes`.
-    @inlinable static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    @inlinable public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         finalize(update(initialState, bytes))
     }
 
-    @inlinable static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    /// The checksum of `bytes`.
+    @inlinable public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 
-    @inlinable static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    /// The checksum of `bytes`.
+    @inlinable public static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 
+    /// The checksum of a running state that has folded in every byte.
     @inline(__always)
-    @inlinable static func finalize(_ state: UInt32) -> UInt32 { ~state }
+    @inlinable public static func finalize(_ state: UInt32) -> UInt32 { ~state }
 
     /// Folds `bytes` into a running state.
-    @inlinable static func update(_ state: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    @inlinable public static func update(_ state: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         guard var pointer = bytes.baseAddress else { return state }
         var remaining = bytes.count
         var crc = state
@@ -54,7 +65,8 @@
         return crc
     }
 
-    @inlinable static func update(_ state: UInt32, _ bytes: ArraySlice<UInt8>) -> UInt32 {
+    /// Folds `bytes` into a running state.
+    @inlinable public static func update(_ state: UInt32, _ bytes: ArraySlice<UInt8>) -> UInt32 {
         bytes.withUnsafeBytes { update(state, $0) }
     }
 }
