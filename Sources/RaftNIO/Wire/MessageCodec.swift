@@ -268,16 +268,18 @@ extension ByteBuffer {
     mutating func writeAppendResponse(_ response: AppendEntriesResponse) {
         writeVote(response.vote)
         writeInteger(response.rpcID)
+        // Bit 7 of the outcome byte: the receiver's voting is suspended.
+        let suspended: UInt8 = response.votingSuspended ? 0x80 : 0
         switch response.outcome {
         case .success(let matched):
-            writeInteger(UInt8(0))
+            writeInteger(0 | suspended)
             writeLogID(matched)
         case let .conflict(hintIndex, hintLeaderID):
-            writeInteger(UInt8(1))
+            writeInteger(1 | suspended)
             writeInteger(hintIndex)
             writeOptionalLeaderID(hintLeaderID)
         case .rejected:
-            writeInteger(UInt8(2))
+            writeInteger(2 | suspended)
         }
     }
 
@@ -362,7 +364,8 @@ extension BodyReader {
         let vote = try vote()
         let rpcID = try u64("rpcID")
         let outcome: AppendEntriesResponse.Outcome
-        switch try u8("outcome") {
+        let outcomeByte = try u8("outcome")
+        switch outcomeByte & 0x7F {
         case 0: outcome = .success(matched: try logID())
         case 1:
             let hintIndex = try u64("hintIndex")
@@ -370,7 +373,7 @@ extension BodyReader {
         case 2: outcome = .rejected
         case let other: throw malformed("append outcome \(other)")
         }
-        return AppendEntriesResponse(vote: vote, rpcID: rpcID, outcome: outcome)
+        return AppendEntriesResponse(vote: vote, rpcID: rpcID, outcome: outcome, votingSuspended: outcomeByte & 0x80 != 0)
     }
 
     mutating func voteRequest() throws(FrameError) -> VoteRequest {

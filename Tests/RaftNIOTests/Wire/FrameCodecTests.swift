@@ -95,6 +95,8 @@ struct FrameCodecTests {
             AppendEntriesResponse(vote: vote, rpcID: 3, outcome: .conflict(hintIndex: 40, hintLeaderID: LeaderID(term: 8, nodeID: 1))),
             AppendEntriesResponse(vote: vote, rpcID: 4, outcome: .conflict(hintIndex: 0, hintLeaderID: nil)),
             AppendEntriesResponse(vote: .initial, rpcID: 5, outcome: .rejected),
+            AppendEntriesResponse(vote: vote, rpcID: 6, outcome: .success(matched: nil), votingSuspended: true),
+            AppendEntriesResponse(vote: vote, rpcID: 7, outcome: .conflict(hintIndex: 3, hintLeaderID: nil), votingSuspended: true),
         ]
         for response in appends {
             guard case .append(let decoded) = try Frames.decodeResponse(try parseOne(Frames.appendResponse(response, group: 0, correlation: 1, checksum: true))) else { Issue.record("append"); continue }
