@@ -6,6 +6,9 @@ extension Simulator {
     /// How long a client waits for one operation before recording it as unknown.
     var operationTimeoutNanos: UInt64 { 1_500_000_000 }
 
+    /// How long a client pinned to a deposed leader waits for one read.
+    var pinnedReadTimeoutNanos: UInt64 { 50_000_000 }
+
     private func clientDelay() -> UInt64 { random.uint(in: 100_000...2_000_000) }
 
     private func nextHistoryTime() -> UInt64 {
@@ -48,9 +51,12 @@ extension Simulator {
         history.append(RecordedOperation(client: index, request: request, invokedAt: nextHistoryTime()))
         client.operation = history.count - 1
         client.request = request
-        client.deadline = now + operationTimeoutNanos
+        // A client pinned to a deposed leader gives up on a read soon, so that one read
+        // waiting for a quorum round there does not keep it from trying the lease again.
+        let timeout = client.pinnedNode(at: now) != nil ? pinnedReadTimeoutNanos : operationTimeoutNanos
+        client.deadline = now + timeout
         clients[index] = client
-        schedule(.clientDeadline(client: index, operation: history.count - 1), after: operationTimeoutNanos)
+        schedule(.clientDeadline(client: index, operation: history.count - 1), after: timeout)
         sendAttempt(index)
     }
 

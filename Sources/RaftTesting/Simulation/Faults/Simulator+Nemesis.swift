@@ -46,7 +46,7 @@ extension Simulator {
     /// (a lease that outlives its promise, a read index without its quorum round).
     ///
     /// Half the time it is cut off both ways at once. Otherwise its link goes grey: first what
-    /// is sent to it arrives 40–180 ms late (within the RPC timeout), then, 60–150 ms later,
+    /// is sent to it arrives 80–190 ms late (within the RPC timeout), then, 60–150 ms later,
     /// what it sends is lost too; answers to its last heartbeats still reach it, late.
     private func deposeTheLeader() -> String {
         if partitionActive, deposeGeneration == partitionGeneration { return "nemesis: a leader is already deposed" }
@@ -61,7 +61,7 @@ extension Simulator {
         deposeGeneration = partitionGeneration
         let grey = random.chance(0.5)
         if grey {
-            network.inboundDelay[Int(leader.id)] = random.uint(in: 40_000_000...180_000_000)
+            network.inboundDelay[Int(leader.id)] = random.uint(in: 80_000_000...190_000_000)
             schedule(.cutLinksFrom(node: leader.id, generation: partitionGeneration), after: random.uint(in: 60_000_000...150_000_000))
         } else {
             for other in others {
