@@ -67,7 +67,8 @@ let package = Package(
         ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),
-        .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore"]),
+        // raft-sim is built next to the tests, which run it as a child process.
+        .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore", "raft-sim"]),
         .testTarget(
             name: "RaftFileStoreTests",
             dependencies: ["RaftFileStore", "RaftTesting", "Raft", "RaftCore", "raft-filestore-crash-helper"]
