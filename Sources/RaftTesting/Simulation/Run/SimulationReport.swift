@@ -41,9 +41,10 @@ public struct SimulationStats: Hashable, Sendable, Codable {
     public var readmissions = 0
     /// The cluster's commit index at the end.
     public var committedIndex: UInt64 = 0
-    /// Client reads served, by how the leader confirmed them (a lease read whose lease had
-    /// lapsed is confirmed by a quorum round, and still counts as a lease read).
+    /// Client reads served that asked for a lease (one whose lease had lapsed is confirmed by
+    /// a quorum round instead, and still counts here).
     public var leaseReads = 0
+    /// Client reads served that asked for a read index (a quorum round).
     public var readIndexReads = 0
     /// Client operations by outcome.
     public var operationsOK = 0
