@@ -125,9 +125,9 @@ extension RaftEngine {
         let renewedBySends = testingFaults.contains(.leaseRenewedBySends)
         let value = quorum.quorumValue { peer -> UInt64 in
             if peer == id { return now.nanoseconds }
-            guard let progress = leader.progress[peer] else { return 0 }
-            let lastSent = renewedBySends ? progress.sent.last?.sentAt : nil
-            return max(progress.lastAckSentAt?.nanoseconds ?? 0, lastSent?.nanoseconds ?? 0)
+            let acknowledged = leader.progress[peer]?.lastAckSentAt?.nanoseconds ?? 0
+            guard renewedBySends else { return acknowledged }
+            return max(acknowledged, leader.progress[peer]?.sent.last?.sentAt.nanoseconds ?? 0)
         }
         return value > 0 && now < RaftInstant(nanoseconds: value) + config.leaseDuration
     }
