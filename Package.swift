@@ -85,7 +85,8 @@ let package = Package(
         ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),
-        .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore"]),
+        // raft-sim is built next to the tests, which run it as a child process.
+        .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore", "raft-sim"]),
         .testTarget(
             name: "RaftNIOTests",
             dependencies: ["RaftNIO", "RaftTesting", "RaftFileStore", "Raft", "RaftCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]

@@ -17,12 +17,21 @@ struct SeedRange: ExpressibleByArgument, CustomStringConvertible {
 }
 
 /// Deliberately broken engines (`--broken-engine`, hidden): for showing that the simulator
-/// catches each one.
-enum BrokenEngine: String {
+/// catches each one (see `EngineTestingFaults` for what each breaks).
+enum BrokenEngine: String, CaseIterable {
     case commitUnflushed = "commit-unflushed"
     case doubleVote = "double-vote"
     case truncateCommitted = "truncate-committed"
     case applyUncommitted = "apply-uncommitted"
+    case commitEarlierLeader = "commit-earlier-leader"
+    case readWithoutQuorum = "read-without-quorum"
+    case leaseFromSends = "lease-from-sends"
+    case leaseFromAckArrival = "lease-from-ack-arrival"
+    case followerAcceptsLowerVote = "follower-accepts-lower-vote"
+    case preVoteSavesTerm = "pre-vote-saves-term"
+    /// Traps (a failed precondition) in the seeds where a node is asked for a second vote in
+    /// one term: shows that a trapping seed is named and the batch goes on.
+    case trapOnSecondVote = "trap-on-second-vote"
 
     var testingFaults: EngineTestingFaults {
         switch self {
@@ -30,6 +39,13 @@ enum BrokenEngine: String {
         case .doubleVote: return .grantsTwoVotesPerTerm
         case .truncateCommitted: return .truncatesCommittedEntries
         case .applyUncommitted: return .appliesBeforeCommit
+        case .commitEarlierLeader: return .commitsEarlierLeadersEntries
+        case .readWithoutQuorum: return .readIndexSkipsQuorumRound
+        case .leaseFromSends: return .leaseRenewedBySends
+        case .leaseFromAckArrival: return .leaseFromAckArrival
+        case .followerAcceptsLowerVote: return .followerAcceptsLowerVote
+        case .preVoteSavesTerm: return .preVoteSavesTerm
+        case .trapOnSecondVote: return .trapsOnSecondVoteInATerm
         }
     }
 }

@@ -1,8 +1,7 @@
 import ArgumentParser
-import Dispatch
+import Foundation
 import RaftCore
 import RaftTesting
-import Synchronization
 
 /// `raft-sim`: runs seeded deterministic simulations of a cluster and reports violations.
 @main
@@ -12,8 +11,10 @@ struct RaftSim: ParsableCommand {
         abstract: "Deterministic cluster simulation of the swift-raft engine.",
         discussion: """
             One seed replays one run exactly (--seed prints its trace hash). A range runs many and \
-            summarizes (--seeds 1..500). A failing run prints its seed, the property it broke and \
-            the events leading to it, and the command exits non-zero.
+            summarizes (--seeds 1..500), in child processes: a seed that traps is reported as \
+            crashed, with its message, and the batch goes on with the next seed. A failing or \
+            crashed run prints its seed, what it broke and the command that replays it, and the \
+            command exits non-zero.
             Fault classes for --faults: \(FaultSet.named.map(\.name).joined(separator: ", ")); \
             prefix one with '-' to remove it (all,-wipes).
             """)
@@ -42,6 +43,9 @@ struct RaftSim: ParsableCommand {
     @Option(help: "Seeds run in parallel (each run is single-threaded).")
     var jobs: Int = 2
 
+    @Option(help: .hidden)
+    var seedsPerWorker: Int?
+
     @Flag(help: "Print every event of a single seed.")
     var verbose = false
 
@@ -51,11 +55,17 @@ struct RaftSim: ParsableCommand {
     @Option(help: .hidden)
     var brokenEngine: String?
 
+    /// Runs the --seeds range in this process and prints a machine-readable line per seed
+    /// (see `WorkerLine`); the parent of a batch starts workers with it.
+    @Flag(help: .hidden)
+    var worker = false
+
     mutating func validate() throws {
         if seed == nil && seeds == nil { throw ValidationError("give --seed S or --seeds A..B") }
         if !(1...7).contains(nodes) { throw ValidationError("--nodes must be in 1...7") }
         if duration <= 0 { throw ValidationError("--duration must be positive") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let seedsPerWorker, seedsPerWorker < 1 { throw ValidationError("--seeds-per-worker must be at least 1") }
         if let mode, LeaderIDMode(rawValue: mode) == nil { throw ValidationError("--mode must be advanced or standard") }
         do { _ = try FaultSet(parsing: faults) } catch { throw ValidationError(error.description) }
     }
@@ -84,65 +94,98 @@ struct RaftSim: ParsableCommand {
                 throw ExitCode.failure
             }
         }
-        if let seeds {
-            let clock = ContinuousClock()
-            let started = clock.now
-            let reports = Self.runAll(seeds, options: options, jobs: jobs)
-            let elapsed = clock.now - started
-            let failures = reports.filter { !$0.passed }
-            var totals = SimulationStats()
-            var steps = 0
-            for report in reports {
-                steps += report.steps
-                totals.crashes += report.stats.crashes
-                totals.wipes += report.stats.wipes
-                totals.bitFlips += report.stats.bitFlips
-                totals.diskErrors += report.stats.diskErrors
-                totals.elections += report.stats.elections
-                totals.membershipChanges += report.stats.membershipChanges
-                totals.snapshotsInstalled += report.stats.snapshotsInstalled
-                totals.readmissions += report.stats.readmissions
-                totals.operationsOK += report.stats.operationsOK
-                totals.operationsUnknown += report.stats.operationsUnknown
-                totals.linearizabilityTimeouts += report.stats.linearizabilityTimeouts
-                totals.recoveryNanoseconds = max(totals.recoveryNanoseconds, report.stats.recoveryNanoseconds)
-            }
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            let perMinute = Int((Double(reports.count) / max(seconds, 0.001) * 60).rounded())
-            let tenths = Int((seconds * 10).rounded())
-            let passed = reports.count - failures.count
-            print("seeds \(seeds): \(passed) passed, \(failures.count) failed in \(tenths / 10).\(tenths % 10)s (\(perMinute) seeds/min, \(steps) events)")
-            var exercised = "exercised: \(totals.elections) elections, \(totals.crashes) crashes, \(totals.wipes) wipes, "
-            exercised += "\(totals.bitFlips) bit flips, \(totals.diskErrors) disk errors, "
-            exercised += "\(totals.membershipChanges) membership changes, \(totals.snapshotsInstalled) snapshot installs, "
-            exercised += "\(totals.readmissions) re-admissions, "
-            exercised += "\(totals.operationsOK) ok / \(totals.operationsUnknown) unknown client operations, "
-            exercised += "slowest recovery \(totals.recoveryNanoseconds / 1_000_000)ms, "
-            exercised += "\(totals.linearizabilityTimeouts) undecided linearizability checks"
-            print(exercised)
-            for report in failures {
-                print("")
-                print(Self.summary(report))
-                Self.printFailure(report, tail: tail, replay: replayCommand(seed: report.seed))
-            }
-            print("\(reports.count - failures.count) passed, \(failures.count) failed")
-            if !failures.isEmpty { throw ExitCode.failure }
+        guard let seeds else { return }
+        if worker {
+            runAsWorker(seeds, options: options)
+            return
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let batch = SeedBatch(executable: Self.executablePath, workerArguments: simulationArguments(), jobs: jobs, seedsPerWorker: seedsPerWorker.map(UInt64.init))
+        let outcome = batch.run(seeds)
+        let elapsed = clock.now - started
+        let reports = outcome.reports
+        let failures = reports.filter { !$0.passed }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let ran = reports.count + outcome.crashes.count
+        let perMinute = Int((Double(ran) / max(seconds, 0.001) * 60).rounded())
+        let tenths = Int((seconds * 10).rounded())
+        let failed = failures.count + outcome.crashes.count
+        let steps = reports.reduce(0) { $0 + $1.steps }
+        print("seeds \(seeds): \(reports.count - failures.count) passed, \(failed) failed in \(tenths / 10).\(tenths % 10)s (\(perMinute) seeds/min, \(steps) events)")
+        print(Self.exercised(reports))
+        for report in failures {
+            print("")
+            print(Self.summary(report))
+            Self.printFailure(report, tail: tail, replay: replayCommand(seed: report.seed))
+        }
+        for crash in outcome.crashes {
+            print("")
+            print("seed \(crash.seed): CRASHED (\(crash.ending)) before reporting")
+            for line in crash.errorLines { print("    \(line)") }
+            print("  replay: \(replayCommand(seed: crash.seed))")
+        }
+        let crashed = outcome.crashes.isEmpty ? "" : " (\(outcome.crashes.count) crashed: \(outcome.crashes.map { String($0.seed) }.joined(separator: ", ")))"
+        print("\(reports.count - failures.count) passed, \(failed) failed\(crashed)")
+        if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// The worker side of a batch: runs the seeds in this process, telling the parent which
+    /// seed starts before running it and reporting each when done.
+    func runAsWorker(_ seeds: SeedRange, options: SimulationOptions) {
+        for seed in seeds.lower...seeds.upper {
+            emit(.start(seed))
+            var report = Simulation.run(seed: seed, options: options)
+            if report.passed { report.recentEvents = [] }
+            emit(.report(report))
         }
     }
 
-    static func runAll(_ range: SeedRange, options: SimulationOptions, jobs: Int) -> [SimulationReport] {
-        let seeds = Array(range.lower...range.upper)
-        let results = Mutex<[SimulationReport?]>(Array(repeating: nil, count: seeds.count))
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
-            while true {
-                let position = next.add(1, ordering: .relaxed).oldValue
-                guard position < seeds.count else { return }
-                let report = Simulation.run(seed: seeds[position], options: options)
-                results.withLock { $0[position] = report }
-            }
+    /// This executable, to start workers from.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// The options that shape a simulation, as arguments for a worker or a replay.
+    func simulationArguments() -> [String] {
+        var arguments: [String] = []
+        if nodes != 3 { arguments += ["--nodes", "\(nodes)"] }
+        if duration != 8 { arguments += ["--duration", "\(duration)"] }
+        if let steps { arguments += ["--steps", "\(steps)"] }
+        if faults != "all" { arguments += ["--faults", faults] }
+        if let mode { arguments += ["--mode", mode] }
+        if let brokenEngine { arguments += ["--broken-engine", brokenEngine] }
+        return arguments
+    }
+
+    static func exercised(_ reports: [SimulationReport]) -> String {
+        var totals = SimulationStats()
+        for report in reports {
+            totals.crashes += report.stats.crashes
+            totals.wipes += report.stats.wipes
+            totals.bitFlips += report.stats.bitFlips
+            totals.diskErrors += report.stats.diskErrors
+            totals.staleMessages += report.stats.staleMessages
+            totals.elections += report.stats.elections
+            totals.membershipChanges += report.stats.membershipChanges
+            totals.snapshotsInstalled += report.stats.snapshotsInstalled
+            totals.readmissions += report.stats.readmissions
+            totals.leaseReads += report.stats.leaseReads
+            totals.readIndexReads += report.stats.readIndexReads
+            totals.operationsOK += report.stats.operationsOK
+            totals.operationsUnknown += report.stats.operationsUnknown
+            totals.linearizabilityTimeouts += report.stats.linearizabilityTimeouts
+            totals.recoveryNanoseconds = max(totals.recoveryNanoseconds, report.stats.recoveryNanoseconds)
         }
-        return results.withLock { $0.compactMap { $0 } }
+        var exercised = "exercised: \(totals.elections) elections, \(totals.crashes) crashes, \(totals.wipes) wipes, "
+        exercised += "\(totals.bitFlips) bit flips, \(totals.diskErrors) disk errors, \(totals.staleMessages) stale messages, "
+        exercised += "\(totals.membershipChanges) membership changes, \(totals.snapshotsInstalled) snapshot installs, "
+        exercised += "\(totals.readmissions) re-admissions, "
+        exercised += "\(totals.operationsOK) ok / \(totals.operationsUnknown) unknown client operations, "
+        exercised += "\(totals.leaseReads) lease / \(totals.readIndexReads) read-index reads served, "
+        exercised += "slowest recovery \(totals.recoveryNanoseconds / 1_000_000)ms, "
+        exercised += "\(totals.linearizabilityTimeouts) undecided linearizability checks"
+        return exercised
     }
 
     static func summary(_ report: SimulationReport) -> String {
@@ -159,14 +202,7 @@ struct RaftSim: ParsableCommand {
 
     /// The command that replays one seed with this invocation's options.
     func replayCommand(seed: UInt64) -> String {
-        var command = "swift run -c release raft-sim --seed \(seed)"
-        if nodes != 3 { command += " --nodes \(nodes)" }
-        if duration != 8 { command += " --duration \(duration)" }
-        if let steps { command += " --steps \(steps)" }
-        if faults != "all" { command += " --faults \(faults)" }
-        if let mode { command += " --mode \(mode)" }
-        if let brokenEngine { command += " --broken-engine \(brokenEngine)" }
-        return command + " --verbose"
+        (["swift run -c release raft-sim --seed \(seed)"] + simulationArguments() + ["--verbose"]).joined(separator: " ")
     }
 
     static func printFailure(_ report: SimulationReport, tail: Int, replay: String) {

@@ -8,7 +8,10 @@ extension RaftEngine {
             emitEvent(.rejectedMessage(from: sender, reason: "request without a committed leader vote"))
             return (false, nil)
         }
-        guard requestVote.isAtLeast(vote, mode: config.leaderIDMode) else { return (false, nil) }
+        guard requestVote.isAtLeast(vote, mode: config.leaderIDMode) else {
+            if testingFaults.contains(.followerAcceptsLowerVote), role == .follower { return (true, voteDurabilityDependency) }
+            return (false, nil)
+        }
         if requestVote != vote {
             updateVote(requestVote)
             emitEvent(.becameFollower(leader: sender, term: requestVote.term))

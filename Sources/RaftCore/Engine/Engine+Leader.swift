@@ -122,9 +122,12 @@ extension RaftEngine {
         // leader: once one went out, this leadership can end before its lease does.
         if leader.progress.values.contains(where: { $0.timeoutNowSent }) { return false }
         let quorum = membership.effective.config.quorum
+        let renewedBySends = testingFaults.contains(.leaseRenewedBySends)
         let value = quorum.quorumValue { peer -> UInt64 in
             if peer == id { return now.nanoseconds }
-            return leader.progress[peer]?.lastAckSentAt?.nanoseconds ?? 0
+            let acknowledged = leader.progress[peer]?.lastAckSentAt?.nanoseconds ?? 0
+            guard renewedBySends else { return acknowledged }
+            return max(acknowledged, leader.progress[peer]?.sent.last?.sentAt.nanoseconds ?? 0)
         }
         return value > 0 && now < RaftInstant(nanoseconds: value) + config.leaseDuration
     }
@@ -172,7 +175,8 @@ extension RaftEngine {
         let index = quorum.quorumValue { peer -> UInt64 in
             peer == id ? durableIndex : (leader!.progress[peer]?.matchedIndex ?? 0)
         }
-        guard index > committed.indexOrZero, let candidate = log.logID(at: index), candidate.leaderID == leaderID else { return }
+        guard index > committed.indexOrZero, let candidate = log.logID(at: index),
+              candidate.leaderID == leaderID || testingFaults.contains(.commitsEarlierLeadersEntries) else { return }
         _committed = candidate
         commitAdvanced()
     }

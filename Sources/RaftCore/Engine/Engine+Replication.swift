@@ -179,7 +179,8 @@ extension RaftEngine {
         guard checkResponseVote(response.vote), var progress = leader?.takeProgress(of: sender) else { return }
         let record = progress.acknowledge(rpcID: response.rpcID)
         if let record {
-            if progress.lastAckSentAt == nil || progress.lastAckSentAt! < record.sentAt { progress.lastAckSentAt = record.sentAt }
+            let vouchedAt = testingFaults.contains(.leaseFromAckArrival) ? now : record.sentAt
+            if progress.lastAckSentAt == nil || progress.lastAckSentAt! < vouchedAt { progress.lastAckSentAt = vouchedAt }
             progress.ackedRound = max(progress.ackedRound, record.round)
         }
         progress.consecutiveFailures = 0

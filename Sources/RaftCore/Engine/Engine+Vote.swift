@@ -45,12 +45,13 @@ extension RaftEngine {
         }
         highestTermSeen = max(highestTermSeen, request.vote.term)
         let isFresh = request.vote.isAtLeast(vote, mode: config.leaderIDMode)
-            || (testingFaults.contains(.grantsTwoVotesPerTerm) && request.vote.term == vote.term)
+            || (!testingFaults.isDisjoint(with: [.grantsTwoVotesPerTerm, .trapsOnSecondVoteInATerm]) && request.vote.term == vote.term)
         let logOK = isLogUpToDate(request.lastLogID)
         let stickyLeader = hasLiveLeader && !request.isLeadershipTransfer
         let mayVote = !votingSuspended && isFresh && logOK && !stickyLeader
 
         if request.isPreVote {
+            if testingFaults.contains(.preVoteSavesTerm), request.vote.term > vote.term { updateVote(Vote(term: request.vote.term, votedFor: nil)) }
             let response = VoteResponse(vote: vote, granted: mayVote, isPreVote: true, requestTerm: request.vote.term, lastLogID: log.last, rpcID: request.rpcID)
             send(.voteResponse(response), to: sender, after: nil)
             return

@@ -53,6 +53,61 @@ struct CheckerTests {
         #expect(back.violation?.property == "commit monotonic")
     }
 
+    @Test func commitTrackerCatchesALeaderCommittingAnEarlierLeadersEntry() {
+        var commits = CommitTracker()
+        let config = MembershipConfig(voters: [1, 2, 3])
+        _ = commits.observe(node: 1, incarnation: 0, committed: lid(1, 1, 2), leading: LeaderID(term: 1, nodeID: 1), effectiveConfig: config, logID: { lid(1, 1, $0) }, config: { _ in nil })
+        // Leader 2-2 holds 1-1-3 (replicated to a quorum by 1-1) and its own blank at 4.
+        let log: (LogIndex) -> LogID? = { $0 <= 3 ? lid(1, 1, $0) : lid(2, 2, $0) }
+        var counting = commits
+        let byReplicas = counting.observe(node: 2, incarnation: 0, committed: lid(1, 1, 3), leading: LeaderID(term: 2, nodeID: 2), effectiveConfig: config, logID: log, config: { _ in nil })
+        #expect(byReplicas.violation?.property == "leader commits only its own entries")
+        let beneathItsOwn = commits.observe(node: 2, incarnation: 0, committed: lid(2, 2, 4), leading: LeaderID(term: 2, nodeID: 2), effectiveConfig: config, logID: log, config: { _ in nil })
+        #expect(beneathItsOwn.violation == nil && beneathItsOwn.newlyCommitted == 3..<5, "an earlier leader's entry commits beneath one of the leader's own")
+        #expect(commits.highestIndexCommitted(byLeaderNewerThan: LeaderID(term: 1, nodeID: 1)) == 4)
+        #expect(commits.highestIndexCommitted(byLeaderNewerThan: LeaderID(term: 2, nodeID: 2)) == 0)
+    }
+
+    @Test func readFreshnessCatchesAReadMissingANewerLeadersCommit() {
+        var commits = CommitTracker()
+        let config = MembershipConfig(voters: [1, 2, 3])
+        _ = commits.observe(node: 1, incarnation: 0, committed: lid(1, 1, 2), leading: LeaderID(term: 1, nodeID: 1), effectiveConfig: config, logID: { lid(1, 1, $0) }, config: { _ in nil })
+        _ = commits.observe(node: 2, incarnation: 0, committed: lid(2, 2, 3), leading: LeaderID(term: 2, nodeID: 2), effectiveConfig: config, logID: { $0 <= 2 ? lid(1, 1, $0) : lid(2, 2, $0) }, config: { _ in nil })
+        let deposed = LeaderID(term: 1, nodeID: 1)
+        let read = ClientRead(client: 0, attempt: 1, key: 0, node: 1, policy: .lease, leader: deposed, mustReflect: commits.highestIndexCommitted(byLeaderNewerThan: deposed))
+        #expect(ReadFreshnessChecker.check(read, servedFrom: lid(1, 1, 2), commits: commits)?.property == "read reflects newer leaders' commits")
+        #expect(ReadFreshnessChecker.check(read, servedFrom: lid(2, 2, 3), commits: commits) == nil)
+        let before = ClientRead(client: 0, attempt: 1, key: 0, node: 1, policy: .readIndex, leader: deposed, mustReflect: 0)
+        #expect(ReadFreshnessChecker.check(before, servedFrom: lid(1, 1, 2), commits: commits) == nil, "what commits while a read waits is concurrent with it")
+    }
+
+    @Test func requestObedienceCatchesActingOnALowerVoteAndPreVotesThatChangeTheVote() {
+        let follower = ReceiverState(vote: Vote.leader(LeaderID(term: 3, nodeID: 2)), lastLogID: lid(3, 2, 5), committed: lid(3, 2, 4), purged: nil)
+        let stale = RaftMessage<SimTypes>.appendEntries(AppendEntriesRequest(
+            vote: Vote.leader(LeaderID(term: 2, nodeID: 1)), prevLogID: lid(2, 1, 4), entries: [entry(2, 1, 5)], leaderCommit: lid(2, 1, 5), rpcID: 7))
+        var appended = follower
+        appended.lastLogID = lid(2, 1, 5)
+        #expect(RequestObedienceChecker.check(stale, from: 1, to: 3, before: follower, after: appended, mode: .advanced)?.property == "no action on a lower vote")
+        #expect(RequestObedienceChecker.check(stale, from: 1, to: 3, before: follower, after: follower, mode: .advanced) == nil)
+        let current = RaftMessage<SimTypes>.appendEntries(AppendEntriesRequest(
+            vote: Vote.leader(LeaderID(term: 3, nodeID: 2)), prevLogID: lid(3, 2, 5), entries: [entry(3, 2, 6)], leaderCommit: lid(3, 2, 5), rpcID: 8))
+        var extended = follower
+        extended.lastLogID = lid(3, 2, 6)
+        #expect(RequestObedienceChecker.check(current, from: 2, to: 3, before: follower, after: extended, mode: .advanced) == nil)
+        let success = RaftMessage<SimTypes>.appendEntriesResponse(AppendEntriesResponse(vote: follower.vote, rpcID: 7, outcome: .success(matched: lid(2, 1, 4))))
+        #expect(RequestObedienceChecker.checkAnswer(success, to: 1, from: 3)?.property == "no action on a lower vote")
+        let refusal = RaftMessage<SimTypes>.appendEntriesResponse(AppendEntriesResponse(vote: follower.vote, rpcID: 7, outcome: .rejected))
+        #expect(RequestObedienceChecker.checkAnswer(refusal, to: 1, from: 3) == nil)
+
+        let preVote = RaftMessage<SimTypes>.vote(VoteRequest(vote: Vote(term: 4, votedFor: 1), lastLogID: lid(3, 2, 5), isPreVote: true, rpcID: 9))
+        var termAdopted = follower
+        termAdopted.vote = Vote(term: 4, votedFor: nil)
+        #expect(RequestObedienceChecker.check(preVote, from: 1, to: 3, before: follower, after: termAdopted, mode: .advanced)?.property == "pre-vote changes no vote")
+        #expect(RequestObedienceChecker.check(preVote, from: 1, to: 3, before: follower, after: follower, mode: .advanced) == nil)
+        let realVote = RaftMessage<SimTypes>.vote(VoteRequest(vote: Vote(term: 4, votedFor: 1), lastLogID: lid(3, 2, 5), isPreVote: false, rpcID: 10))
+        #expect(RequestObedienceChecker.check(realVote, from: 1, to: 3, before: follower, after: termAdopted, mode: .advanced) == nil)
+    }
+
     @Test func leaderCompletenessCatchesANewLeaderMissingACommittedEntry() {
         var commits = CommitTracker()
         _ = commits.observe(

@@ -5,8 +5,8 @@ import Testing
 struct DeterminismTests {
     @Test func sameSeedReplaysTheSameTrace() {
         let options = testOptions(faultSeconds: 2)
-        let first = Simulation.run(seed: 7, options: options)
-        let second = Simulation.run(seed: 7, options: options)
+        let first = simulate(seed: 7, options: options)
+        let second = simulate(seed: 7, options: options)
         #expect(first.traceHash == second.traceHash)
         #expect(first.steps == second.steps)
         #expect(first.simulatedNanoseconds == second.simulatedNanoseconds)
@@ -15,13 +15,13 @@ struct DeterminismTests {
 
     @Test func differentSeedsDiffer() {
         let options = testOptions(faultSeconds: 2)
-        let hashes = Set((1...4).map { Simulation.run(seed: UInt64($0), options: options).traceHash })
+        let hashes = Set((1...4).map { simulate(seed: UInt64($0), options: options).traceHash })
         #expect(hashes.count == 4)
     }
 
     @Test func theTraceSinkSeesEveryRecordedEvent() {
         var lines = 0
-        let report = Simulation.run(seed: 3, options: testOptions(faultSeconds: 1)) { _ in lines += 1 }
+        let report = simulate(seed: 3, options: testOptions(faultSeconds: 1)) { _ in lines += 1 }
         #expect(lines >= report.steps)
     }
 

@@ -11,15 +11,15 @@ struct MixedFaultTests {
     func seedsPass(nodes: Int) {
         let options = testOptions { $0.nodeCount = nodes }
         for seed: UInt64 in 1...10 {
-            let report = Simulation.run(seed: seed, options: options)
+            let report = simulate(seed: seed, options: options)
             #expect(report.passed, "seed \(seed) (\(nodes) nodes): \(report.violation.map(\.description) ?? "")\n\(report.recentEvents.suffix(20).joined(separator: "\n"))")
             #expect(report.stats.operationsOK > 0, "seed \(seed): clients got answers")
         }
     }
 
     @Test func eachFaultClassAloneExercisesTheCluster() {
-        for (name, faults) in FaultSet.named.prefix(17) {
-            let report = Simulation.run(seed: 11, options: testOptions(faultSeconds: 2) { $0.faults = faults })
+        for (name, faults) in FaultSet.classes {
+            let report = simulate(seed: 11, options: testOptions(faultSeconds: 2) { $0.faults = faults })
             #expect(report.passed, "faults \(name): \(report.violation.map(\.description) ?? "")")
         }
     }

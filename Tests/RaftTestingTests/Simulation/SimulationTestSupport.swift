@@ -1,3 +1,4 @@
+import Foundation
 import RaftCore
 @testable import RaftTesting
 
@@ -10,10 +11,20 @@ func testOptions(faultSeconds: Int64 = 3, _ change: (inout SimulationOptions) ->
     return options
 }
 
+/// Runs one seed, naming it on standard error first (unbuffered): a seed that trips a
+/// precondition kills the whole test process, and this line says which seed it was.
+func simulate(seed: UInt64, options: SimulationOptions, trace: ((String) -> Void)? = nil) -> SimulationReport {
+    var line = "simulating seed \(seed): \(options.nodeCount) nodes, faults \(options.faults), \(options.faultDuration)"
+    if !options.engineFaults.isEmpty { line += ", broken engine \(options.engineFaults.rawValue)" }
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+    if let trace { return Simulation.run(seed: seed, options: options, trace: trace) }
+    return Simulation.run(seed: seed, options: options)
+}
+
 /// The first seed in `seeds` whose run breaks a property, with its report.
 func firstFailure(seeds: ClosedRange<UInt64>, options: SimulationOptions) -> SimulationReport? {
     for seed in seeds {
-        let report = Simulation.run(seed: seed, options: options)
+        let report = simulate(seed: seed, options: options)
         if !report.passed { return report }
     }
     return nil

@@ -4,10 +4,14 @@ import RaftCore
 /// declared committed, with the leader that first committed each entry.
 ///
 /// Checks that commit points agree (an index commits one entry, once, forever), never go
-/// backwards within a node's life, and are first raised by a leader.
+/// backwards within a node's life, and are first raised by a leader, to an entry of its own
+/// (Raft §5.4.2: an earlier leader's entries commit only beneath one of the leader's own,
+/// never by counting their replicas, Figure 8).
 struct CommitTracker {
     private(set) var entries: [LogID] = []
     private(set) var committingLeaders: [LeaderID] = []
+    /// Runs of consecutive indexes first committed by one leader: (leader, last index of the run).
+    private var committingRuns: [(leader: LeaderID, lastIndex: LogIndex)] = []
     /// The last membership configuration at or before the commit point.
     private(set) var configInForce: (logID: LogID, config: MembershipConfig)?
     /// The configuration the leader decided the last commit with: its effective one, which
@@ -26,6 +30,14 @@ struct CommitTracker {
     func committingLeader(at index: LogIndex) -> LeaderID? {
         guard index >= 1, index <= committedIndex else { return nil }
         return committingLeaders[Int(index - 1)]
+    }
+
+    /// The highest index first committed by a leader newer than `leader` (0 if none): a
+    /// read `leader` serves from now on must reflect at least this much.
+    func highestIndexCommitted(byLeaderNewerThan leader: LeaderID) -> LogIndex {
+        var highest: LogIndex = 0
+        for run in committingRuns where run.leader > leader { highest = max(highest, run.lastIndex) }
+        return highest
     }
 
     /// Records a node's commit point after a step.
@@ -68,6 +80,11 @@ struct CommitTracker {
         if additions.last != committed {
             return (empty, SimulationViolation(property: "commit safety", detail: "leader \(leading) committed \(committed) but holds \(describe(additions.last)) there"))
         }
+        if committed.leaderID != leading {
+            return (empty, SimulationViolation(
+                property: "leader commits only its own entries",
+                detail: "leader \(leading) raised the commit point from \(describe(lastCommitted)) to \(committed), an entry of leader \(committed.leaderID)"))
+        }
         if let previous = entries.last, let first = additions.first, first.leaderID < previous.leaderID {
             return (empty, SimulationViolation(property: "log matching", detail: "committed \(first) follows committed \(previous) of a newer leader"))
         }
@@ -75,6 +92,11 @@ struct CommitTracker {
             entries.append(id)
             committingLeaders.append(leading)
             if let newConfig = config(id) { configInForce = (id, newConfig) }
+        }
+        if committingRuns.last?.leader == leading {
+            committingRuns[committingRuns.count - 1].lastIndex = committed.index
+        } else {
+            committingRuns.append((leading, committed.index))
         }
         commitConfig = effectiveConfig
         return (start..<committed.index + 1, nil)

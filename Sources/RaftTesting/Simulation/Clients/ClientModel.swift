@@ -67,6 +67,20 @@ struct ClientRequest {
     var request: KVRequest
 }
 
+/// A client read that a node's engine is confirming (or refusing).
+struct ClientRead {
+    var client: Int
+    var attempt: UInt64
+    var key: Int
+    var node: NodeID
+    var policy: ReadPolicy
+    /// The node's leadership when the read reached it, nil if it did not lead.
+    var leader: LeaderID?
+    /// The highest index that any leader newer than `leader` had committed when the read
+    /// reached the node: the state the read is served from must include it.
+    var mustReflect: LogIndex
+}
+
 /// A node's (or a broken connection's) answer on its way to a client.
 struct ClientResponse {
     var client: Int
@@ -102,6 +116,33 @@ struct SimClient {
     /// The liveness probe writes until one is acknowledged.
     var isProbe = false
     var probeAcknowledged: LogID?
+    /// What the client does while a leader is deposed (the deposed-leader fault).
+    struct Episode {
+        enum Role {
+            /// Reads only, always at this node (the deposed leader), ignoring leader hints.
+            case pinnedReader(NodeID)
+            /// Writes only, wherever the leader hints lead.
+            case writer
+        }
+
+        var role: Role
+        /// Simulated instant at which the client returns to its usual mix.
+        var until: UInt64
+    }
+
+    var episode: Episode?
+
+    /// The episode's role, while it lasts.
+    func episodeRole(at now: UInt64) -> Episode.Role? {
+        guard let episode, now < episode.until else { return nil }
+        return episode.role
+    }
+
+    /// The node the client must stay with, if pinned.
+    func pinnedNode(at now: UInt64) -> NodeID? {
+        if case .pinnedReader(let node) = episodeRole(at: now) { return node }
+        return nil
+    }
 
     init(id: Int, target: NodeID, keyCount: Int) {
         self.id = id

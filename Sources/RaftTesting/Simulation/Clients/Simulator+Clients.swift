@@ -6,6 +6,9 @@ extension Simulator {
     /// How long a client waits for one operation before recording it as unknown.
     var operationTimeoutNanos: UInt64 { 1_500_000_000 }
 
+    /// How long a client pinned to a deposed leader waits for one read.
+    var pinnedReadTimeoutNanos: UInt64 { 50_000_000 }
+
     private func clientDelay() -> UInt64 { random.uint(in: 100_000...2_000_000) }
 
     private func nextHistoryTime() -> UInt64 {
@@ -28,7 +31,13 @@ extension Simulator {
         var client = clients[index]
         let key = random.int(in: 0...(options.keyCount - 1))
         let request: KVRequest
-        let roll = client.isProbe ? 0.5 : random.unit()
+        let roll: Double
+        switch client.isProbe ? nil : client.episodeRole(at: now) {
+        case .pinnedReader: roll = 0
+        case .writer: roll = 0.35 + random.unit() * 0.65
+        case nil: roll = client.isProbe ? 0.5 : random.unit()
+        }
+        if let pinned = client.pinnedNode(at: now) { client.target = pinned }
         client.writesIssued += 1
         let fresh = (index + 1) * 1_000_000 + client.writesIssued
         if roll < 0.35 {
@@ -42,9 +51,12 @@ extension Simulator {
         history.append(RecordedOperation(client: index, request: request, invokedAt: nextHistoryTime()))
         client.operation = history.count - 1
         client.request = request
-        client.deadline = now + operationTimeoutNanos
+        // A client pinned to a deposed leader gives up on a read soon, so that one read
+        // waiting for a quorum round there does not keep it from trying the lease again.
+        let timeout = client.pinnedNode(at: now) != nil ? pinnedReadTimeoutNanos : operationTimeoutNanos
+        client.deadline = now + timeout
         clients[index] = client
-        schedule(.clientDeadline(client: index, operation: history.count - 1), after: operationTimeoutNanos)
+        schedule(.clientDeadline(client: index, operation: history.count - 1), after: timeout)
         sendAttempt(index)
     }
 
@@ -72,8 +84,13 @@ extension Simulator {
         case .read(let key):
             let token = nextToken
             nextToken += 1
-            tokenUses[token] = .clientRead(client: request.client, attempt: request.attempt, key: key, node: node.id)
-            let policy: ReadPolicy = leaseReadsAllowed && random.chance(0.5) ? .lease : .readIndex
+            // A client pinned to a deposed leader reads by lease when it may: a read-index read
+            // there waits for its operation's timeout, and the lease is what must lapse.
+            let pinned = clients[request.client].pinnedNode(at: now) == node.id
+            let policy: ReadPolicy = leaseReadsAllowed && (pinned || random.chance(0.5)) ? .lease : .readIndex
+            let leader = node.engine!.leaderID
+            let mustReflect = leader.map { commits.highestIndexCommitted(byLeaderNewerThan: $0) } ?? 0
+            tokenUses[token] = .clientRead(ClientRead(client: request.client, attempt: request.attempt, key: key, node: node.id, policy: policy, leader: leader, mustReflect: mustReflect))
             input(node) { $0.requestRead(token: token, policy: policy) }
             return description + " (\(policy))"
         case let .write(key, value):
@@ -123,15 +140,22 @@ extension Simulator {
     }
 
     /// A read index arrived: the state machine has applied through it, so read it now.
-    func serveRead(client: Int, attempt: UInt64, key: Int, result: Result<LogID?, ReadIndexError>, on node: SimNode) {
+    func serveRead(_ read: ClientRead, result: Result<LogID?, ReadIndexError>, on node: SimNode) {
         switch result {
         case .success(let readLogID):
             if node.stateMachine.lastApplied.indexOrZero < readLogID.indexOrZero {
                 fail("read contract", "node \(node.id) got read index \(describe(readLogID)) with its state machine at \(describe(node.stateMachine.lastApplied))")
             }
-            respond(to: client, attempt: attempt, .ok(.read(node.stateMachine.values[key]), logID: nil))
+            if let problem = ReadFreshnessChecker.check(read, servedFrom: node.stateMachine.lastApplied, commits: commits) {
+                violation = violation ?? problem
+            }
+            switch read.policy {
+            case .lease: stats.leaseReads += 1
+            case .readIndex: stats.readIndexReads += 1
+            }
+            respond(to: read.client, attempt: read.attempt, .ok(.read(node.stateMachine.values[read.key]), logID: nil))
         case .failure(.forwardToLeader(let forward)), .failure(.leadershipLost(let forward)):
-            respond(to: client, attempt: attempt, .refused(hint: forward.leaderID))
+            respond(to: read.client, attempt: read.attempt, .refused(hint: forward.leaderID))
         }
     }
 
@@ -158,7 +182,7 @@ extension Simulator {
                 complete(response.client, operation: operation, .fail)
                 return "client \(response.client) gives up \(request)"
             }
-            client.target = hint ?? random.pick(allNodeIDs)
+            client.target = client.pinnedNode(at: now) ?? hint ?? random.pick(allNodeIDs)
             client.wakeGeneration += 1
             clients[response.client] = client
             schedule(.clientWake(client: response.client, generation: client.wakeGeneration), after: retryAt - now)

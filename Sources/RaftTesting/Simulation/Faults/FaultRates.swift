@@ -9,6 +9,8 @@ struct FaultRates {
     var readError = 0.0
     var fsyncError = 0.0
     var snapshotBuildFailure = 0.0
+    /// Chance that a request is held back and delivered after terms have moved on.
+    var staleMessage = 0.0
     /// Mean time between nemesis actions.
     var nemesisIntervalNanos: UInt64 = 200_000_000
 
@@ -25,6 +27,8 @@ struct FaultRates {
         }
         if faults.contains(.snapshots) { snapshotBuildFailure = random.unit() * 0.2 }
         nemesisIntervalNanos = random.uint(in: 80_000_000...400_000_000)
+        // Drawn last, so that without this class a seed draws what it drew before it existed.
+        if faults.contains(.staleMessages) { staleMessage = random.unit() * 0.03 }
     }
 
     /// No more faults: the liveness phase.
@@ -37,5 +41,6 @@ struct FaultRates {
         readError = 0
         fsyncError = 0
         snapshotBuildFailure = 0
+        staleMessage = 0
     }
 }

@@ -39,21 +39,33 @@ public struct FaultSet: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public static let transfers = FaultSet(rawValue: 1 << 15)
     /// Snapshots by policy and by trigger, log purges, failed snapshot builds.
     public static let snapshots = FaultSet(rawValue: 1 << 16)
+    /// Requests held back by the network and delivered much later, once terms have moved on.
+    public static let staleMessages = FaultSet(rawValue: 1 << 17)
+    /// The leader is cut off without knowing it: a client stays with it and reads, others
+    /// write through the leader the rest of the cluster elects.
+    public static let deposedLeader = FaultSet(rawValue: 1 << 18)
 
     /// Groups of classes, by what they break.
-    public static let network: FaultSet = [.loss, .duplication, .reordering, .delay, .partitions, .asymmetricPartitions]
+    public static let network: FaultSet = [
+        .loss, .duplication, .reordering, .delay, .partitions, .asymmetricPartitions, .staleMessages, .deposedLeader,
+    ]
     public static let storage: FaultSet = [.lostWrites, .tornWrites, .bitFlips, .diskErrors, .wipes]
     public static let clocks: FaultSet = [.clockJumps, .clockDrift]
     public static let operations: FaultSet = [.membership, .transfers, .snapshots]
     public static let all: FaultSet = [.network, .crashes, .storage, .clocks, .operations]
 
-    /// Every class with its command-line name, in a fixed order.
-    public static let named: [(name: String, faults: FaultSet)] = [
+    /// Every single class with its command-line name, in a fixed order.
+    public static let classes: [(name: String, faults: FaultSet)] = [
         ("loss", .loss), ("duplication", .duplication), ("reordering", .reordering), ("delay", .delay),
-        ("partitions", .partitions), ("asymmetric", .asymmetricPartitions), ("crashes", .crashes),
+        ("partitions", .partitions), ("asymmetric", .asymmetricPartitions), ("stale-messages", .staleMessages),
+        ("deposed-leader", .deposedLeader), ("crashes", .crashes),
         ("lost-writes", .lostWrites), ("torn-writes", .tornWrites), ("bit-flips", .bitFlips),
         ("disk-errors", .diskErrors), ("wipes", .wipes), ("clock-jumps", .clockJumps), ("clock-drift", .clockDrift),
         ("membership", .membership), ("transfers", .transfers), ("snapshots", .snapshots),
+    ]
+
+    /// Every class and group with its command-line name, in a fixed order.
+    public static let named: [(name: String, faults: FaultSet)] = classes + [
         ("network", .network), ("storage", .storage), ("clocks", .clocks), ("operations", .operations),
         ("all", .all), ("none", []),
     ]
@@ -76,7 +88,7 @@ public struct FaultSet: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         if self == .all { return "all" }
         if isEmpty { return "none" }
-        return Self.named.prefix(17).filter { contains($0.faults) }.map(\.name).joined(separator: ",")
+        return Self.classes.filter { contains($0.faults) }.map(\.name).joined(separator: ",")
     }
 }
 

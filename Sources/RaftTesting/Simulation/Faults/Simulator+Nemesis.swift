@@ -4,7 +4,7 @@ import RaftCore
 /// random times, within the enabled fault classes and the fault atlas.
 extension Simulator {
     private enum Action: CaseIterable {
-        case partition, crash, bitFlip, clockJump, clockDrift, slowDisk
+        case partition, crash, bitFlip, clockJump, clockDrift, slowDisk, deposeLeader
     }
 
     private var enabledActions: [Action] {
@@ -16,6 +16,8 @@ extension Simulator {
         if faults.contains(.clockJumps) { actions.append(.clockJump) }
         if faults.contains(.clockDrift) { actions.append(.clockDrift) }
         if faults.contains(.delay) { actions.append(.slowDisk) }
+        // Appended last, so that without this class a seed picks what it picked before.
+        if faults.contains(.deposedLeader) { actions += [.deposeLeader, .deposeLeader] }
         return actions
     }
 
@@ -34,10 +36,57 @@ extension Simulator {
         case .clockJump: return jumpAClock()
         case .clockDrift: return driftAClock()
         case .slowDisk: return slowADisk()
+        case .deposeLeader: return deposeTheLeader()
         }
     }
 
+    /// Cuts the leader off without telling it: a client stays with it and reads there, the
+    /// other clients write through the rest of the cluster, which elects a new leader. The
+    /// deposed leader must answer no read from then on that misses what its successor commits
+    /// (a lease that outlives its promise, a read index without its quorum round).
+    ///
+    /// Half the time it is cut off both ways at once. Otherwise its link goes grey: first what
+    /// is sent to it arrives 80–190 ms late (within the RPC timeout), then, 60–150 ms later,
+    /// what it sends is lost too; answers to its last heartbeats still reach it, late.
+    private func deposeTheLeader() -> String {
+        if partitionActive, deposeGeneration == partitionGeneration { return "nemesis: a leader is already deposed" }
+        guard let leader = currentLeader() else { return "nemesis: no leader to depose" }
+        let others = allNodeIDs.filter { $0 != leader.id }
+        guard leader.engine!.effectiveMembership.config.voterIDs.count >= 3 else { return "nemesis: too few voters to depose n\(leader.id)" }
+        let workers = clients.indices.filter { !clients[$0].isProbe }
+        guard !workers.isEmpty else { return "nemesis: no client to pin" }
+        network.healAll()
+        partitionActive = true
+        partitionGeneration += 1
+        deposeGeneration = partitionGeneration
+        let grey = random.chance(0.5)
+        if grey {
+            network.inboundDelay[Int(leader.id)] = random.uint(in: 80_000_000...190_000_000)
+            schedule(.cutLinksFrom(node: leader.id, generation: partitionGeneration), after: random.uint(in: 60_000_000...150_000_000))
+        } else {
+            for other in others {
+                network.blocked[Int(leader.id)][Int(other)] = true
+                network.blocked[Int(other)][Int(leader.id)] = true
+            }
+        }
+        let duration = random.uint(in: 400_000_000...1_500_000_000)
+        schedule(.healPartition(generation: partitionGeneration), after: duration)
+        let reader = random.pick(workers)
+        for index in workers {
+            if index == reader {
+                clients[index].episode = SimClient.Episode(role: .pinnedReader(leader.id), until: now + duration)
+                clients[index].target = leader.id
+            } else {
+                clients[index].episode = SimClient.Episode(role: .writer, until: now + duration)
+                clients[index].target = random.pick(others)
+            }
+        }
+        let how = grey ? "its messages lost, messages to it \(network.inboundDelay[Int(leader.id)] / 1_000_000)ms late" : "cut off"
+        return "nemesis deposes n\(leader.id) (\(how) for \(duration / 1_000_000)ms); client \(reader) stays with it"
+    }
+
     private func partitionOrHeal() -> String {
+        if partitionActive, deposeGeneration == partitionGeneration { return "nemesis leaves the deposed leader cut off" }
         if partitionActive && random.chance(0.5) {
             network.healAll()
             partitionActive = false
@@ -62,6 +111,13 @@ extension Simulator {
         partitionGeneration += 1
         schedule(.healPartition(generation: partitionGeneration), after: random.uint(in: 100_000_000...2_500_000_000))
         return "nemesis partitions \(side) \(symmetric ? "<->" : "->") \(other)"
+    }
+
+    /// The second half of a grey link: what the node sends is lost from now on.
+    func cutLinksFrom(_ id: NodeID, generation: UInt64) -> String? {
+        guard generation == partitionGeneration, partitionActive else { return nil }
+        for other in allNodeIDs where other != id { network.blocked[Int(id)][Int(other)] = true }
+        return "nemesis: n\(id)'s messages are lost from now on"
     }
 
     func healPartition(generation: UInt64) -> String {

@@ -23,6 +23,9 @@ struct CallKey: Hashable {
 struct SimNetwork {
     /// `blocked[from][to]`: messages on this directed link are dropped (a partition).
     var blocked: [[Bool]]
+    /// `inboundDelay[to]`: added to the delay of every message to this node (a congested
+    /// inbound queue).
+    var inboundDelay: [UInt64]
     var lossProbability = 0.0
     var duplicateProbability = 0.0
     /// Chance that a message takes a long detour, overtaking or overtaken by others.
@@ -34,21 +37,23 @@ struct SimNetwork {
 
     init(maxNodeID: Int) {
         blocked = Array(repeating: Array(repeating: false, count: maxNodeID + 1), count: maxNodeID + 1)
+        inboundDelay = Array(repeating: 0, count: maxNodeID + 1)
     }
 
     func isBlocked(from: NodeID, to: NodeID) -> Bool { blocked[Int(from)][Int(to)] }
 
     mutating func healAll() {
         for row in blocked.indices { for column in blocked[row].indices { blocked[row][column] = false } }
+        for node in inboundDelay.indices { inboundDelay[node] = 0 }
     }
 
     var hasPartition: Bool { blocked.contains { $0.contains(true) } }
 
-    /// The delays at which copies of one message arrive: none if lost, two if duplicated.
-    mutating func deliveryDelays(using random: inout SimRandom) -> [UInt64] {
+    /// The delays at which copies of one message to `to` arrive: none if lost, two if duplicated.
+    mutating func deliveryDelays(to: NodeID, using random: inout SimRandom) -> [UInt64] {
         if random.chance(lossProbability) { return [] }
-        var delays = [delay(using: &random)]
-        if random.chance(duplicateProbability) { delays.append(delay(using: &random)) }
+        var delays = [delay(using: &random) + inboundDelay[Int(to)]]
+        if random.chance(duplicateProbability) { delays.append(delay(using: &random) + inboundDelay[Int(to)]) }
         return delays
     }
 

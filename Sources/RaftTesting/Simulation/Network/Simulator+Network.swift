@@ -28,6 +28,9 @@ extension Simulator {
                 stats.messagesDropped += 1
                 return
             }
+            if node.lowerVoteCalls.remove(call) != nil, let problem = RequestObedienceChecker.checkAnswer(message, to: target, from: node.id) {
+                violation = violation ?? problem
+            }
             envelope.requesterIncarnation = incarnation
         } else if expectsAnswer(message) {
             node.outstandingCalls.insert(call)
@@ -37,9 +40,44 @@ extension Simulator {
             stats.messagesDropped += 1
             return
         }
-        let delays = network.deliveryDelays(using: &random)
-        if delays.isEmpty { stats.messagesDropped += 1 }
+        var delays = network.deliveryDelays(to: target, using: &random)
+        if !message.isResponse, random.chance(rates.staleMessage) {
+            // Held back until terms have moved on; half the time the only copy.
+            if random.chance(0.5) { delays.removeAll() }
+            stats.staleMessages += 1
+            schedule(.deliverStale(envelope, attempt: 1), after: random.uint(in: staleHoldNanos))
+        } else if delays.isEmpty {
+            stats.messagesDropped += 1
+        }
         for delay in delays { schedule(.deliver(envelope), after: delay) }
+    }
+
+    /// How long a stale message is held before it is looked at again.
+    private var staleHoldNanos: ClosedRange<UInt64> { 300_000_000...1_500_000_000 }
+
+    /// A held message comes due: delivered once some node has moved past the term it was sent
+    /// in (or after a third wait), dropped once faults have ended.
+    func deliverStale(_ envelope: Envelope, attempt: Int) -> String? {
+        guard phase == .faults else { return nil }
+        let term = Self.term(of: envelope.message)
+        guard clusterTermHighWater() > term || attempt >= 3 else {
+            schedule(.deliverStale(envelope, attempt: attempt + 1), after: random.uint(in: staleHoldNanos))
+            return nil
+        }
+        return "stale " + deliver(envelope)
+    }
+
+    /// The term of the vote a message carries.
+    static func term(of message: RaftMessage<SimTypes>) -> Term {
+        switch message {
+        case .appendEntries(let m): return m.vote.term
+        case .appendEntriesResponse(let m): return m.vote.term
+        case .vote(let m): return m.vote.term
+        case .voteResponse(let m): return m.vote.term
+        case .installSnapshot(let m): return m.vote.term
+        case .installSnapshotResponse(let m): return m.vote.term
+        case .timeoutNow(let m): return m.vote.term
+        }
     }
 
     func deliver(_ envelope: Envelope) -> String {
@@ -66,7 +104,21 @@ extension Simulator {
                 target.receivedSnapshots[request.meta.snapshotID] = values
             }
         }
-        input(target) { $0.receive(envelope.message, from: envelope.from) }
+        let mode = engineConfig.leaderIDMode
+        if RequestObedienceChecker.isFromLowerVote(envelope.message, receiverVote: target.engine!.vote, mode: mode) {
+            target.lowerVoteCalls.insert(call)
+            // An install would start in this very step.
+            if case .installSnapshot(let request) = envelope.message { lowerVoteSnapshot = request.meta.snapshotID }
+        }
+        defer { lowerVoteSnapshot = nil }
+        input(target) { engine in
+            let before = ReceiverState(engine)
+            engine.receive(envelope.message, from: envelope.from)
+            if let problem = RequestObedienceChecker.check(
+                envelope.message, from: envelope.from, to: target.id, before: before, after: ReceiverState(engine), mode: mode) {
+                violation = violation ?? problem
+            }
+        }
         return description
     }
 

@@ -36,6 +36,9 @@ final class SimNode {
     /// The newest incarnation seen from each peer; older requests come from a closed
     /// connection and are dropped.
     var peerIncarnations: [NodeID: UInt64] = [:]
+    /// Requests that came with a vote lower than this node's: it must not answer them with
+    /// success.
+    var lowerVoteCalls: Set<CallKey> = []
     var snapshotsBuilt = 0
     /// A restart is already scheduled.
     var restartScheduled = false
@@ -77,6 +80,7 @@ final class SimNode {
         outstandingCalls.removeAll()
         servedRequests.removeAll()
         peerIncarnations.removeAll()
+        lowerVoteCalls.removeAll()
     }
 
     /// A one-line summary for the trace.

@@ -108,7 +108,12 @@ extension Simulator {
         for (readID, range) in batch.reads {
             schedule(.storageRead(node: node.id, incarnation: node.incarnation, readID: readID, range: range), after: diskLatency(node) / 2)
         }
-        for work in batch.stateMachineWork { node.stateMachineQueue.append(work) }
+        for work in batch.stateMachineWork {
+            if case .installSnapshot(let meta) = work, meta.snapshotID == lowerVoteSnapshot {
+                violation = violation ?? RequestObedienceChecker.checkInstall(snapshotID: meta.snapshotID, on: node.id)
+            }
+            node.stateMachineQueue.append(work)
+        }
         startStateMachine(node)
         for (token, reply) in batch.replies { handleReply(token, reply, on: node) }
         for event in batch.events { observe(event, on: node) }

@@ -20,9 +20,9 @@ extension Simulator {
             respond(to: write.client, attempt: write.attempt, .unknown)
         }
         for token in tokenUses.keys.sorted() {
-            if case .clientRead(let client, let attempt, _, let id) = tokenUses[token]!, id == node.id {
+            if case .clientRead(let read) = tokenUses[token]!, read.node == node.id {
                 tokenUses[token] = nil
-                respond(to: client, attempt: attempt, .refused(hint: nil))
+                respond(to: read.client, attempt: read.attempt, .refused(hint: nil))
             }
         }
         node.resetVolatileState(keyCount: options.keyCount)

@@ -1,5 +1,5 @@
 /// A safety or liveness property that a run broke.
-public struct SimulationViolation: Error, Hashable, Sendable, CustomStringConvertible {
+public struct SimulationViolation: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The property's name (for example "log matching").
     public var property: String
     /// What was seen, naming nodes and log ids.
@@ -14,10 +14,12 @@ public struct SimulationViolation: Error, Hashable, Sendable, CustomStringConver
 }
 
 /// Counts that describe what a run exercised.
-public struct SimulationStats: Hashable, Sendable {
+public struct SimulationStats: Hashable, Sendable, Codable {
     /// Raft messages handed to the network, and those it lost (loss, partitions, down nodes).
     public var messagesSent = 0
     public var messagesDropped = 0
+    /// Requests the network held back to deliver after terms moved on.
+    public var staleMessages = 0
     /// Process crashes of any cause, and the restarts among them with a wiped data directory.
     public var crashes = 0
     public var wipes = 0
@@ -39,6 +41,11 @@ public struct SimulationStats: Hashable, Sendable {
     public var readmissions = 0
     /// The cluster's commit index at the end.
     public var committedIndex: UInt64 = 0
+    /// Client reads served that asked for a lease (one whose lease had lapsed is confirmed by
+    /// a quorum round instead, and still counts here).
+    public var leaseReads = 0
+    /// Client reads served that asked for a read index (a quorum round).
+    public var readIndexReads = 0
     /// Client operations by outcome.
     public var operationsOK = 0
     public var operationsFailed = 0
@@ -51,8 +58,9 @@ public struct SimulationStats: Hashable, Sendable {
     public init() {}
 }
 
-/// The outcome of one simulated run.
-public struct SimulationReport: Sendable {
+/// The outcome of one simulated run (Codable, so that `raft-sim` can run seeds in child
+/// processes and collect their reports).
+public struct SimulationReport: Sendable, Codable {
     /// The seed the run was drawn from.
     public var seed: UInt64
     /// FNV-1a over the canonical description of every event: equal for equal runs.

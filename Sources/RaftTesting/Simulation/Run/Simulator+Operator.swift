@@ -20,8 +20,8 @@ extension Simulator {
             return
         }
         switch (use, reply) {
-        case let (.clientRead(client, attempt, key, _), .readIndex(result)):
-            serveRead(client: client, attempt: attempt, key: key, result: result, on: node)
+        case let (.clientRead(read), .readIndex(result)):
+            serveRead(read, result: result, on: node)
         case (.membershipChange, .membershipChange(let result)):
             if pendingChange?.token == token { pendingChange = nil }
             note("membership change \(result)")

@@ -44,6 +44,9 @@ final class Simulator {
     var stateMachineSafety = StateMachineSafetyChecker()
     /// The leadership each node was last seen holding, to check completeness once per term.
     var leadershipSeen: [NodeID: (LeaderID, UInt64)] = [:]
+    /// The snapshot of an install-snapshot request being delivered with a vote lower than its
+    /// receiver's: the receiver must not start installing it.
+    var lowerVoteSnapshot: String?
     /// Nodes touched by the current step, checked after it.
     var touched: [NodeID] = []
     var stepNotes: [String] = []
@@ -54,6 +57,8 @@ final class Simulator {
     var resumeAfterTerm: [Term]
     var partitionGeneration: UInt64 = 0
     var partitionActive = false
+    /// The partition generation of the last deposed-leader episode.
+    var deposeGeneration: UInt64?
 
     // Operator.
     /// The nodes `initialize` is called on, with this membership.
@@ -64,7 +69,7 @@ final class Simulator {
     var probeClient: Int?
 
     enum TokenUse {
-        case clientRead(client: Int, attempt: UInt64, key: Int, node: NodeID)
+        case clientRead(ClientRead)
         case membershipChange
         case leaderTransfer
     }
@@ -199,6 +204,7 @@ final class Simulator {
     private func handle(_ event: SimEvent) -> String? {
         switch event {
         case .deliver(let envelope): return deliver(envelope)
+        case let .deliverStale(envelope, attempt): return deliverStale(envelope, attempt: attempt)
         case let .rpcTimeout(id, incarnation, call): return rpcTimedOut(node(id), incarnation: incarnation, call: call)
         case let .tick(id, incarnation, generation): return tick(node(id), incarnation: incarnation, generation: generation)
         case let .diskSync(id, incarnation): return sync(node(id), incarnation: incarnation)
@@ -211,6 +217,7 @@ final class Simulator {
         case let .clientDeadline(client, operation): return clientDeadline(client, operation: operation)
         case .nemesis: return nemesis()
         case .healPartition(let generation): return healPartition(generation: generation)
+        case let .cutLinksFrom(id, generation): return cutLinksFrom(id, generation: generation)
         case .operatorStep: return operatorStep()
         case .endFaults: return endFaults()
         case .livenessDeadline: return livenessDeadlinePassed()
