@@ -17,9 +17,22 @@ extension KVModel {
     ///   failed there can be dropped with it.)
     ///
     /// Deletes are never dropped: absence is observed by any read that returns `nil`.
+    ///
+    /// A partition with appends keeps everything but unknown reads: a read then observes a
+    /// concatenation, so a value that no read returned whole may still be part of one.
     public func simplify(
         partition operations: [HistoryOperation<Input, Output>]
     ) -> [HistoryOperation<Input, Output>] {
+        let appends = operations.contains { operation in
+            if case .append = operation.input { return true }
+            return false
+        }
+        if appends {
+            return operations.filter { operation in
+                if case .unknown = operation.outcome, case .read = operation.input { return false }
+                return true
+            }
+        }
         var observed = Set<Value>()
         var latestFailedCompareAndSet: UInt64?
         for operation in operations {
@@ -46,7 +59,7 @@ extension KVModel {
             switch input {
             case .write(_, let value), .compareAndSet(_, _, let value):
                 return observed.contains(value) ? nil : value
-            case .read, .delete:
+            case .read, .delete, .append:
                 return nil
             }
         }
@@ -67,7 +80,7 @@ extension KVModel {
                     operation.input = .write(key, placeholder)
                 case .compareAndSet(let key, let expected, _):
                     operation.input = .compareAndSet(key, expected: expected, new: placeholder)
-                case .read, .delete:
+                case .read, .delete, .append:
                     break
                 }
             }
