@@ -14,7 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
-        // raft-bench and raft-sim.
+        // raft-bench, raft-sim and raft-lincheck-bench.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
@@ -64,6 +64,10 @@ let package = Package(
                 "RaftCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .executableTarget(
+            name: "raft-lincheck-bench",
+            dependencies: ["RaftTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),
