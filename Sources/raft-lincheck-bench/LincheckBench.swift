@@ -26,11 +26,20 @@ struct LincheckBench: ParsableCommand {
     @Option(help: "Search steps allowed per partition (0: no limit).")
     var maxSteps: Int = 1_000_000
 
+    @Option(help: "Seconds one check may take (default: no limit).")
+    var timeLimit: Double?
+
+    @Option(help: "Partitions searched at once (default: the processors online).")
+    var parallelism: Int = LinearizabilityChecker<StringKV>.availableProcessors
+
     @Flag(inversion: .prefixedNo, help: "Add the generated histories.")
     var generated = true
 
     @Option(help: "Only histories whose name contains this.")
     var filter: String?
+
+    @Flag(help: "Print each partition's steps and status after its history.")
+    var partitions = false
 
     @Flag(help: "Tab-separated output, one line per history, for scripts.")
     var tsv = false
@@ -38,6 +47,8 @@ struct LincheckBench: ParsableCommand {
     mutating func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if maxSteps < 0 { throw ValidationError("--max-steps must not be negative") }
+        if let timeLimit, timeLimit <= 0 { throw ValidationError("--time-limit must be positive") }
+        if parallelism < 1 { throw ValidationError("--parallelism must be at least 1") }
     }
 
     func run() throws {
@@ -70,6 +81,11 @@ struct LincheckBench: ParsableCommand {
             } else {
                 print(zip(fields, [30, 7, 6, 10, 14, 11, 10, 0]).map { pad($0, $1) }.joined())
             }
+            if partitions {
+                for partition in measured.partitions {
+                    print("    \(partition.partition): \(partition.operations) operations, \(partition.steps) steps, \(partition.status)")
+                }
+            }
         }
         if !tsv {
             print("\(entries.count) histories, \(milliseconds(total)) ms in all (medians); \(mismatches.count) verdicts differ")
@@ -80,24 +96,33 @@ struct LincheckBench: ParsableCommand {
         }
     }
 
-    private func measure(_ entry: CorpusEntry) -> (verdict: String, median: Duration, fastest: Duration, steps: String) {
-        let checker = LinearizabilityChecker(model: entry.model, maxStepsPerPartition: maxSteps == 0 ? Int.max : maxSteps)
+    private func measure(_ entry: CorpusEntry) -> (
+        verdict: String, median: Duration, fastest: Duration, steps: String, partitions: [PartitionOutcome<String>]
+    ) {
+        let checker = LinearizabilityChecker(
+            model: entry.model, maxStepsPerPartition: maxSteps == 0 ? Int.max : maxSteps,
+            timeLimit: timeLimit.map { .milliseconds(Int64($0 * 1000)) }, parallelism: parallelism)
         let clock = ContinuousClock()
         var times: [Duration] = []
         var verdict = ""
-        let steps = "-"
+        var steps = ""
+        var outcomes: [PartitionOutcome<String>] = []
         for _ in 0..<runs {
             let start = clock.now
             let result = checker.check(entry.operations)
             times.append(clock.now - start)
-            switch result {
+            switch result.verdict {
             case .linearizable: verdict = "ok"
             case .notLinearizable: verdict = "bad"
-            case .timedOut: verdict = "unknown:steps"
+            case .unknown(_, .stepBudget): verdict = "unknown:steps"
+            case .unknown(_, .deadline): verdict = "unknown:time"
+            case .unknown(_, .cancelled): verdict = "unknown:cancel"
             }
+            steps = String(result.steps)
+            outcomes = result.partitions
         }
         times.sort()
-        return (verdict, times[times.count / 2], times[0], steps)
+        return (verdict, times[times.count / 2], times[0], steps, outcomes)
     }
 }
 

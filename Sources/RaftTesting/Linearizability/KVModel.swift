@@ -100,6 +100,14 @@ public struct KVModel<Key: Hashable & Sendable, Value: Hashable & Sendable>: Lin
         }
     }
 
+    /// Reads, and compare-and-sets that did not match, change nothing.
+    public func leavesStateUnchanged(_ input: Input, _ output: Output) -> Bool {
+        switch (input, output) {
+        case (.read, .read), (.compareAndSet, .compareAndSet(succeeded: false)): return true
+        default: return false
+        }
+    }
+
     /// What an operation whose reply was lost may have done.
     public func statesAfterUnobservedStep(_ state: Value?, _ input: Input) -> [Value?] {
         switch input {

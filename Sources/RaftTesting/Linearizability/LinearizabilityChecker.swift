@@ -1,75 +1,152 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Decides whether a concurrent history could have come from an atomic object described by
 /// `Model`.
 ///
 /// Splits the history into the model's partitions and searches each separately
 /// (P-compositionality, Horn & Kroening 2015): the search is exponential in the number of
-/// concurrent operations it must interleave, and splitting keeps that number small.
-/// Partitions are checked in order of their first invocation, so results are reproducible.
+/// concurrent operations it must interleave, and splitting keeps that number small. Up to
+/// ``parallelism`` partitions are searched at once, on threads of their own, and the first
+/// violation found ends the others' searches: it decides the history.
 ///
 /// The cost grows with the number of operations that overlap in time, and every unknown
 /// outcome that the model cannot simplify away overlaps with everything after it. Finding a
 /// linearization is usually quick; proving there is none means ruling out every ordering of
-/// what precedes the anomaly, which is where the step budget matters.
+/// what precedes the anomaly, which is where the limits matter. A check gives up on a
+/// partition when it has used ``maxStepsPerPartition`` steps, when ``timeLimit`` has passed,
+/// or when the caller cancels; the verdict is then unknown, with the reason, never
+/// "linearizable".
 ///
 /// ```swift
 /// var history = History<KVModel<String, String>.Input, KVModel<String, String>.Output>()
 /// let id = history.invoke(client: 1, input: .write("x", "1"), at: now)
 /// // ... later, when the client hears back:
 /// history.complete(id, outcome: .ok(.written), at: now)
-/// let result = LinearizabilityChecker(model: KVModel<String, String>()).check(history)
+/// let checker = LinearizabilityChecker(model: KVModel<String, String>(), timeLimit: .seconds(60))
+/// let result = checker.check(history)       // or `await checker.check(history)` in a task
 /// if let violation = result.violation { print(violation) }
+/// print(result.steps, result.partitions)   // the work each partition's search did
 /// ```
+///
+/// How a Jepsen-style history (`:invoke`, `:ok`, `:fail`, `:info`) maps onto a model's
+/// operations is in `Sources/RaftTesting/Linearizability/README.md`.
 public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
+    public typealias Operation = HistoryOperation<Model.Input, Model.Output>
+
     public var model: Model
-    /// How many search steps one partition may take before it is reported as timed out.
+    /// How many search steps one partition may take before it is given up as undecided.
     /// A step tries one candidate operation or undoes one; well-behaved partitions need a
-    /// small multiple of their size. A million steps take a few seconds in a debug build on
-    /// a 2-core machine and well under a second optimized.
+    /// small multiple of their size. A million steps take well under a second optimized.
     public var maxStepsPerPartition: Int
+    /// Wall-clock time one check may take; partitions not decided by then are reported
+    /// undecided with ``UndecidedReason/deadline``. `nil` for no limit. A time limit makes
+    /// the verdict depend on the machine, so deterministic runs leave it `nil`.
+    public var timeLimit: Duration?
+    /// How many partitions are searched at once. With 1, or a history of one partition, the
+    /// check runs on the calling thread and starts no other, and partitions are searched in
+    /// order of their first invocation, so the violation reported is always the same one:
+    /// what a deterministic simulation wants.
+    public var parallelism: Int
+
+    /// The processors online: the default ``parallelism``.
+    public static var availableProcessors: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
 
     /// A checker for `model` with a budget of `maxStepsPerPartition` search steps per
-    /// partition.
-    public init(model: Model, maxStepsPerPartition: Int = 1_000_000) {
+    /// partition, an optional time limit for the whole check, and up to `parallelism`
+    /// partitions searched at once.
+    public init(
+        model: Model,
+        maxStepsPerPartition: Int = 1_000_000,
+        timeLimit: Duration? = nil,
+        parallelism: Int = availableProcessors
+    ) {
         precondition(maxStepsPerPartition > 0, "the search budget must be positive")
+        precondition(parallelism > 0, "at least one partition must be searched at a time")
+        if let timeLimit { precondition(timeLimit >= .zero, "the time limit must not be negative") }
         self.model = model
         self.maxStepsPerPartition = maxStepsPerPartition
+        self.timeLimit = timeLimit
+        self.parallelism = parallelism
     }
 
     /// Checks a recorded history; operations still open count as `.unknown`.
     public func check(_ history: History<Model.Input, Model.Output>) -> LinearizabilityResult<Model> {
-        check(history.operations)
+        check(history.operations, cancellation: nil)
     }
 
     /// Checks operations recorded in any order.
-    public func check(_ operations: [HistoryOperation<Model.Input, Model.Output>]) -> LinearizabilityResult<Model> {
-        var timedOut: [Model.PartitionKey] = []
-        for (key, partition) in partitions(of: operations) {
-            switch check(partition: partition, key: key) {
-            case .linearizable:
-                continue
-            case .notLinearizable(let violation):
-                return .notLinearizable(violation)
-            case .timedOut:
-                timedOut.append(key)
+    public func check(_ operations: [Operation]) -> LinearizabilityResult<Model> {
+        check(operations, cancellation: nil)
+    }
+
+    /// Checks operations recorded in any order, giving up as soon as `cancellation` is
+    /// cancelled (from any thread).
+    public func check(_ operations: [Operation], cancellation: CheckCancellation?) -> LinearizabilityResult<Model> {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let control = SearchControl(deadline: timeLimit.map { start + $0 }, cancellation: cancellation)
+        let work = partitions(of: operations)
+        var found = [PartitionFinding<Model>?](repeating: nil, count: work.count)
+
+        if parallelism <= 1 || work.count <= 1 {
+            for index in work.indices {
+                let finding = search(work[index], control: control)
+                found[index] = finding
+                if finding.violation != nil { break }
             }
+        } else {
+            let shared = SharedFindings<Model>(count: work.count)
+            SearchThreads.runOnAll(min(parallelism, work.count)) {
+                while let index = shared.take() {
+                    let finding = search(work[index], control: control)
+                    if finding.violation != nil { control.reportViolation() }
+                    shared.store(finding, at: index)
+                }
+            }
+            found = shared.findings
         }
-        return timedOut.isEmpty ? .linearizable : .timedOut(partitions: timedOut)
+        return result(work: work, found: found, elapsed: clock.now - start)
+    }
+
+    /// Checks a recorded history without holding a thread of the task's executor (the search
+    /// runs on threads of its own) and gives up when the task is cancelled.
+    public func check(_ history: History<Model.Input, Model.Output>) async -> LinearizabilityResult<Model> {
+        await check(history.operations)
+    }
+
+    /// Checks operations recorded in any order without holding a thread of the task's
+    /// executor, giving up when the task is cancelled.
+    public func check(_ operations: [Operation]) async -> LinearizabilityResult<Model> {
+        let cancellation = CheckCancellation()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                SearchThreads.detach {
+                    continuation.resume(returning: check(operations, cancellation: cancellation))
+                }
+            }
+        } onCancel: {
+            cancellation.cancel()
+        }
     }
 
     /// Groups operations by partition, each group sorted by invocation, groups ordered by
     /// their first invocation (not by hash order, which varies between runs).
-    private func partitions(
-        of operations: [HistoryOperation<Model.Input, Model.Output>]
-    ) -> [(Model.PartitionKey, [HistoryOperation<Model.Input, Model.Output>])] {
+    private func partitions(of operations: [Operation]) -> [(key: Model.PartitionKey, operations: [Operation])] {
         let sorted = operations.sorted { lhs, rhs in
             (lhs.invokedAt, lhs.id) < (rhs.invokedAt, rhs.id)
         }
         var slot: [Model.PartitionKey: Int] = [:]
-        var groups: [(Model.PartitionKey, [HistoryOperation<Model.Input, Model.Output>])] = []
+        var groups: [(key: Model.PartitionKey, operations: [Operation])] = []
         for operation in sorted {
             let key = model.partition(of: operation.input)
             if let index = slot[key] {
-                groups[index].1.append(operation)
+                groups[index].operations.append(operation)
             } else {
                 slot[key] = groups.count
                 groups.append((key, [operation]))
@@ -78,11 +155,13 @@ public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
         return groups
     }
 
-    private func check(
-        partition: [HistoryOperation<Model.Input, Model.Output>],
-        key: Model.PartitionKey
-    ) -> LinearizabilityResult<Model> {
-        let relevant = partition.filter { operation in
+    private func search(
+        _ partition: (key: Model.PartitionKey, operations: [Operation]), control: SearchControl
+    ) -> PartitionFinding<Model> {
+        if let reason = control.stopReason() {
+            return PartitionFinding(stop: reason, steps: 0, searched: 0)
+        }
+        let relevant = partition.operations.filter { operation in
             if case .fail = operation.outcome { return false }
             return true
         }
@@ -95,18 +174,78 @@ public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
         let search = PartitionSearch(
             model: model,
             operations: searched,
-            initialState: model.initialState(for: key),
-            maxSteps: maxStepsPerPartition)
-        switch search.run() {
+            initialState: model.initialState(for: partition.key),
+            maxSteps: maxStepsPerPartition,
+            control: control)
+        let (verdict, steps) = search.run()
+        switch verdict {
         case .linearizable:
-            return .linearizable
-        case .timedOut:
-            return .timedOut(partitions: [key])
+            return PartitionFinding(steps: steps, searched: searched.count)
+        case .stopped(let reason):
+            return PartitionFinding(stop: reason, steps: steps, searched: searched.count)
         case .violation(let path, let blocking):
-            return .notLinearizable(
-                LinearizabilityViolation(
-                    model: model, partition: key, recorded: partition, searched: searched,
-                    path: path, blocking: blocking))
+            let violation = LinearizabilityViolation(
+                model: model, partition: partition.key, recorded: partition.operations, searched: searched,
+                path: path, blocking: blocking)
+            return PartitionFinding(violation: violation, steps: steps, searched: searched.count)
         }
+    }
+
+    private func result(
+        work: [(key: Model.PartitionKey, operations: [Operation])],
+        found: [PartitionFinding<Model>?],
+        elapsed: Duration
+    ) -> LinearizabilityResult<Model> {
+        var outcomes: [PartitionOutcome<Model.PartitionKey>] = []
+        var violation: LinearizabilityViolation<Model>?
+        var undecided: [(key: Model.PartitionKey, reason: UndecidedReason)] = []
+        for (index, partition) in work.enumerated() {
+            // A partition no search reached was left because a violation decided the history.
+            let finding = found[index] ?? PartitionFinding(stop: .abandoned, steps: 0, searched: 0)
+            let status: PartitionOutcome<Model.PartitionKey>.Status
+            if let found = finding.violation {
+                status = .notLinearizable
+                if violation == nil { violation = found }
+            } else if let stop = finding.stop {
+                switch stop {
+                case .abandoned: status = .abandoned
+                case .stepBudget: status = .undecided(.stepBudget)
+                case .deadline: status = .undecided(.deadline)
+                case .cancelled: status = .undecided(.cancelled)
+                }
+                if case .undecided(let reason) = status { undecided.append((partition.key, reason)) }
+            } else {
+                status = .linearizable
+            }
+            outcomes.append(
+                PartitionOutcome(partition: partition.key, status: status, steps: finding.steps, operations: finding.searched))
+        }
+        let verdict: LinearizabilityResult<Model>.Verdict
+        if let violation {
+            verdict = .notLinearizable(violation)
+        } else if !undecided.isEmpty {
+            let reasons = Set(undecided.map(\.reason))
+            let reason: UndecidedReason =
+                reasons.contains(.cancelled) ? .cancelled : reasons.contains(.deadline) ? .deadline : .stepBudget
+            verdict = .unknown(partitions: undecided.map(\.key), reason: reason)
+        } else {
+            verdict = .linearizable
+        }
+        return LinearizabilityResult(verdict: verdict, partitions: outcomes, elapsed: elapsed)
+    }
+}
+
+/// What one partition's search found.
+struct PartitionFinding<Model: LinearizabilityModel>: Sendable {
+    var violation: LinearizabilityViolation<Model>?
+    var stop: SearchStop?
+    var steps: Int
+    var searched: Int
+
+    init(violation: LinearizabilityViolation<Model>? = nil, stop: SearchStop? = nil, steps: Int, searched: Int) {
+        self.violation = violation
+        self.stop = stop
+        self.steps = steps
+        self.searched = searched
     }
 }

@@ -12,8 +12,10 @@ final class StateTable<Model: LinearizabilityModel> {
     private(set) var states: [Model.State] = []
     private var ids: [Model.State: Int] = [:]
     /// Keyed by `state * operations.count + operation`; -1 when the step is rejected.
-    private var acknowledgedSteps: [Int: Int] = [:]
-    private var unknownSteps: [Int: [Int]] = [:]
+    private var acknowledgedSteps = IntTable()
+    /// Keyed the same way: positions in `unknownResults`.
+    private var unknownSteps = IntTable()
+    private var unknownResults: [[Int]] = []
 
     init(model: Model, operations: [Operation]) {
         self.model = model
@@ -30,23 +32,24 @@ final class StateTable<Model: LinearizabilityModel> {
     /// The state after acknowledged operation `operation` from `state`, or `nil` if the
     /// model rejects its recorded output there.
     func successor(of state: Int, applying operation: Int) -> Int? {
-        let key = state * operations.count + operation
-        if let known = acknowledgedSteps[key] { return known < 0 ? nil : known }
+        let key = UInt64(state * operations.count + operation)
+        if let known = acknowledgedSteps.value(for: key) { return known < 0 ? nil : Int(known) }
         var result = -1
         if case .ok(let output) = operations[operation].outcome {
             let (ok, newState) = model.step(states[state], operations[operation].input, output)
             if ok { result = id(of: newState) }
         }
-        acknowledgedSteps[key] = result
+        acknowledgedSteps.set(Int32(result), for: key)
         return result < 0 ? nil : result
     }
 
     /// The states unknown operation `operation` can leave behind from `state`.
     func unknownSuccessors(of state: Int, applying operation: Int) -> [Int] {
-        let key = state * operations.count + operation
-        if let known = unknownSteps[key] { return known }
+        let key = UInt64(state * operations.count + operation)
+        if let known = unknownSteps.value(for: key) { return unknownResults[Int(known)] }
         let result = model.statesAfterUnobservedStep(states[state], operations[operation].input).map(id(of:))
-        unknownSteps[key] = result
+        unknownSteps.set(Int32(unknownResults.count), for: key)
+        unknownResults.append(result)
         return result
     }
 }

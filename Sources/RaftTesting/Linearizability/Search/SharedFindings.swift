@@ -1,0 +1,28 @@
+import Synchronization
+
+/// The partitions of one concurrent check: which one a thread takes next, and what each
+/// search found.
+final class SharedFindings<Model: LinearizabilityModel>: Sendable {
+    private let next = Atomic<Int>(0)
+    private let count: Int
+    private let found: Mutex<[PartitionFinding<Model>?]>
+
+    init(count: Int) {
+        self.count = count
+        found = Mutex([PartitionFinding<Model>?](repeating: nil, count: count))
+    }
+
+    /// The next partition no thread has taken, if any is left.
+    func take() -> Int? {
+        let index = next.add(1, ordering: .relaxed).oldValue
+        return index < count ? index : nil
+    }
+
+    func store(_ finding: PartitionFinding<Model>, at index: Int) {
+        found.withLock { $0[index] = finding }
+    }
+
+    var findings: [PartitionFinding<Model>?] {
+        found.withLock { $0 }
+    }
+}
