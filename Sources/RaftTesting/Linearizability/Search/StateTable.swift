@@ -10,7 +10,11 @@ final class StateTable<Model: LinearizabilityModel> {
     private let model: Model
     private let operations: [Operation]
     private(set) var states: [Model.State] = []
-    private var ids: [Model.State: Int] = [:]
+    /// The first state id with each hash value; states whose hashes collide are chained
+    /// through `sameHash`. Growing this table moves integers, where a dictionary of states
+    /// would hash every state again (long ones, for appends).
+    private var idsByHash = IntTable(capacity: 1024)
+    private var sameHash: [Int32] = []
     /// Keyed by `state * operations.count + operation`; -1 when the step is rejected.
     private var acknowledgedSteps = IntTable()
     /// Keyed the same way: positions in `unknownResults`.
@@ -23,10 +27,18 @@ final class StateTable<Model: LinearizabilityModel> {
     }
 
     func id(of state: Model.State) -> Int {
-        if let id = ids[state] { return id }
-        ids[state] = states.count
+        let hash = UInt64(bitPattern: Int64(state.hashValue))
+        let first = idsByHash.value(for: hash)
+        var candidate = first.map(Int.init) ?? -1
+        while candidate >= 0 {
+            if states[candidate] == state { return candidate }
+            candidate = Int(sameHash[candidate])
+        }
+        let id = states.count
         states.append(state)
-        return states.count - 1
+        sameHash.append(first ?? -1)
+        idsByHash.set(Int32(id), for: hash)
+        return id
     }
 
     /// The state after acknowledged operation `operation` from `state`, or `nil` if the
