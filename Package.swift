@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "RaftTesting",
             dependencies: ["Raft", "RaftCore", .product(name: "DequeModule", package: "swift-collections")],
-            exclude: ["Simulation/README.md"]
+            exclude: ["Simulation/README.md", "Linearizability/README.md"]
         ),
         .target(
             name: "RaftFileStore",
