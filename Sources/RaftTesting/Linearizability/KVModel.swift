@@ -11,9 +11,13 @@
 /// value type must conform to ``KVAppendable`` for histories that append; appending to any
 /// other value type stops the run, as a recorder bug would.
 ///
-/// How a recorded client history maps onto these operations (Jepsen's `:ok`, `:fail`,
-/// `:info`, and a compare-and-set that answered "precondition failed") is described in
-/// `Sources/RaftTesting/Linearizability/README.md`.
+/// Recording a client history (as Jepsen's `:ok`, `:fail` and `:info` do): an answered
+/// request is `.ok` with what it returned; a request that definitely did not happen is
+/// `.fail`, and is dropped; a timeout, lost connection or crash is `.unknown`, which may take
+/// effect at any time after the invocation, or never. A compare-and-set that answered
+/// "precondition failed" is `.ok(.compareAndSet(succeeded: false))`: it completed and saw
+/// another value. `Sources/RaftTesting/Linearizability/README.md` has the whole mapping, and
+/// ``operations(fromJepsen:compareAndSetFailureObservedAnotherValue:)`` applies it.
 public struct KVModel<Key: Hashable & Sendable, Value: Hashable & Sendable>: LinearizabilityModel {
     /// A request to the store.
     public enum Input: Hashable, Sendable {
