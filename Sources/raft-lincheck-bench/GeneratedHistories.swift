@@ -28,6 +28,9 @@ struct GeneratedShape {
             name: "gen-c50-k10-append", clients: 50, keys: 10, operations: 2_000,
             getPercent: 50, putPercent: 10, casPercent: 0, unknownPercent: 0, seed: 1),
         GeneratedShape(
+            name: "gen-c50-k10-append-info", clients: 50, keys: 10, operations: 2_000,
+            getPercent: 50, putPercent: 10, casPercent: 0, unknownPercent: 3, seed: 4),
+        GeneratedShape(
             name: "gen-c50-k10-mixed-info", clients: 50, keys: 10, operations: 2_000,
             getPercent: 40, putPercent: 15, casPercent: 20, unknownPercent: 3, seed: 2),
         GeneratedShape(

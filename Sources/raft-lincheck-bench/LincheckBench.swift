@@ -23,11 +23,11 @@ struct LincheckBench: ParsableCommand {
     @Option(help: "Checks of each history; the median and the fastest are printed.")
     var runs: Int = 5
 
-    @Option(help: "Search steps allowed per partition (0: no limit).")
-    var maxSteps: Int = 1_000_000
+    @Option(help: "Search steps allowed per partition (0: no limit, the default).")
+    var maxSteps: Int = 0
 
-    @Option(help: "Seconds one check may take (default: no limit).")
-    var timeLimit: Double?
+    @Option(help: "Seconds one check may take, so that no run hangs (0: no limit).")
+    var timeLimit: Double = 120
 
     @Option(help: "Partitions searched at once (default: the processors online).")
     var parallelism: Int = LinearizabilityChecker<StringKV>.availableProcessors
@@ -47,7 +47,7 @@ struct LincheckBench: ParsableCommand {
     mutating func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if maxSteps < 0 { throw ValidationError("--max-steps must not be negative") }
-        if let timeLimit, timeLimit <= 0 { throw ValidationError("--time-limit must be positive") }
+        if timeLimit < 0 { throw ValidationError("--time-limit must not be negative") }
         if parallelism < 1 { throw ValidationError("--parallelism must be at least 1") }
     }
 
@@ -101,7 +101,7 @@ struct LincheckBench: ParsableCommand {
     ) {
         let checker = LinearizabilityChecker(
             model: entry.model, maxStepsPerPartition: maxSteps == 0 ? Int.max : maxSteps,
-            timeLimit: timeLimit.map { .milliseconds(Int64($0 * 1000)) }, parallelism: parallelism)
+            timeLimit: timeLimit == 0 ? nil : .milliseconds(Int64(timeLimit * 1000)), parallelism: parallelism)
         let clock = ContinuousClock()
         var times: [Duration] = []
         var verdict = ""

@@ -112,6 +112,25 @@ import Testing
         #expect(checker.check(stale).violation?.blockingOperation == OperationID(2))
     }
 
+    @Test func simplificationDropsOnlyUnknownAppendsNoReadCouldHaveSeen() {
+        var h = HistoryBuilder()
+        h.append(1, "x", "a", 0, 1)
+        let seen = h.add(2, .append("x", "b"), 2, nil, .unknown)
+        let unseen = h.add(3, .append("x", "z"), 2, nil, .unknown)
+        let unseenWrite = h.add(3, .write("x", "w"), 3, nil, .unknown)
+        h.add(4, .read("x"), 3, nil, .unknown)
+        h.read(1, "x", "ab", 5, 6)
+        let kept = KV().simplify(partition: h.operations).map(\.id)
+        #expect(kept == [OperationID(0), seen, OperationID(5)])
+        #expect(!kept.contains(unseen) && !kept.contains(unseenWrite))
+        #expect(check(h).isLinearizable)
+
+        // A failed compare-and-set afterwards may be explained by the unseen append: kept.
+        h.cas(4, "x", "ab", "c", false, 7, 8)
+        #expect(KV().simplify(partition: h.operations).map(\.id).contains(unseen))
+        #expect(check(h).isLinearizable)
+    }
+
     @Test func appendDescribesItself() {
         var history = History<KV.Input, KV.Output>()
         let id = history.invoke(client: 3, input: .append("x", "a"), at: 4)

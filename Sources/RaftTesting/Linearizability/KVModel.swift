@@ -149,16 +149,26 @@ public struct KVModel<Key: Hashable & Sendable, Value: Hashable & Sendable>: Lin
 public protocol KVAppendable {
     /// This value followed by `suffix`.
     func appending(_ suffix: Self) -> Self
+    /// Whether `part` occurs in this value as one contiguous piece, as an appended value
+    /// does until the value is replaced. The history simplification uses it to drop timed-out
+    /// writes no read could have seen; answering `true` is always safe.
+    func containsPart(_ part: Self) -> Bool
 }
 
 extension String: KVAppendable {
     /// The two strings concatenated.
     public func appending(_ suffix: String) -> String { self + suffix }
+
+    /// Whether `part` is a substring (an empty one always is).
+    public func containsPart(_ part: String) -> Bool { part.isEmpty || contains(part) }
 }
 
-extension Array: KVAppendable {
+extension Array: KVAppendable where Element: Equatable {
     /// The two arrays concatenated: appending a one-element array appends to a list.
     public func appending(_ suffix: [Element]) -> [Element] { self + suffix }
+
+    /// Whether `part` is a contiguous run of elements (an empty one always is).
+    public func containsPart(_ part: [Element]) -> Bool { part.isEmpty || contains(part) }
 }
 
 extension KVModel.Input: CustomStringConvertible {

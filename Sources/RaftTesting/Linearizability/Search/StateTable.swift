@@ -8,7 +8,11 @@ final class StateTable<Model: LinearizabilityModel> {
     typealias Operation = HistoryOperation<Model.Input, Model.Output>
 
     private let model: Model
-    private let operations: [Operation]
+    private let count: Int
+    /// Inputs and outputs apart: copying them out of a whole generic operation record, in
+    /// code not specialized for the model, costs more than the model's step.
+    private let inputs: [Model.Input]
+    private let outputs: [Model.Output?]
     private(set) var states: [Model.State] = []
     /// The first state id with each hash value; states whose hashes collide are chained
     /// through `sameHash`. Growing this table moves integers, where a dictionary of states
@@ -23,7 +27,9 @@ final class StateTable<Model: LinearizabilityModel> {
 
     init(model: Model, operations: [Operation]) {
         self.model = model
-        self.operations = operations
+        count = operations.count
+        inputs = operations.map(\.input)
+        outputs = operations.map(\.output)
     }
 
     func id(of state: Model.State) -> Int {
@@ -44,11 +50,11 @@ final class StateTable<Model: LinearizabilityModel> {
     /// The state after acknowledged operation `operation` from `state`, or `nil` if the
     /// model rejects its recorded output there.
     func successor(of state: Int, applying operation: Int) -> Int? {
-        let key = UInt64(state * operations.count + operation)
+        let key = UInt64(state * count + operation)
         if let known = acknowledgedSteps.value(for: key) { return known < 0 ? nil : Int(known) }
         var result = -1
-        if case .ok(let output) = operations[operation].outcome {
-            let (ok, newState) = model.step(states[state], operations[operation].input, output)
+        if let output = outputs[operation] {
+            let (ok, newState) = model.step(states[state], inputs[operation], output)
             if ok { result = id(of: newState) }
         }
         acknowledgedSteps.set(Int32(result), for: key)
@@ -57,9 +63,9 @@ final class StateTable<Model: LinearizabilityModel> {
 
     /// The states unknown operation `operation` can leave behind from `state`.
     func unknownSuccessors(of state: Int, applying operation: Int) -> [Int] {
-        let key = UInt64(state * operations.count + operation)
+        let key = UInt64(state * count + operation)
         if let known = unknownSteps.value(for: key) { return unknownResults[Int(known)] }
-        let result = model.statesAfterUnobservedStep(states[state], operations[operation].input).map(id(of:))
+        let result = model.statesAfterUnobservedStep(states[state], inputs[operation]).map(id(of:))
         unknownSteps.set(Int32(unknownResults.count), for: key)
         unknownResults.append(result)
         return result
