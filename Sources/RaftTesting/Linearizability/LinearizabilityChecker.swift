@@ -102,13 +102,23 @@ public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
             }
         } else {
             let shared = SharedFindings<Model>(count: work.count)
-            SearchThreads.runOnAll(min(parallelism, work.count)) {
+            let searchUntaken: @Sendable () -> Int = {
+                var searched = 0
                 while let index = shared.take() {
                     let finding = search(work[index], control: control)
                     if finding.violation != nil { control.reportViolation() }
                     shared.store(finding, at: index)
+                    searched += 1
                 }
+                return searched
             }
+            // Helpers are not joined: one that starts after the work is gone finds none and
+            // ends by itself, so a small history never waits for a thread to be scheduled.
+            for _ in 1..<min(parallelism, work.count) {
+                SearchThreads.detach { shared.finished(searchUntaken()) }
+            }
+            shared.finished(searchUntaken())
+            shared.waitUntilAllStored()
             found = shared.findings
         }
         return result(work: work, found: found, elapsed: clock.now - start)

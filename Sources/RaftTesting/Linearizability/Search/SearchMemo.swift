@@ -56,7 +56,7 @@ struct SearchMemo {
     private let unknownWords: Int
 
     /// Group index by hash; groups whose hashes collide are chained through `groupNext`.
-    private var groupsByHash = IntTable(capacity: 1024)
+    private var groupsByHash = IntTable()
     private var groupAcknowledged: [UInt64] = []
     private var groupFingerprint: [UInt64] = []
     private var groupState: [Int32] = []

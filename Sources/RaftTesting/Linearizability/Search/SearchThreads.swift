@@ -13,17 +13,14 @@
 /// unrelated tasks, and a busy pool may not give the search a second thread at all, which
 /// would leave a violation in one partition waiting behind an endless search of another.
 enum SearchThreads {
-    /// Runs `body` on the calling thread and on `count - 1` new ones, and returns when all
-    /// have returned.
-    static func runOnAll(_ count: Int, _ body: @escaping @Sendable () -> Void) {
-        let threads = (1..<max(1, count)).map { _ in start(body) }
-        body()
-        for thread in threads { pthread_join(thread, nil) }
-    }
-
-    /// Runs `body` on a new thread that nobody joins.
+    /// Runs `body` on a new thread that nobody joins, or on the calling thread if the system
+    /// refuses one.
     static func detach(_ body: @escaping @Sendable () -> Void) {
-        pthread_detach(start(body))
+        guard let thread = start(body) else {
+            body()
+            return
+        }
+        pthread_detach(thread)
     }
 
     private final class Work {
@@ -34,14 +31,17 @@ enum SearchThreads {
         }
     }
 
-    private static func start(_ body: @escaping @Sendable () -> Void) -> pthread_t {
-        let context = Unmanaged.passRetained(Work(body)).toOpaque()
+    private static func start(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
+        let work = Unmanaged.passRetained(Work(body))
         var handle = pthread_t()
         let status = pthread_create(&handle, nil, { context in
             Unmanaged<Work>.fromOpaque(context!).takeRetainedValue().body()
             return nil
-        }, context)
-        precondition(status == 0, "pthread_create failed: \(status)")
+        }, work.toOpaque())
+        guard status == 0 else {
+            work.release()
+            return nil
+        }
         return handle
     }
 }

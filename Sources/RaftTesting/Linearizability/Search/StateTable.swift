@@ -17,7 +17,7 @@ final class StateTable<Model: LinearizabilityModel> {
     /// The first state id with each hash value; states whose hashes collide are chained
     /// through `sameHash`. Growing this table moves integers, where a dictionary of states
     /// would hash every state again (long ones, for appends).
-    private var idsByHash = IntTable(capacity: 1024)
+    private var idsByHash = IntTable()
     private var sameHash: [Int32] = []
     /// Keyed by `state * operations.count + operation`; -1 when the step is rejected.
     private var acknowledgedSteps = IntTable()
