@@ -33,6 +33,24 @@ import Testing
         #expect(result.elapsed < .seconds(30))
     }
 
+    @Test func violationThatTakesLongToProveStillEndsAnEndlessSearch() {
+        var h = HistoryBuilder()
+        endlessHistory(key: "x", into: &h)
+        // Twelve concurrent writes and an impossible read: proving it takes tens of
+        // thousands of steps, more than the quick pass gives a partition.
+        for client in UInt64(0)..<12 {
+            h.write(client, "y", "v\(client)", 300, 400)
+        }
+        h.read(99, "y", "never-written", 500, 501)
+        let checker = LinearizabilityChecker(
+            model: KV(), maxStepsPerPartition: .max, timeLimit: .seconds(60), parallelism: 2)
+        let result = checker.check(h.operations)
+        #expect(result.violation?.partition == "y")
+        #expect(result.partitions.map(\.status) == [.abandoned, .notLinearizable])
+        #expect(result.partitions[1].steps > 4_096)
+        #expect(result.elapsed < .seconds(30))
+    }
+
     @Test func timeLimitEndsTheSearchAsUnknown() {
         var h = HistoryBuilder()
         endlessHistory(key: "x", into: &h)

@@ -96,30 +96,57 @@ public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
 
         if parallelism <= 1 || work.count <= 1 {
             for index in work.indices {
-                let finding = search(work[index], control: control)
+                let finding = search(work[index], control: control, maxSteps: maxStepsPerPartition)
                 found[index] = finding
                 if finding.violation != nil { break }
             }
-        } else {
-            let shared = SharedFindings<Model>(count: work.count)
+            return result(work: work, found: found, elapsed: clock.now - start)
+        }
+
+        // A quick pass on this thread decides most partitions, and finds a violation that is
+        // quick to find even behind a partition that never ends; only the partitions it
+        // leaves undecided are searched again, concurrently, so a small history starts no
+        // thread at all.
+        let quickSteps = min(Self.quickPassSteps, maxStepsPerPartition)
+        var hard: [Int] = []
+        for index in work.indices {
+            let finding = search(work[index], control: control, maxSteps: quickSteps)
+            found[index] = finding
+            if finding.violation != nil {
+                // The history is decided: the partitions put off are left, not undecided.
+                for put in hard { found[put]?.stop = .abandoned }
+                return result(work: work, found: found, elapsed: clock.now - start)
+            }
+            if case .stepBudget? = finding.stop, quickSteps < maxStepsPerPartition { hard.append(index) }
+        }
+        let quickPass = found
+        if hard.count == 1 {
+            found[hard[0]] = search(work[hard[0]], control: control, maxSteps: maxStepsPerPartition)
+        } else if hard.count > 1 {
+            let hard = hard
+            let shared = SharedFindings<Model>(count: hard.count)
             let searchUntaken: @Sendable () -> Int = {
                 var searched = 0
-                while let index = shared.take() {
-                    let finding = search(work[index], control: control)
+                while let taken = shared.take() {
+                    let finding = search(work[hard[taken]], control: control, maxSteps: maxStepsPerPartition)
                     if finding.violation != nil { control.reportViolation() }
-                    shared.store(finding, at: index)
+                    shared.store(finding, at: taken)
                     searched += 1
                 }
                 return searched
             }
             // Helpers are not joined: one that starts after the work is gone finds none and
-            // ends by itself, so a small history never waits for a thread to be scheduled.
-            for _ in 1..<min(parallelism, work.count) {
+            // ends by itself.
+            for _ in 1..<min(parallelism, hard.count) {
                 SearchThreads.detach { shared.finished(searchUntaken()) }
             }
             shared.finished(searchUntaken())
             shared.waitUntilAllStored()
-            found = shared.findings
+            for (taken, finding) in shared.findings.enumerated() { found[hard[taken]] = finding }
+        }
+        // The steps of the quick pass were taken too.
+        for index in hard {
+            found[index]?.steps += quickPass[index]?.steps ?? 0
         }
         return result(work: work, found: found, elapsed: clock.now - start)
     }
@@ -165,8 +192,11 @@ public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
         return groups
     }
 
+    /// Steps each partition gets in the quick pass of a concurrent check.
+    static var quickPassSteps: Int { 4_096 }
+
     private func search(
-        _ partition: (key: Model.PartitionKey, operations: [Operation]), control: SearchControl
+        _ partition: (key: Model.PartitionKey, operations: [Operation]), control: SearchControl, maxSteps: Int
     ) -> PartitionFinding<Model> {
         if let reason = control.stopReason() {
             return PartitionFinding(stop: reason, steps: 0, searched: 0)
@@ -185,7 +215,7 @@ public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
             model: model,
             operations: searched,
             initialState: model.initialState(for: partition.key),
-            maxSteps: maxStepsPerPartition,
+            maxSteps: maxSteps,
             control: control)
         let (verdict, steps) = search.run()
         switch verdict {
