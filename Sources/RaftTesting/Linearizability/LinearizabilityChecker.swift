@@ -9,9 +9,10 @@
 ///
 /// Splits the history into the model's partitions and searches each separately
 /// (P-compositionality, Horn & Kroening 2015): the search is exponential in the number of
-/// concurrent operations it must interleave, and splitting keeps that number small. Up to
-/// ``parallelism`` partitions are searched at once, on threads of their own, and the first
-/// violation found ends the others' searches: it decides the history.
+/// concurrent operations it must interleave, and splitting keeps that number small. A quick
+/// pass on the calling thread gives each partition a few thousand steps; the partitions it
+/// leaves undecided are searched up to ``parallelism`` at once, on threads of their own, and
+/// the first violation found ends the others' searches: it decides the history.
 ///
 /// The cost grows with the number of operations that overlap in time, and every unknown
 /// outcome that the model cannot simplify away overlaps with everything after it. Finding a
