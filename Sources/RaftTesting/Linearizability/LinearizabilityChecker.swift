@@ -36,8 +36,10 @@
 /// How a Jepsen-style history (`:invoke`, `:ok`, `:fail`, `:info`) maps onto a model's
 /// operations is in `Sources/RaftTesting/Linearizability/README.md`.
 public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
+    /// One recorded operation of the model's object.
     public typealias Operation = HistoryOperation<Model.Input, Model.Output>
 
+    /// The sequential specification histories are checked against.
     public var model: Model
     /// How many search steps one partition may take before it is given up as undecided.
     /// A step tries one candidate operation or undoes one; well-behaved partitions need a

@@ -14,6 +14,7 @@ public struct LinearizabilityResult<Model: LinearizabilityModel>: Sendable {
         case unknown(partitions: [Model.PartitionKey], reason: UndecidedReason)
     }
 
+    /// The verdict on the whole history.
     public var verdict: Verdict
     /// Every partition, in order of its first invocation.
     public var partitions: [PartitionOutcome<Model.PartitionKey>]
@@ -53,6 +54,7 @@ public enum UndecidedReason: Hashable, Sendable, CustomStringConvertible {
     /// The caller cancelled the check (its task, or a ``CheckCancellation``).
     case cancelled
 
+    /// A phrase for reports: "the step budget ran out", and so on.
     public var description: String {
         switch self {
         case .stepBudget: return "the step budget ran out"
@@ -66,8 +68,12 @@ public enum UndecidedReason: Hashable, Sendable, CustomStringConvertible {
 public struct PartitionOutcome<Key: Hashable & Sendable>: Hashable, Sendable {
     /// How the partition's search ended.
     public enum Status: Hashable, Sendable {
+        /// The search found a linearization.
         case linearizable
+        /// The search proved there is none; the result's violation is this partition's,
+        /// unless another partition's was found first.
         case notLinearizable
+        /// The search gave up, for this reason.
         case undecided(UndecidedReason)
         /// Another partition's violation decided the history first, so this one's search
         /// was stopped, or never started.
@@ -76,6 +82,7 @@ public struct PartitionOutcome<Key: Hashable & Sendable>: Hashable, Sendable {
 
     /// The partition (for a key-value model, the key).
     public var partition: Key
+    /// How the partition's search ended.
     public var status: Status
     /// Search steps taken: each tries one candidate operation or undoes one.
     public var steps: Int

@@ -88,6 +88,7 @@ public struct JepsenOperation: Hashable, Sendable {
     public var key: JepsenValue?
     /// The `:value` of the invocation (`nil` for reads, `[expected new]` for a cas).
     public var invocationValue: JepsenValue
+    /// How it ended.
     public var completion: Completion
     /// The `:value` of the completion, if there is one.
     public var completionValue: JepsenValue?
@@ -103,8 +104,10 @@ public struct JepsenHistoryError: Error, Hashable, Sendable, CustomStringConvert
     public var line: Int
     /// The line as written.
     public var text: String
+    /// What is wrong with it.
     public var reason: String
 
+    /// `line N: reason: text`.
     public var description: String {
         "line \(line): \(reason): \(text)"
     }

@@ -8,6 +8,7 @@ import Synchronization
 public final class CheckCancellation: Sendable {
     private let flag = Atomic<Bool>(false)
 
+    /// A cancellation not yet cancelled.
     public init() {}
 
     /// Asks every check using this to stop; it cannot be undone.
@@ -15,6 +16,7 @@ public final class CheckCancellation: Sendable {
         flag.store(true, ordering: .relaxed)
     }
 
+    /// Whether ``cancel()`` was called.
     public var isCancelled: Bool {
         flag.load(ordering: .relaxed)
     }
