@@ -18,7 +18,7 @@ let package = Package(
         // RaftNIO: the TCP transport.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
-        // raft-bench and raft-sim.
+        // raft-bench, raft-sim and raft-lincheck-bench.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "RaftTesting",
             dependencies: ["Raft", "RaftCore", .product(name: "DequeModule", package: "swift-collections")],
-            exclude: ["Simulation/README.md"]
+            exclude: ["Simulation/README.md", "Linearizability/README.md"]
         ),
         .target(
             name: "RaftFileStore",
@@ -82,6 +82,10 @@ let package = Package(
                 "RaftCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .executableTarget(
+            name: "raft-lincheck-bench",
+            dependencies: ["RaftTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),

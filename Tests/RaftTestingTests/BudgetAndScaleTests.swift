@@ -13,13 +13,18 @@ import Testing
         return h
     }
 
-    @Test func exhaustedBudgetReportsTimedOut() {
+    @Test func exhaustedBudgetReportsUnknownWithItsReasonAndSteps() {
         let result = check(adversarialHistory(key: "x"), maxSteps: 20_000)
-        guard case .timedOut(let partitions) = result else {
-            Issue.record("expected a timeout, got \(result)")
+        guard case .unknown(let partitions, let reason) = result.verdict else {
+            Issue.record("expected an unknown verdict, got \(result)")
             return
         }
         #expect(partitions == ["x"])
+        #expect(reason == .stepBudget)
+        #expect(result.partitions.map(\.status) == [.undecided(.stepBudget)])
+        #expect(result.steps == 20_000)
+        #expect(!result.isLinearizable && result.violation == nil)
+        #expect(result.description.contains("step budget"))
     }
 
     @Test func violationInAnotherPartitionWinsOverATimeout() {

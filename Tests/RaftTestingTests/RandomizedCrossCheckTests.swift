@@ -44,6 +44,38 @@ import Testing
         // Both verdicts must be well represented, or the comparison proves little.
         #expect(verdicts.linearizable > 300 && verdicts.not > 300, "\(verdicts)")
     }
+
+    @Test func randomTinyHistoriesWithAppendsAgreeWithExhaustiveEnumeration() {
+        let kv = LinearizabilityChecker(model: KV())
+        let bare = LinearizabilityChecker(model: BareKVModel())
+        var disagreements: [String] = []
+        var verdicts = (linearizable: 0, not: 0)
+        for seed in UInt64(0)..<1_500 {
+            let operations = randomTinyHistory(seed: seed, appends: true)
+            let expected = exhaustivelyLinearizable(operations)
+            if kv.check(operations).isLinearizable != expected { disagreements.append("kv \(seed)") }
+            if bare.check(operations).isLinearizable != expected { disagreements.append("bare \(seed)") }
+            if expected { verdicts.linearizable += 1 } else { verdicts.not += 1 }
+        }
+        #expect(disagreements.isEmpty, "seeds \(disagreements)")
+        #expect(verdicts.linearizable > 300 && verdicts.not > 300, "\(verdicts)")
+    }
+
+    @Test(arguments: 0..<2)
+    func historiesOfAnAtomicStoreWithAppendsAreLinearizableAndCorruptionIsDetected(batch: UInt64) {
+        for seed in batch * 50..<(batch + 1) * 50 {
+            let generator = RegisterHistoryGenerator(
+                clients: 2 + Int(seed % 4), operations: 30 + Int(seed % 40), keys: ["x", "y"], appendPercent: 40)
+            var operations = generator.generate(seed: seed)
+            let result = LinearizabilityChecker(model: KV()).check(operations)
+            #expect(result.isLinearizable, "seed \(seed): \(result)")
+            var rng = SeededGenerator(seed: seed ^ 0xA99E_4D)
+            guard let corrupted = corruptOneRead(&operations, using: &rng) else { continue }
+            let corruptedResult = LinearizabilityChecker(model: KV()).check(operations)
+            let key = operations[corrupted.rawValue].input.key
+            #expect(corruptedResult.violation?.partition == key, "seed \(seed): \(corruptedResult)")
+        }
+    }
 }
 
 /// The key-value model without its optional shortcuts (history simplification and the
@@ -65,7 +97,10 @@ private struct BareKVModel: LinearizabilityModel {
 /// verdicts come up, with many unknown outcomes. Even seeds use few distinct values, so
 /// that they collide; odd seeds write a distinct value each time, which is what lets the
 /// key-value model's shortcuts drop or merge unknown writes.
-private func randomTinyHistory(seed: UInt64) -> [KVOperation] {
+///
+/// With `appends`, a fifth kind of operation appends one of the values, so that reads observe
+/// concatenations.
+private func randomTinyHistory(seed: UInt64, appends: Bool = false) -> [KVOperation] {
     var rng = SeededGenerator(seed: seed)
     let values = seed % 2 == 0 ? ["a", "b", "c"] : (0..<8).map { "v\($0)" }
     var unwritten = values.shuffled(using: &rng)
@@ -75,10 +110,10 @@ private func randomTinyHistory(seed: UInt64) -> [KVOperation] {
         let end = start + UInt64.random(in: 0...6, using: &rng)
         let input: KV.Input
         let output: KV.Output
-        switch Int.random(in: 0..<4, using: &rng) {
+        switch Int.random(in: 0..<(appends ? 5 : 4), using: &rng) {
         case 0:
             input = .read("x")
-            output = .read(Bool.random(using: &rng) ? nil : values.randomElement(using: &rng))
+            output = .read(Bool.random(using: &rng) ? nil : readValue(values, appends, &rng))
         case 1:
             input = .write("x", newValue(values, &unwritten, seed, &rng))
             output = .written
@@ -87,9 +122,12 @@ private func randomTinyHistory(seed: UInt64) -> [KVOperation] {
                 "x", expected: Bool.random(using: &rng) ? nil : values.randomElement(using: &rng),
                 new: newValue(values, &unwritten, seed, &rng))
             output = .compareAndSet(succeeded: Bool.random(using: &rng))
-        default:
+        case 3:
             input = .delete("x")
             output = .deleted
+        default:
+            input = .append("x", values.randomElement(using: &rng)!)
+            output = .appended
         }
         let outcome: OperationOutcome<KV.Output>
         switch Int.random(in: 0..<10, using: &rng) {
@@ -101,6 +139,13 @@ private func randomTinyHistory(seed: UInt64) -> [KVOperation] {
             id: OperationID(index), clientID: UInt64(index), input: input,
             invokedAt: start, outcome: outcome, completedAt: end)
     }
+}
+
+/// A value a read may return: with appends, often a concatenation of two values.
+private func readValue(_ values: [String], _ appends: Bool, _ rng: inout SeededGenerator) -> String {
+    let first = values.randomElement(using: &rng)!
+    guard appends, Bool.random(using: &rng) else { return first }
+    return first + values.randomElement(using: &rng)!
 }
 
 private func newValue(
@@ -153,6 +198,8 @@ private func exhaustivelyLinearizable(_ operations: [KVOperation]) -> Bool {
                 if case .ok(.compareAndSet(let succeeded)) = operation.outcome { allowed = succeeded == matches }
             case .delete:
                 newValue = nil
+            case .append(_, let suffix):
+                newValue = (value ?? "") + suffix
             }
             if allowed, search(placed | 1 << next, newValue) { return true }
         }

@@ -10,6 +10,9 @@ struct RegisterHistoryGenerator {
     /// Percentages of operations that fail (no effect) and that end unknown.
     var failPercent = 5
     var unknownPercent = 10
+    /// Percentage of operations that append to the key instead of reading, writing,
+    /// compare-and-setting or deleting it.
+    var appendPercent = 0
     var maxDuration: UInt64 = 12
 
     func generate(seed: UInt64) -> [KVOperation] {
@@ -39,7 +42,11 @@ struct RegisterHistoryGenerator {
 
             let key = keys.randomElement(using: &rng)!
             let input: KV.Input
-            switch Int.random(in: 0..<100, using: &rng) {
+            let choice = Int.random(in: 0..<100, using: &rng)
+            switch choice {
+            case _ where choice < appendPercent:
+                counter += 1
+                input = .append(key, "v\(counter);")
             case 0..<40:
                 input = .read(key)
             case 40..<75:
@@ -84,6 +91,9 @@ struct RegisterHistoryGenerator {
             case .delete(let key):
                 store[key] = nil
                 outputs[index] = .deleted
+            case .append(let key, let suffix):
+                store[key] = (store[key] ?? "") + suffix
+                outputs[index] = .appended
             }
         }
 

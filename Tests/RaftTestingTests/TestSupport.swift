@@ -33,6 +33,11 @@ struct HistoryBuilder {
     }
 
     @discardableResult
+    mutating func append(_ client: UInt64, _ key: String, _ suffix: String, _ start: UInt64, _ end: UInt64) -> OperationID {
+        add(client, .append(key, suffix), start, end, .ok(.appended))
+    }
+
+    @discardableResult
     mutating func cas(
         _ client: UInt64, _ key: String, _ expected: String?, _ new: String,
         _ succeeded: Bool, _ start: UInt64, _ end: UInt64

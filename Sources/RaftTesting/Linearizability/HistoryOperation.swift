@@ -20,7 +20,9 @@ public enum OperationOutcome<Output> {
     /// The operation took effect exactly once and the client saw `Output`.
     case ok(Output)
     /// The operation definitely did not take effect (for example, refused before being
-    /// proposed), so the checker ignores it.
+    /// proposed), so the checker ignores it. An operation that completed with a negative
+    /// answer, such as a compare-and-set whose expected value did not match, is `.ok` with
+    /// that answer, not `.fail`: it observed the object.
     case fail
     /// The client cannot tell whether the operation took effect (a timeout, a lost
     /// connection, a crashed leader). It may take effect at any time after its invocation,

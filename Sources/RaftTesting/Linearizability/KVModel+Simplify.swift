@@ -17,9 +17,25 @@ extension KVModel {
     ///   failed there can be dropped with it.)
     ///
     /// Deletes are never dropped: absence is observed by any read that returns `nil`.
+    ///
+    /// In a partition with appends, a read observes a concatenation, so a value no read
+    /// returned whole may still be part of one, and nothing is renamed. An unknown write,
+    /// append or compare-and-set is dropped when no observed value contains the value it
+    /// writes (``KVAppendable/containsPart(_:)``), under the same exception for failed
+    /// compare-and-sets: once it took effect, every value until the next overwrite contains
+    /// it, so no read can fall there, a compare-and-set there fails (one that matched would
+    /// have expected a value containing it), and the values it leaves are all replaced by a
+    /// write or delete before anyone looks.
     public func simplify(
         partition operations: [HistoryOperation<Input, Output>]
     ) -> [HistoryOperation<Input, Output>] {
+        let appends = operations.contains { operation in
+            if case .append = operation.input { return true }
+            return false
+        }
+        if appends {
+            return simplify(partitionWithAppends: operations)
+        }
         var observed = Set<Value>()
         var latestFailedCompareAndSet: UInt64?
         for operation in operations {
@@ -46,7 +62,7 @@ extension KVModel {
             switch input {
             case .write(_, let value), .compareAndSet(_, _, let value):
                 return observed.contains(value) ? nil : value
-            case .read, .delete:
+            case .read, .delete, .append:
                 return nil
             }
         }
@@ -67,12 +83,59 @@ extension KVModel {
                     operation.input = .write(key, placeholder)
                 case .compareAndSet(let key, let expected, _):
                     operation.input = .compareAndSet(key, expected: expected, new: placeholder)
-                case .read, .delete:
+                case .read, .delete, .append:
                     break
                 }
             }
             simplified.append(operation)
         }
         return simplified
+    }
+
+    private func simplify(
+        partitionWithAppends operations: [HistoryOperation<Input, Output>]
+    ) -> [HistoryOperation<Input, Output>] {
+        var observed: [Value] = []
+        var latestFailedCompareAndSet: UInt64?
+        if let key = operations.first?.input.key, let initial = initialValues[key] { observed.append(initial) }
+        for operation in operations {
+            if case .compareAndSet(_, let expected?, _) = operation.input { observed.append(expected) }
+            switch operation.outcome {
+            case .ok(.read(let value?)):
+                observed.append(value)
+            case .ok(.compareAndSet(succeeded: false)):
+                if let end = operation.completedAt {
+                    latestFailedCompareAndSet = max(latestFailedCompareAndSet ?? end, end)
+                }
+            default:
+                break
+            }
+        }
+        func mayBeObserved(_ written: Value) -> Bool {
+            observed.contains { Self.value($0, containsPart: written) }
+        }
+        return operations.filter { operation in
+            guard case .unknown = operation.outcome else { return true }
+            let written: Value
+            switch operation.input {
+            case .read: return false
+            case .delete: return true
+            case .write(_, let value), .append(_, let value), .compareAndSet(_, _, let value): written = value
+            }
+            let failedCompareAndSetLater = latestFailedCompareAndSet.map { $0 >= operation.invokedAt } ?? false
+            return failedCompareAndSetLater || mayBeObserved(written)
+        }
+    }
+
+    /// Whether `part` occurs in `value`; `true` for values that cannot tell, which keeps
+    /// the operation.
+    private static func value(_ value: Value, containsPart part: Value) -> Bool {
+        guard let appendable = value as? any KVAppendable else { return true }
+        return contains(appendable, part)
+    }
+
+    private static func contains<Whole: KVAppendable>(_ whole: Whole, _ part: Value) -> Bool {
+        guard let part = part as? Whole else { return true }
+        return whole.containsPart(part)
     }
 }

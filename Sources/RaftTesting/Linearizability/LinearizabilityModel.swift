@@ -46,6 +46,16 @@ public protocol LinearizabilityModel: Sendable {
     /// The default, `false`, is always safe.
     func overwritesState(_ input: Input) -> Bool
 
+    /// Whether an operation that returned `output` leaves every state that accepts it
+    /// unchanged, as a read does, or a compare-and-set that answered "no match": whenever
+    /// ``step(_:_:_:)`` accepts it, the new state equals the old.
+    ///
+    /// The checker then linearizes such an operation as soon as it is a candidate and is
+    /// accepted, without trying other orders, which makes read-heavy histories cheap.
+    /// Answering `true` wrongly can make the checker reject linearizable histories. The
+    /// default, `false`, is always safe.
+    func leavesStateUnchanged(_ input: Input, _ output: Output) -> Bool
+
     /// An equivalent, cheaper history for one partition.
     ///
     /// Every unknown operation multiplies the search, because it may be placed anywhere after
@@ -75,6 +85,11 @@ extension LinearizabilityModel where PartitionKey == SinglePartition {
 extension LinearizabilityModel {
     /// No operation is assumed to ignore the state.
     public func overwritesState(_ input: Input) -> Bool {
+        false
+    }
+
+    /// No operation is assumed to only read.
+    public func leavesStateUnchanged(_ input: Input, _ output: Output) -> Bool {
         false
     }
 

@@ -4,7 +4,7 @@ enum PartitionVerdict<State> {
     /// No linearization exists; see ``SearchVerdict/violation(path:blocking:)``. States are
     /// the model's, not ids.
     case violation(path: [(operation: Int, alternative: Int, stateAfter: State)], blocking: Int?)
-    case timedOut
+    case stopped(SearchStop)
 }
 
 /// Connects a model to ``WGLSearch``: numbers states, groups interchangeable unknown
@@ -17,8 +17,10 @@ struct PartitionSearch<Model: LinearizabilityModel> {
     let operations: [Operation]
     let initialState: Model.State
     let maxSteps: Int
+    let control: SearchControl?
 
-    func run() -> PartitionVerdict<Model.State> {
+    /// The verdict, and the search steps it took.
+    func run() -> (verdict: PartitionVerdict<Model.State>, steps: Int) {
         let table = StateTable(model: model, operations: operations)
         let initial = table.id(of: initialState)
         assert(initial == 0, "the search starts from state 0")
@@ -30,6 +32,9 @@ struct PartitionSearch<Model: LinearizabilityModel> {
                 invokedAt: operation.invokedAt,
                 completedAt: operation.isAcknowledged ? operation.completedAt : nil,
                 overwritesState: model.overwritesState(operation.input))
+            if case .ok(let output) = operation.outcome {
+                described.readsOnly = model.leavesStateUnchanged(operation.input, output)
+            }
             if !operation.isAcknowledged, described.overwritesState {
                 // An overwriting operation's result does not depend on the state it starts
                 // from, so asking from the initial state identifies it.
@@ -44,16 +49,20 @@ struct PartitionSearch<Model: LinearizabilityModel> {
         var search = WGLSearch(operations: searchOperations, maxSteps: maxSteps)
         let verdict = search.run(
             successor: { table.successor(of: $0, applying: $1) },
-            unknownSuccessors: { table.unknownSuccessors(of: $0, applying: $1) })
+            unknownSuccessors: { table.unknownSuccessors(of: $0, applying: $1) },
+            control: control)
         switch verdict {
         case .linearizable:
-            return .linearizable
-        case .timedOut:
-            return .timedOut
+            return (.linearizable, search.steps)
+        case .stopped(let reason):
+            return (.stopped(reason), search.steps)
         case .violation(let path, let blocking):
-            return .violation(
-                path: path.map { ($0.operation, $0.alternative, table.states[$0.stateAfter]) },
-                blocking: blocking)
+            return (
+                .violation(
+                    path: path.map { ($0.operation, $0.alternative, table.states[$0.stateAfter]) },
+                    blocking: blocking),
+                search.steps
+            )
         }
     }
 }

@@ -5,6 +5,9 @@ struct SearchOperation {
     var completedAt: UInt64?
     /// See ``LinearizabilityModel/overwritesState(_:)``.
     var overwritesState: Bool
+    /// Acknowledged, and its output leaves every state that accepts it unchanged (see
+    /// ``LinearizabilityModel/leavesStateUnchanged(_:_:)``).
+    var readsOnly = false
     /// For unknown operations that overwrite the state, a group shared by those that leave
     /// the same state behind; -1 for all other operations.
     var group: Int = -1
@@ -27,22 +30,34 @@ enum SearchVerdict {
     /// an unknown outcome may allow) and the state after it; `blocking` is the acknowledged
     /// operation that could not be fitted after it.
     case violation(path: [SearchStep], blocking: Int?)
-    case timedOut
+    case stopped(SearchStop)
 }
 
 /// Wing & Gong's search for a linearization, with Lowe's memoization of explored
 /// configurations, over the operations of one partition, with states numbered.
 ///
 /// Iterative with an explicit stack so that long histories cannot overflow the thread stack,
-/// and bounded by `maxSteps` because the problem is NP-complete: an adversarial history must
-/// yield "don't know", not a hung test run.
+/// and bounded by `maxSteps`, and by what ``SearchControl`` says every few thousand steps
+/// (deadline, cancellation, another partition's violation), because the problem is
+/// NP-complete: an adversarial history must yield "don't know", not a hung test run.
 ///
 /// In each configuration, the acknowledged operation not yet linearized that completed
 /// first (the *deadline*) must be linearized before anything invoked after that completion,
 /// so the candidates are the operations invoked no later than it. They are tried in the
 /// order of ``Pass``; every candidate is tried before backtracking, so the order only
 /// decides how soon a linearization is found, not whether.
+///
+/// One move needs no alternatives: a candidate that only reads (it leaves every state that
+/// accepts it unchanged) and is accepted in the current state. If any linearization goes on
+/// from here, one goes on with that read first: moving it to the front changes no other
+/// operation's state, and as a candidate nothing has to precede it. So it is linearized at
+/// once (a *forced* frame), and when what follows fails, the configuration before it has
+/// failed too. Read-heavy histories then cost about one step per read instead of every
+/// interleaving of concurrent reads.
 struct WGLSearch {
+    /// Steps between looks at the clock and the stop flags: a few microseconds of search.
+    static let pollInterval = 4096
+
     private enum Pass {
         /// Acknowledged candidates, in invocation order.
         case acknowledged
@@ -66,6 +81,9 @@ struct WGLSearch {
         var alternative: Int
         var deadline: Int
         var stateBefore: Int
+        /// Linearized as a forced read: backtracking past it fails the configuration it
+        /// was taken from.
+        var forced = false
     }
 
     private let operations: [SearchOperation]
@@ -87,8 +105,10 @@ struct WGLSearch {
     /// which turns k identical timed-out writes from k! orders into one.
     private let groupMembers: [[Int]]
     private var linearizedInGroup: [Int]
-    private var memo = SearchMemo()
+    private var memo: SearchMemo
     private var stack: [Frame] = []
+    /// Steps taken so far.
+    private(set) var steps = 0
 
     /// `operations` must be sorted by invocation.
     init(operations: [SearchOperation], maxSteps: Int) {
@@ -131,6 +151,7 @@ struct WGLSearch {
         self.isLinearizedReading = [Bool](repeating: false, count: operations.count)
         self.groupMembers = groupMembers
         self.linearizedInGroup = [Int](repeating: 0, count: groupMembers.count)
+        self.memo = SearchMemo(acknowledgedCapacity: events.count / 2, unknownCapacity: unknownCount)
     }
 
     /// Searches from state 0.
@@ -138,9 +159,11 @@ struct WGLSearch {
     /// - Parameters:
     ///   - successor: the state after an acknowledged operation, or `nil` if rejected.
     ///   - unknownSuccessors: the states an unknown operation can leave behind.
+    ///   - control: polled every ``pollInterval`` steps.
     mutating func run(
         successor: (_ state: Int, _ operation: Int) -> Int?,
-        unknownSuccessors: (_ state: Int, _ operation: Int) -> [Int]
+        unknownSuccessors: (_ state: Int, _ operation: Int) -> [Int],
+        control: SearchControl?
     ) -> SearchVerdict {
         var state = 0
         // The longest path seen when backtracking, for the report, and how many of its
@@ -152,15 +175,46 @@ struct WGLSearch {
         var position = acknowledgedEvents.first
         var deadline = firstDeadline()
         var firstAlternative = 0
-        var steps = 0
+        // A configuration just entered, where a forced read may apply.
+        var entered = true
+        // The current configuration is known to fail: backtrack without trying candidates.
+        var failed = false
 
         while remainingAcknowledged > 0 {
             steps += 1
-            if steps > maxSteps { return .timedOut }
+            if steps > maxSteps {
+                steps = maxSteps
+                return .stopped(.stepBudget)
+            }
+            if steps % Self.pollInterval == 0, let reason = control?.stopReason() { return .stopped(reason) }
+
+            if entered {
+                entered = false
+                if let node = forcedRead(in: state, successor) {
+                    let index = acknowledgedEvents.operation[node]
+                    if let (_, newState) = attempt(
+                        index, from: state, startingAt: 0, successor: successor, unknownSuccessors: unknownSuccessors)
+                    {
+                        stack.append(
+                            Frame(
+                                pass: .acknowledged, position: node, operation: index, alternative: 0,
+                                deadline: deadline, stateBefore: state, forced: true))
+                        acknowledgedEvents.lift(call: node)
+                        remainingAcknowledged -= 1
+                        state = newState
+                        position = acknowledgedEvents.first
+                        if remainingAcknowledged > 0 { deadline = firstDeadline() }
+                        entered = true
+                        continue
+                    }
+                    // Where the read leads was explored before and failed, so this fails.
+                    failed = true
+                }
+            }
 
             let deadlineTime = acknowledgedEvents.time[deadline]
             var candidate: Int?
-            switch pass {
+            switch failed ? .unknownOverwriting : pass {
             case .acknowledged:
                 if acknowledgedEvents.isCall[position] { candidate = acknowledgedEvents.operation[position] }
             case .unknownReading:
@@ -172,6 +226,7 @@ struct WGLSearch {
             case .unknownOverwriting:
                 // Right after an unknown operation, an overwrite would hide it; the
                 // configuration without it covers that move.
+                if failed { break }
                 if let last = stack.last, last.pass != .acknowledged { break }
                 while position < groupMembers.count {
                     let members = groupMembers[position]
@@ -185,7 +240,7 @@ struct WGLSearch {
             }
 
             guard let index = candidate else {
-                switch pass {
+                switch failed ? .unknownOverwriting : pass {
                 case .acknowledged:
                     pass = .unknownReading
                     position = 0
@@ -221,6 +276,7 @@ struct WGLSearch {
                 position = frame.position
                 deadline = frame.deadline
                 firstAlternative = frame.alternative + 1
+                failed = frame.forced
                 continue
             }
 
@@ -251,8 +307,20 @@ struct WGLSearch {
             pass = .acknowledged
             position = acknowledgedEvents.first
             if remainingAcknowledged > 0 { deadline = firstDeadline() }
+            entered = true
         }
         return .linearizable
+    }
+
+    /// The invocation node of a candidate that only reads and is accepted in `state`.
+    private func forcedRead(in state: Int, _ successor: (Int, Int) -> Int?) -> Int? {
+        var node = acknowledgedEvents.first
+        while acknowledgedEvents.isCall[node] {
+            let operation = acknowledgedEvents.operation[node]
+            if operations[operation].readsOnly, successor(state, operation) != nil { return node }
+            node = acknowledgedEvents.next[node]
+        }
+        return nil
     }
 
     /// Tries to linearize operation `index` next; on success it is recorded in the linearized
