@@ -93,6 +93,7 @@ extension RaftEngine {
         let quorum = membership.effective.config.quorum
         let value = quorum.quorumValue { peer -> UInt64 in
             if peer == id { return now.nanoseconds }
+            guard leader!.progress[peer]?.votingSuspended != true else { return electedAt.nanoseconds }
             let acknowledged = leader!.progress[peer]?.lastAckSentAt ?? electedAt
             return max(acknowledged, electedAt).nanoseconds
         }
@@ -125,6 +126,7 @@ extension RaftEngine {
         let renewedBySends = testingFaults.contains(.leaseRenewedBySends)
         let value = quorum.quorumValue { peer -> UInt64 in
             if peer == id { return now.nanoseconds }
+            guard leader.progress[peer]?.votingSuspended != true else { return 0 }
             let acknowledged = leader.progress[peer]?.lastAckSentAt?.nanoseconds ?? 0
             guard renewedBySends else { return acknowledged }
             return max(acknowledged, leader.progress[peer]?.sent.last?.sentAt.nanoseconds ?? 0)
@@ -173,7 +175,9 @@ extension RaftEngine {
         let quorum = membership.effective.config.quorum
         let durableIndex = testingFaults.contains(.commitCountsUnflushedEntries) ? log.lastIndex : io.durableLogID.indexOrZero
         let index = quorum.quorumValue { peer -> UInt64 in
-            peer == id ? durableIndex : (leader!.progress[peer]?.matchedIndex ?? 0)
+            guard peer != id else { return durableIndex }
+            guard leader!.progress[peer]?.votingSuspended != true else { return 0 }
+            return leader!.progress[peer]?.matchedIndex ?? 0
         }
         guard index > committed.indexOrZero, let candidate = log.logID(at: index),
               candidate.leaderID == leaderID || testingFaults.contains(.commitsEarlierLeadersEntries) else { return }

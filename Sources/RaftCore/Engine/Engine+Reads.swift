@@ -40,7 +40,7 @@ extension RaftEngine {
         while let first = leader!.readsAwaitingQuorum.first {
             let round = first.round
             let confirmed = quorum.isCommitQuorum { peer in
-                peer == id || (state.progress[peer]?.ackedRound ?? 0) >= round
+                peer == id || (state.progress[peer]?.votingSuspended != true && (state.progress[peer]?.ackedRound ?? 0) >= round)
             }
             guard confirmed else { break }
             readsAwaitingApply.append(leader!.readsAwaitingQuorum.removeFirst())

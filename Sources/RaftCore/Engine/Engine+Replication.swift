@@ -185,6 +185,10 @@ extension RaftEngine {
         }
         progress.consecutiveFailures = 0
         progress.retryAfter = .zero
+        if response.votingSuspended && !progress.votingSuspended {
+            // Its contact no longer counts, so an earlier check-quorum deadline may apply.
+            leader!.checkQuorumFloor = nil
+        }
         progress.votingSuspended = response.votingSuspended
         if response.votingSuspended { refuseTransfer(toSuspended: sender) }
         switch response.outcome {

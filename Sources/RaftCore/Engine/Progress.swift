@@ -53,6 +53,9 @@ import DequeModule
     /// The transfer target was told to campaign.
     @usableFromInline var timeoutNowSent = false
     /// The peer said in its last answer that it may not vote (see ``RaftEngine/votingSuspended``).
+    /// Such a peer lost the vote it had promised: it may acknowledge a leader it once voted
+    /// against, so until it is re-admitted its acknowledgements count toward no quorum
+    /// (commit, read index, lease, check-quorum), only toward replicating to it.
     @usableFromInline var votingSuspended = false
 
     @inlinable init(nextIndex: LogIndex) {

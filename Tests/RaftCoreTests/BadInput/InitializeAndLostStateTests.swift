@@ -85,4 +85,31 @@ struct InitializeAndLostStateTests {
         cluster.run(for: .seconds(1), step: .milliseconds(50))
         #expect(cluster.events(3).contains { if case .becameCandidate = $0 { true } else { false } })
     }
+
+    /// A node that lost its storage also lost the vote it promised, so it may acknowledge a
+    /// leader it once voted against: until resumed, its acknowledgements count toward no
+    /// quorum. With node 2 gone, leader 1 and suspended node 3 cannot commit or confirm a
+    /// read; resumed, node 3 counts again.
+    @Test func suspendedNodeCountsTowardNoQuorum() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        try cluster.propose(["a"], on: 1)
+        cluster.stabilize()
+        cluster.restart(3, votingSuspended: true)
+        cluster.stabilize()
+        cluster.isolated = [2]
+        let committed = cluster[1].committed
+        try cluster.propose(["b"], on: 1)
+        cluster.with(1) { $0.requestRead(token: 9, policy: .readIndex) }
+        cluster.stabilize()
+        #expect(cluster[3].lastLogID == cluster[1].lastLogID, "it still replicates")
+        #expect(cluster[1].committed == committed, "but does not help commit")
+        #expect(cluster.replies(1, token: 9).isEmpty, "nor confirm a read")
+
+        cluster.with(3) { $0.resumeVoting() }
+        cluster.with(1) { $0.triggerHeartbeat() }
+        cluster.stabilize()
+        #expect(cluster[1].committed == cluster[1].lastLogID)
+        #expect(cluster.appliedCommands(1) == ["a", "b"])
+        #expect(cluster.replies(1, token: 9).count == 1)
+    }
 }

@@ -30,3 +30,18 @@ struct MixedFaultTests {
         #expect(throws: FaultSetParseError.self) { try FaultSet(parsing: "gremlins") }
     }
 }
+
+/// Seeds that found real engine bugs, replayed at the CLI's full length.
+@Suite("Simulator: seeds that found bugs", .ownThread)
+struct FoundBugSeedTests {
+    /// A node restarted with a wiped disk (voting suspended) acknowledged a deposed leader it
+    /// had promised not to follow; the deposed leader counted it toward commit and lease.
+    /// Suspended nodes now count toward no quorum.
+    @Test(arguments: [(UInt64(1202), "all"), (UInt64(1679), "all,-clock-jumps")])
+    func suspendedNodeDoesNotHelpADeposedLeaderCommit(seed: UInt64, faults: String) throws {
+        var options = SimulationOptions()
+        options.faults = try FaultSet(parsing: faults)
+        let report = simulate(seed: seed, options: options)
+        #expect(report.passed, "seed \(seed): \(report.violation.map { "\($0)" } ?? "")")
+    }
+}
