@@ -70,6 +70,8 @@ let package = Package(
                 "Raft",
                 "RaftCore",
                 "RaftFileStore",
+                "RaftNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

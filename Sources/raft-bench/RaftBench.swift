@@ -39,7 +39,7 @@ struct RaftBench: AsyncParsableCommand {
     @Option(help: "Threads the nodes run on (node i on thread (i-1) mod n, clients on the first); 0: the global concurrent pool.")
     var threads: Int = 0
 
-    @Option(help: "Directory in which the disk shape creates (and afterwards removes) its logs.")
+    @Option(help: "Directory in which the disk and tcp-disk shapes create (and afterwards removes) its logs.")
     var directory: String = FileManager.default.temporaryDirectory.path
 
     @Flag(help: "Print one JSON document instead of tables.")

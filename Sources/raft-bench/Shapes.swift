@@ -47,16 +47,18 @@ struct ClusterOptions: Sendable {
     }
 }
 
-/// The cluster shapes. `tcp` and `disk` are reserved for the loopback-TCP transport and the
-/// durable file store; they report themselves unavailable until those exist.
+/// The cluster shapes.
 enum Shape: String, CaseIterable, Sendable {
     /// openraft's `bench_cluster_of_3`: 3 voters in one process, in-memory log and state
     /// machine, RPCs as direct calls; every client write is one `write`.
     case inmem
     /// The same cluster; every client call is one `writeMany` of `--batch` commands.
     case inmemBatch = "inmem-batch"
-    /// 3 voters over loopback TCP (needs the NIO transport).
+    /// The `inmem` cluster with every RPC over loopback TCP: each node has its own
+    /// `RaftNIOServer` on 127.0.0.1 and its own `RaftNIOTransport`.
     case tcp
+    /// The `tcp` cluster with each node's log in a `FileLogStore`, as in `disk`.
+    case tcpDisk = "tcp-disk"
     /// The `inmem` cluster with each node's log in a `FileLogStore` (fsync per group commit)
     /// under a fresh directory in `--directory`.
     case disk
@@ -68,7 +70,7 @@ enum Shape: String, CaseIterable, Sendable {
         case .inmem, .inmemBatch:
             return try await LocalCluster.start(options) { _ in MemoryLogStore<BenchTypes>() }
         case .disk:
-            let root = (options.directory as NSString).appendingPathComponent("raft-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            let root = Self.scratchDirectory(options)
             let cluster = try await LocalCluster.start(options) { id throws(StorageError) in
                 try FileLogStore<BenchTypes>(directory: (root as NSString).appendingPathComponent("node-\(id)"))
             }
@@ -79,8 +81,24 @@ enum Shape: String, CaseIterable, Sendable {
             }
             return cluster
         case .tcp:
-            throw BenchError("shape \(rawValue) is not available in this build yet")
+            return try await TCPCluster.start(options) { _ in MemoryLogStore<BenchTypes>() }
+        case .tcpDisk:
+            let root = Self.scratchDirectory(options)
+            let cluster = try await TCPCluster.start(options) { id throws(StorageError) in
+                try FileLogStore<BenchTypes>(directory: (root as NSString).appendingPathComponent("node-\(id)"))
+            }
+            let stores = cluster.logStores
+            cluster.cleanUp = {
+                for store in stores { await store.close() }
+                try? FileManager.default.removeItem(atPath: root)
+            }
+            return cluster
         }
+    }
+
+    /// A fresh directory for one run's logs, removed when the cluster shuts down.
+    static func scratchDirectory(_ options: ClusterOptions) -> String {
+        (options.directory as NSString).appendingPathComponent("raft-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     }
 }
 

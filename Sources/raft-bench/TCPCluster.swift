@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import NIOCore
+import Raft
+import RaftCore
+import RaftNIO
+import Synchronization
+
+/// The benchmark's commands and addresses on the wire: both are `UInt64`s, written as eight
+/// bytes (what an application with a fixed-size command would choose over the default coder).
+extension BenchTypes: RaftWireTypes {
+    static func encodeCommand(_ command: UInt64, into buffer: inout ByteBuffer) throws {
+        buffer.writeInteger(command)
+    }
+
+    static func decodeCommand(from buffer: inout ByteBuffer) throws -> UInt64 {
+        guard buffer.readableBytes == 8, let command = buffer.readInteger(as: UInt64.self) else { throw BenchError("a command is 8 bytes") }
+        return command
+    }
+
+    static func encodeAddress(_ address: UInt64, into buffer: inout ByteBuffer) throws {
+        buffer.writeInteger(address)
+    }
+
+    static func decodeAddress(from buffer: inout ByteBuffer) throws -> UInt64 {
+        guard buffer.readableBytes == 8, let address = buffer.readInteger(as: UInt64.self) else { throw BenchError("an address is 8 bytes") }
+        return address
+    }
+}
+
+/// Three voters in this process, each with its own `RaftNIOServer` on an ephemeral port of
+/// 127.0.0.1 and its own `RaftNIOTransport`: every RPC crosses a real loopback socket.
+final class TCPCluster<Log: RaftLogStorage<BenchTypes>>: BenchCluster, @unchecked Sendable {
+    let nodes: [RaftNode<BenchTypes>]
+    let leader: RaftNode<BenchTypes>
+    let servers: [RaftNIOServer<BenchTypes>]
+    let transports: [RaftNIOTransport<BenchTypes>]
+    let logStores: [Log]
+    let executors: [RaftThreadExecutor]
+    var cleanUp: @Sendable () async -> Void = {}
+
+    private init(
+        nodes: [RaftNode<BenchTypes>], leader: RaftNode<BenchTypes>, servers: [RaftNIOServer<BenchTypes>], transports: [RaftNIOTransport<BenchTypes>],
+        logStores: [Log], executors: [RaftThreadExecutor]
+    ) {
+        self.nodes = nodes
+        self.leader = leader
+        self.servers = servers
+        self.transports = transports
+        self.logStores = logStores
+        self.executors = executors
+    }
+
+    var clientExecutor: (any TaskExecutor)? { executors.first }
+
+    /// Starts the servers and nodes, elects node 1, and commits one warm-up write everywhere.
+    static func start(_ options: ClusterOptions, logStore: (NodeID) throws(StorageError) -> Log) async throws -> TCPCluster {
+        var logger = Logger(label: "raft-bench")
+        logger.logLevel = .warning
+        let ids: [NodeID] = [1, 2, 3]
+        let configuration = RaftNIOConfiguration(clusterID: "raft-bench")
+        if let error = configuration.validate(for: options.raftConfig()) { throw BenchError("\(error)") }
+        // Each node's address in the membership is its id; this table maps ids to ports.
+        let ports = Mutex<[NodeID: Int]>([:])
+        var servers: [RaftNIOServer<BenchTypes>] = []
+        for id in ids {
+            let server = try RaftNIOServer<BenchTypes>(nodeID: id, configuration: configuration, logger: logger)
+            let port = try await server.start(host: "127.0.0.1", port: 0)
+            ports.withLock { $0[id] = port }
+            servers.append(server)
+        }
+        let table = ports.withLock { $0 }
+        let executors = (0..<options.threads).map { _ in RaftThreadExecutor() }
+        var nodes: [RaftNode<BenchTypes>] = []
+        var transports: [RaftNIOTransport<BenchTypes>] = []
+        var logStores: [Log] = []
+        for id in ids {
+            let transport = try RaftNIOTransport<BenchTypes>(nodeID: id, configuration: configuration, logger: logger) { peer, _ in
+                table[peer].map { PeerAddress(host: "127.0.0.1", port: $0) }
+            }
+            let log = try logStore(id)
+            logStores.append(log)
+            let node = try await RaftNode.start(
+                id: id, config: options.raftConfig(), logStore: log, stateMachine: BenchStateMachine(), network: transport.network(),
+                logger: logger, randomSeed: id, executor: executors.isEmpty ? nil : executors[Int(id - 1) % executors.count])
+            servers[Int(id - 1)].serve(node)
+            transports.append(transport)
+            nodes.append(node)
+        }
+        try await nodes[0].initialize(Membership(voters: Dictionary(uniqueKeysWithValues: ids.map { ($0, $0) })))
+        let leader = nodes[0]
+        try await leader.wait(until: MetricsCondition("leading with an entry of its term committed") { metrics in
+            metrics.isLeader && metrics.committed?.term == metrics.currentTerm
+        }, timeout: .seconds(10))
+        _ = try await leader.write(0)
+        let warmUp = leader.metrics.appliedIndex
+        for node in nodes { try await node.wait(until: .appliedIndex(atLeast: warmUp), timeout: .seconds(10)) }
+        return TCPCluster(nodes: nodes, leader: leader, servers: servers, transports: transports, logStores: logStores, executors: executors)
+    }
+
+    func write(_ command: UInt64) async throws {
+        _ = try await leader.write(command)
+    }
+
+    func writeMany(_ commands: [UInt64]) async throws {
+        for result in await leader.writeMany(commands) { _ = try result.get() }
+    }
+
+    func shutdown() async {
+        for node in nodes { await node.shutdown() }
+        for transport in transports { await transport.shutdown() }
+        for server in servers { await server.shutdown() }
+        for executor in executors { executor.shutdown() }
+        await cleanUp()
+    }
+}
