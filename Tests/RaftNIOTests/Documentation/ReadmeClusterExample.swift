@@ -32,7 +32,9 @@ struct ClusterMember {
         if id == peers.keys.min() {
             do {
                 try await node.initialize(Membership(voters: peers))
-            } catch .initialize(.alreadyInitialized) {}
+            } catch {
+                guard case .initialize(.alreadyInitialized) = error else { throw error }
+            }
         }
         return ClusterMember(node: node, stateMachine: stateMachine, server: server, transport: transport, logStore: logStore)
     }
