@@ -29,6 +29,8 @@ struct ClusterOptions: Sendable {
     var threads: Int
     /// Where the `disk` shape creates its log directories.
     var directory: String
+    /// tcp shapes: each node's loop runs on the event loop of its server and transport.
+    var nioLoops = false
 
     /// The node configuration of the in-process shapes: openraft's bench uses long election
     /// timeouts (200–2000 ms) so a 2-core machine busy with clients never holds an election.

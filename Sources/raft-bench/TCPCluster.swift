@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import Raft
 import RaftCore
 import RaftNIO
@@ -36,12 +37,12 @@ final class TCPCluster<Log: RaftLogStorage<BenchTypes>>: BenchCluster, @unchecke
     let servers: [RaftNIOServer<BenchTypes>]
     let transports: [RaftNIOTransport<BenchTypes>]
     let logStores: [Log]
-    let executors: [RaftThreadExecutor]
+    let executors: [any TaskExecutor]
     var cleanUp: @Sendable () async -> Void = {}
 
     private init(
         nodes: [RaftNode<BenchTypes>], leader: RaftNode<BenchTypes>, servers: [RaftNIOServer<BenchTypes>], transports: [RaftNIOTransport<BenchTypes>],
-        logStores: [Log], executors: [RaftThreadExecutor]
+        logStores: [Log], executors: [any TaskExecutor]
     ) {
         self.nodes = nodes
         self.leader = leader
@@ -60,22 +61,31 @@ final class TCPCluster<Log: RaftLogStorage<BenchTypes>>: BenchCluster, @unchecke
         let ids: [NodeID] = [1, 2, 3]
         let configuration = RaftNIOConfiguration(clusterID: "raft-bench")
         if let error = configuration.validate(for: options.raftConfig()) { throw BenchError("\(error)") }
+        // With --nio-loops, node i, its server and its transport share event loop i of NIO's
+        // group (and the clients run on the first); otherwise the nodes run on the global pool
+        // (or --threads) and the connections on any of the group's loops.
+        let group = MultiThreadedEventLoopGroup.singleton
+        let loops: [any EventLoop]? = options.nioLoops ? Array(group.makeIterator()) : nil
+        func loop(of id: NodeID) -> any EventLoopGroup {
+            guard let loops else { return group }
+            return loops[Int(id - 1) % loops.count]
+        }
         // Each node's address in the membership is its id; this table maps ids to ports.
         let ports = Mutex<[NodeID: Int]>([:])
         var servers: [RaftNIOServer<BenchTypes>] = []
         for id in ids {
-            let server = try RaftNIOServer<BenchTypes>(nodeID: id, configuration: configuration, logger: logger)
+            let server = try RaftNIOServer<BenchTypes>(nodeID: id, configuration: configuration, group: loop(of: id), logger: logger)
             let port = try await server.start(host: "127.0.0.1", port: 0)
             ports.withLock { $0[id] = port }
             servers.append(server)
         }
         let table = ports.withLock { $0 }
-        let executors = (0..<options.threads).map { _ in RaftThreadExecutor() }
+        let executors: [any TaskExecutor] = loops.map { $0.map { EventLoopTaskExecutor($0) } } ?? (0..<options.threads).map { _ in RaftThreadExecutor() }
         var nodes: [RaftNode<BenchTypes>] = []
         var transports: [RaftNIOTransport<BenchTypes>] = []
         var logStores: [Log] = []
         for id in ids {
-            let transport = try RaftNIOTransport<BenchTypes>(nodeID: id, configuration: configuration, logger: logger) { peer, _ in
+            let transport = try RaftNIOTransport<BenchTypes>(nodeID: id, configuration: configuration, group: loop(of: id), logger: logger) { peer, _ in
                 table[peer].map { PeerAddress(host: "127.0.0.1", port: $0) }
             }
             let log = try logStore(id)
@@ -110,7 +120,7 @@ final class TCPCluster<Log: RaftLogStorage<BenchTypes>>: BenchCluster, @unchecke
         for node in nodes { await node.shutdown() }
         for transport in transports { await transport.shutdown() }
         for server in servers { await server.shutdown() }
-        for executor in executors { executor.shutdown() }
+        for case let executor as RaftThreadExecutor in executors { executor.shutdown() }
         await cleanUp()
     }
 }
