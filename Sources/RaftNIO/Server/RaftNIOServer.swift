@@ -89,6 +89,7 @@ public final class RaftNIOServer<Types: RaftWireTypes>: Sendable {
 
     /// Stops listening and closes every connection.
     public func shutdown() async {
+        shared.isShuttingDown = true
         let channel = listener.withLock { channel -> (any Channel)? in
             defer { channel = nil }
             return channel

@@ -84,7 +84,7 @@ final class ServerConnectionHandler<Types: RaftWireTypes>: ChannelInboundHandler
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
         writer?.close()
-        let reason = closeReason ?? .peerClosed
+        let reason = closeReason ?? (shared.isShuttingDown ? .shutdown : .peerClosed)
         let closure = ConnectionClosure(peer: peer, remoteAddress: remoteAddress, reason: reason)
         shared.closed(context.channel, closure)
         switch reason {

@@ -19,6 +19,7 @@ import Synchronization
     private let groups = Mutex<[RaftGroupID: RaftNode<Types>]>([:])
     private let stats = Mutex(RaftNIOServerStatistics())
     private let children = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let stopping = Mutex(false)
 
     @usableFromInline init(
         nodeID: NodeID, configuration: RaftNIOConfiguration, sslContext: NIOSSLContext?, logger: Logger,
@@ -72,4 +73,10 @@ import Synchronization
     }
 
     var openChannels: [any Channel] { children.withLock { Array($0.values) } }
+
+    /// Whether the server is shutting down (connections it closes end for that reason).
+    var isShuttingDown: Bool {
+        get { stopping.withLock { $0 } }
+        set { stopping.withLock { $0 = newValue } }
+    }
 }
