@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import Raft
 import RaftNIO
 import Testing
@@ -106,5 +107,47 @@ extension LoopbackClusterTests {
         try await leader.transferLeader(to: target)
         #expect(try await cluster.leader().id == target)
         await cluster.shutdown()
+    }
+}
+
+extension LoopbackClusterTests {
+    /// Each node's loop runs on the event loop of its own server and transport.
+    @Test func nodesRunOnTheEventLoopsOfTheirConnections() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 3)
+        let configuration = RaftNIOConfiguration(clusterID: "loops")
+        var servers: [RaftNIOServer<KVTypes>] = []
+        var transports: [RaftNIOTransport<KVTypes>] = []
+        var nodes: [RaftNode<KVTypes>] = []
+        var machines: [MemoryKVStateMachine] = []
+        var addresses: [NodeID: String] = [:]
+        let loops = Array(group.makeIterator())
+        for (offset, loop) in loops.enumerated() {
+            let id = NodeID(offset + 1)
+            let server = try RaftNIOServer<KVTypes>(nodeID: id, configuration: configuration, group: loop, logger: NIOCluster.logger)
+            addresses[id] = "127.0.0.1:\(try await server.start())"
+            servers.append(server)
+        }
+        for (offset, loop) in loops.enumerated() {
+            let id = NodeID(offset + 1)
+            let transport = try RaftNIOTransport<KVTypes>(nodeID: id, configuration: configuration, group: loop, logger: NIOCluster.logger)
+            let machine = MemoryKVStateMachine()
+            let node = try await RaftNode.start(
+                id: id, config: NIOCluster.fastConfig(), logStore: MemoryLogStore<KVTypes>(), stateMachine: machine,
+                network: transport.network(), logger: NIOCluster.logger, randomSeed: id, executor: EventLoopTaskExecutor(loop))
+            servers[offset].serve(node)
+            transports.append(transport)
+            nodes.append(node)
+            machines.append(machine)
+        }
+        try await nodes[0].initialize(Membership(voters: addresses))
+        try await nodes[0].wait(until: MetricsCondition("leads") { $0.isLeader }, timeout: .seconds(10))
+        for index in 0..<10 { _ = try await nodes[0].write(.put(key: "k", value: "\(index)")) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while machines.contains(where: { $0.value(forKey: "k") != "9" }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(machines.allSatisfy { $0.value(forKey: "k") == "9" })
+        for node in nodes { await node.shutdown() }
+        for transport in transports { await transport.shutdown() }
+        for server in servers { await server.shutdown() }
+        try await group.shutdownGracefully()
     }
 }
