@@ -64,6 +64,14 @@ final class ServerConnectionHandler<Types: RaftWireTypes>: ChannelInboundHandler
         context.fireChannelReadComplete()
     }
 
+    /// A peer that does not read its answers stops being read: its requests wait in its own
+    /// bounded queue instead of this server's memory.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // Turning auto-read back on reads again by itself.
+        context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenComplete { _ in }
+        context.fireChannelWritabilityChanged()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard closeReason == nil else { return }
         switch error {
