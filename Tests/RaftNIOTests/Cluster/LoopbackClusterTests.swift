@@ -140,8 +140,7 @@ extension LoopbackClusterTests {
             machines.append(machine)
         }
         try await nodes[0].initialize(Membership(voters: addresses))
-        try await nodes[0].wait(until: MetricsCondition("leads") { $0.isLeader }, timeout: .seconds(10))
-        for index in 0..<10 { _ = try await nodes[0].write(.put(key: "k", value: "\(index)")) }
+        for index in 0..<10 { try await writeToLeader(nodes, .put(key: "k", value: "\(index)")) }
         let deadline = ContinuousClock.now + .seconds(10)
         while machines.contains(where: { $0.value(forKey: "k") != "9" }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(machines.allSatisfy { $0.value(forKey: "k") == "9" })
