@@ -71,7 +71,7 @@ struct RefusalTests {
         await cluster.shutdown()
     }
 
-    @Test func aPeerSpeakingOnlyNewerVersionsIsRefusedWithThatReason() async throws {
+    @Test(.ownThread) func aPeerSpeakingOnlyNewerVersionsIsRefusedWithThatReason() async throws {
         let cluster = try await singleNode()
         let socket = try RawSocket(port: await cluster.members[1]!.port)
         socket.send(RawFrames.hello(versions: 5...6, clusterID: "test", sender: 2, target: 1))
