@@ -70,6 +70,9 @@ let package = Package(
                 "Raft",
                 "RaftCore",
                 "RaftFileStore",
+                "RaftNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

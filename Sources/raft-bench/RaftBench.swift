@@ -39,8 +39,11 @@ struct RaftBench: AsyncParsableCommand {
     @Option(help: "Threads the nodes run on (node i on thread (i-1) mod n, clients on the first); 0: the global concurrent pool.")
     var threads: Int = 0
 
-    @Option(help: "Directory in which the disk shape creates (and afterwards removes) its logs.")
+    @Option(help: "Directory in which the disk and tcp-disk shapes create (and afterwards removes) its logs.")
     var directory: String = FileManager.default.temporaryDirectory.path
+
+    @Flag(help: "tcp shapes: run each node's loop on the NIO event loop of its server and transport (node i on loop (i-1) mod loops).")
+    var nioLoops = false
 
     @Flag(help: "Print one JSON document instead of tables.")
     var json = false
@@ -60,7 +63,8 @@ struct RaftBench: AsyncParsableCommand {
     var clientCounts: [Int] { clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() async throws {
-        let options = ClusterOptions(snapshotEvery: snapshotEvery, logsKeptAfterSnapshot: logsKept, threads: threads, directory: directory)
+        var options = ClusterOptions(snapshotEvery: snapshotEvery, logsKeptAfterSnapshot: logsKept, threads: threads, directory: directory)
+        options.nioLoops = nioLoops
         let batch = shape.usesBatches ? self.batch : 1
         var results: [RunResult] = []
         if !json {

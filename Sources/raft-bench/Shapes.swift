@@ -31,6 +31,8 @@ struct ClusterOptions: Sendable {
     var threads: Int
     /// Where the `disk` shape creates its log directories.
     var directory: String
+    /// tcp shapes: each node's loop runs on the event loop of its server and transport.
+    var nioLoops = false
 
     /// The node configuration of the in-process shapes: openraft's bench uses long election
     /// timeouts (200–2000 ms) so a 2-core machine busy with clients never holds an election.
@@ -49,16 +51,18 @@ struct ClusterOptions: Sendable {
     }
 }
 
-/// The cluster shapes. `tcp` and `disk` are reserved for the loopback-TCP transport and the
-/// durable file store; they report themselves unavailable until those exist.
+/// The cluster shapes.
 enum Shape: String, CaseIterable, Sendable {
     /// openraft's `bench_cluster_of_3`: 3 voters in one process, in-memory log and state
     /// machine, RPCs as direct calls; every client write is one `write`.
     case inmem
     /// The same cluster; every client call is one `writeMany` of `--batch` commands.
     case inmemBatch = "inmem-batch"
-    /// 3 voters over loopback TCP (needs the NIO transport).
+    /// The `inmem` cluster with every RPC over loopback TCP: each node has its own
+    /// `RaftNIOServer` on 127.0.0.1 and its own `RaftNIOTransport`.
     case tcp
+    /// The `tcp` cluster with each node's log in a `FileLogStore`, as in `disk`.
+    case tcpDisk = "tcp-disk"
     /// The `inmem` cluster with each node's log in a `FileLogStore` (fsync per group commit)
     /// under a fresh directory in `--directory`.
     case disk
@@ -70,21 +74,33 @@ enum Shape: String, CaseIterable, Sendable {
         case .inmem, .inmemBatch:
             return try await LocalCluster.start(options) { _ in (MemoryLogStore<BenchTypes>(), BenchStateMachine()) }
         case .disk:
-            let root = (options.directory as NSString).appendingPathComponent("raft-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            // What an application on disk runs: a durable log, and snapshots kept on disk so
-            // the log may be purged.
-            let cluster = try await LocalCluster.start(options) { id throws(StorageError) in
-                let directory = (root as NSString).appendingPathComponent("node-\(id)")
-                return (
-                    try FileLogStore<BenchTypes>(directory: (directory as NSString).appendingPathComponent("log")),
-                    try DurableSnapshotStateMachine(BenchStateMachine(), directory: (directory as NSString).appendingPathComponent("snapshots")))
-            }
+            let root = Self.scratchDirectory(options)
+            let cluster = try await LocalCluster.start(options) { id throws(StorageError) in try Self.durableStores(id, in: root) }
             // The nodes close their stores when they stop.
             cluster.cleanUp = { try? FileManager.default.removeItem(atPath: root) }
             return cluster
         case .tcp:
-            throw BenchError("shape \(rawValue) is not available in this build yet")
+            return try await TCPCluster.start(options) { _ in (MemoryLogStore<BenchTypes>(), BenchStateMachine()) }
+        case .tcpDisk:
+            let root = Self.scratchDirectory(options)
+            let cluster = try await TCPCluster.start(options) { id throws(StorageError) in try Self.durableStores(id, in: root) }
+            cluster.cleanUp = { try? FileManager.default.removeItem(atPath: root) }
+            return cluster
         }
+    }
+
+    /// What an application on disk runs: a durable log, and snapshots kept on disk so the log
+    /// may be purged. The nodes close them when they stop.
+    static func durableStores(_ id: NodeID, in root: String) throws(StorageError) -> (FileLogStore<BenchTypes>, DurableSnapshotStateMachine<BenchStateMachine>) {
+        let directory = (root as NSString).appendingPathComponent("node-\(id)")
+        return (
+            try FileLogStore<BenchTypes>(directory: (directory as NSString).appendingPathComponent("log")),
+            try DurableSnapshotStateMachine(BenchStateMachine(), directory: (directory as NSString).appendingPathComponent("snapshots")))
+    }
+
+    /// A fresh directory for one run's logs, removed when the cluster shuts down.
+    static func scratchDirectory(_ options: ClusterOptions) -> String {
+        (options.directory as NSString).appendingPathComponent("raft-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     }
 }
 

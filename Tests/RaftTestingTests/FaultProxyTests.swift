@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 
 /// The fault-injecting TCP proxy, against a small echo server.
-@Suite("FaultProxy")
+@Suite("FaultProxy", .ownThread)
 struct FaultProxyTests {
     /// Echoes every byte back, one thread per connection.
     final class EchoServer: @unchecked Sendable {

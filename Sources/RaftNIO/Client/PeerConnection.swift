@@ -41,7 +41,7 @@ final class ClientContext: Sendable {
 /// megabytes of entries on this side.
 ///
 /// State the event loop owns (the channel, calls in flight, timers) is touched only on it.
-final class PeerConnection: @unchecked Sendable {
+@usableFromInline final class PeerConnection: @unchecked Sendable {
     let peer: NodeID
     let lane: ConnectionLane
     let eventLoop: any EventLoop
@@ -99,7 +99,7 @@ final class PeerConnection: @unchecked Sendable {
         queue.withLock { $0.address = address }
     }
 
-    var logger: Logger {
+    @usableFromInline var logger: Logger {
         var logger = context.logger
         logger[metadataKey: "raft-node"] = "\(context.localNode)"
         logger[metadataKey: "peer"] = "\(peer)"
@@ -114,14 +114,14 @@ final class PeerConnection: @unchecked Sendable {
     var currentAddress: PeerAddress? { queue.withLock { $0.address } }
 
     /// A correlation id for a request about to be encoded.
-    func nextCorrelation() -> UInt64 {
+    @usableFromInline func nextCorrelation() -> UInt64 {
         correlations.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
     // MARK: Sending (any thread)
 
     /// Queues an encoded request; `handler` gets its answer within `timeout`.
-    func send(_ frame: ByteBuffer, correlation: UInt64, bulk: Bool, timeout: Duration, handler: ResponseHandler) {
+    @usableFromInline func send(_ frame: ByteBuffer, correlation: UInt64, bulk: Bool, timeout: Duration, handler: ResponseHandler) {
         let deadline = NIODeadline.now() + TimeAmount(timeout)
         enum Action { case none, drain, connect }
         var action = Action.none

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import Raft
 import RaftCore
@@ -8,13 +9,13 @@ import Synchronization
 /// callback (``sendsWithoutWaiting``); snapshot chunks travel on the peer's snapshot
 /// connection.
 public struct RaftNIOClient<Types: RaftWireTypes>: RaftNetworkClient {
-    let transport: RaftNIOTransport<Types>
-    let group: RaftGroupID
-    let target: NodeID
-    let main: PeerConnection
-    let address: Types.NodeAddress?
+    @usableFromInline let transport: RaftNIOTransport<Types>
+    @usableFromInline let group: RaftGroupID
+    @usableFromInline let target: NodeID
+    @usableFromInline let main: PeerConnection
+    @usableFromInline let address: Types.NodeAddress?
 
-    init(transport: RaftNIOTransport<Types>, group: RaftGroupID, target: NodeID, address: Types.NodeAddress?) {
+    @inlinable init(transport: RaftNIOTransport<Types>, group: RaftGroupID, target: NodeID, address: Types.NodeAddress?) {
         self.transport = transport
         self.group = group
         self.target = target
@@ -22,13 +23,13 @@ public struct RaftNIOClient<Types: RaftWireTypes>: RaftNetworkClient {
         self.main = transport.connection(to: target, address: address, lane: .main)
     }
 
-    public var sendsWithoutWaiting: Bool { true }
+    @inlinable public var sendsWithoutWaiting: Bool { true }
 
-    var checksum: Bool { transport.configuration.checksums }
+    @inlinable var checksum: Bool { transport.configuration.checksums }
 
     /// Fails a request that cannot be framed (larger than the frame limit, a command the
     /// codec rejects): the peer never sees it.
-    func unsendable(_ kind: FrameKind, bytes: Int? = nil, error: (any Error)? = nil) -> RPCError {
+    @usableFromInline func unsendable(_ kind: FrameKind, bytes: Int? = nil, error: (any Error)? = nil) -> RPCError {
         let reason: String
         if let bytes {
             reason = "a \(kind) request of \(bytes) bytes exceeds the maximum frame size of \(transport.configuration.maxFrameSize)"
@@ -39,7 +40,7 @@ public struct RaftNIOClient<Types: RaftWireTypes>: RaftNetworkClient {
         return .remote(reason)
     }
 
-    public func sendAppendEntries(
+    @inlinable public func sendAppendEntries(
         _ request: AppendEntriesRequest<Types>, timeout: Duration, onAnswer: @escaping @Sendable (Result<AppendEntriesResponse, RPCError>) -> Void
     ) {
         let correlation = main.nextCorrelation()
@@ -55,20 +56,20 @@ public struct RaftNIOClient<Types: RaftWireTypes>: RaftNetworkClient {
         main.send(frame, correlation: correlation, bulk: !request.entries.isEmpty, timeout: timeout, handler: .append(onAnswer))
     }
 
-    public func sendVote(_ request: VoteRequest, timeout: Duration, onAnswer: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
+    @inlinable public func sendVote(_ request: VoteRequest, timeout: Duration, onAnswer: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void) {
         let correlation = main.nextCorrelation()
         let frame = Frames.voteRequest(request, group: group, correlation: correlation, timeout: timeout, checksum: checksum)
         main.send(frame, correlation: correlation, bulk: false, timeout: timeout, handler: .vote(onAnswer))
     }
 
-    public func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration) async throws(RPCError) -> AppendEntriesResponse {
+    @inlinable public func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration) async throws(RPCError) -> AppendEntriesResponse {
         let result = await withUnsafeContinuation { continuation in
             sendAppendEntries(request, timeout: timeout) { continuation.resume(returning: $0) }
         }
         return try result.get()
     }
 
-    public func vote(_ request: VoteRequest, timeout: Duration) async throws(RPCError) -> VoteResponse {
+    @inlinable public func vote(_ request: VoteRequest, timeout: Duration) async throws(RPCError) -> VoteResponse {
         let result = await withUnsafeContinuation { continuation in
             sendVote(request, timeout: timeout) { continuation.resume(returning: $0) }
         }
@@ -78,7 +79,7 @@ public struct RaftNIOClient<Types: RaftWireTypes>: RaftNetworkClient {
     /// Sends one chunk on the peer's snapshot connection. A chunk whose connection dropped is
     /// sent once more on a fresh connection while time remains: chunks are idempotent (the
     /// receiver answers where it stands), so the transfer resumes instead of restarting.
-    public func installSnapshotChunk(_ chunk: SnapshotChunk<Types>, timeout: Duration) async throws(RPCError) -> SnapshotChunkResponse {
+    @inlinable public func installSnapshotChunk(_ chunk: SnapshotChunk<Types>, timeout: Duration) async throws(RPCError) -> SnapshotChunkResponse {
         let connection = transport.connection(to: target, address: address, lane: .snapshot)
         let deadline = ContinuousClock.now + timeout
         var attempt = 0
@@ -108,7 +109,7 @@ public struct RaftNIOClient<Types: RaftWireTypes>: RaftNetworkClient {
         }
     }
 
-    public func timeoutNow(_ request: TimeoutNowRequest, timeout: Duration) async throws(RPCError) {
+    @inlinable public func timeoutNow(_ request: TimeoutNowRequest, timeout: Duration) async throws(RPCError) {
         let correlation = main.nextCorrelation()
         let frame = Frames.timeoutNow(request, group: group, correlation: correlation, checksum: checksum)
         let result = await withUnsafeContinuation { continuation in
@@ -118,7 +119,7 @@ public struct RaftNIOClient<Types: RaftWireTypes>: RaftNetworkClient {
     }
 
     /// Asks the peer (believed to lead this group) for a linearizable read index.
-    public func readIndex(timeout: Duration) async throws(RPCError) -> LogID? {
+    @inlinable public func readIndex(timeout: Duration) async throws(RPCError) -> LogID? {
         let correlation = main.nextCorrelation()
         let frame = Frames.readIndex(group: group, correlation: correlation, timeout: timeout, checksum: checksum)
         let result = await withUnsafeContinuation { continuation in

@@ -62,7 +62,7 @@ public final class RaftNIOTransport<Types: RaftWireTypes>: Sendable {
         for connection in connections { try? await connection.shutdown().get() }
     }
 
-    func connection(to peer: NodeID, address: Types.NodeAddress?, lane: ConnectionLane) -> PeerConnection {
+    @usableFromInline func connection(to peer: NodeID, address: Types.NodeAddress?, lane: ConnectionLane) -> PeerConnection {
         let resolved = resolve(peer, address)
         return peers.withLock { peers in
             if var existing = peers[peer] {
@@ -101,11 +101,16 @@ extension RaftNIOTransport where Types.NodeAddress == String {
 
 /// The ``RaftNetworkFactory`` of one group on a ``RaftNIOTransport``.
 public struct RaftNIONetwork<Types: RaftWireTypes>: RaftNetworkFactory {
-    let transport: RaftNIOTransport<Types>
+    @usableFromInline let transport: RaftNIOTransport<Types>
     /// The group every request of this factory's clients names.
     public let group: RaftGroupID
 
-    public func makeClient(for target: NodeID, address: Types.NodeAddress?) -> RaftNIOClient<Types> {
+    @inlinable init(transport: RaftNIOTransport<Types>, group: RaftGroupID) {
+        self.transport = transport
+        self.group = group
+    }
+
+    @inlinable public func makeClient(for target: NodeID, address: Types.NodeAddress?) -> RaftNIOClient<Types> {
         RaftNIOClient(transport: transport, group: group, target: target, address: address)
     }
 }

@@ -3,7 +3,7 @@ import RaftCore
 
 /// Where the answer to one request goes. Each is called exactly once: with the response, a
 /// failure the peer sent, a timeout, or a connection failure.
-enum ResponseHandler: Sendable {
+@usableFromInline enum ResponseHandler: Sendable {
     case append(@Sendable (Result<AppendEntriesResponse, RPCError>) -> Void)
     case vote(@Sendable (Result<VoteResponse, RPCError>) -> Void)
     case snapshotChunk(@Sendable (Result<SnapshotChunkResponse, RPCError>) -> Void)

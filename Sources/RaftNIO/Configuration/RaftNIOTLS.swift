@@ -44,7 +44,7 @@ public struct RaftNIOTLS: Sendable {
         return NodeID(name.dropFirst(5))
     }
 
-    func serverContext() throws -> NIOSSLContext {
+    @usableFromInline func serverContext() throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificateChain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
         configuration.trustRoots = .certificates(trustRoots)

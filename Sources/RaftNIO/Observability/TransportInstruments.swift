@@ -3,7 +3,7 @@ import RaftCore
 
 /// swift-metrics instruments of one node's transport (its server and its clients). Created
 /// only when a metrics backend is bootstrapped, so a transport without one pays a nil check.
-struct TransportInstruments: Sendable {
+@usableFromInline struct TransportInstruments: Sendable {
     let nodeID: NodeID
     let bytesIn: Counter
     let bytesOut: Counter

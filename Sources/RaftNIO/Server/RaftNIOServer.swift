@@ -20,12 +20,12 @@ import Synchronization
 public final class RaftNIOServer<Types: RaftWireTypes>: Sendable {
     public let nodeID: NodeID
     public let configuration: RaftNIOConfiguration
-    let group: any EventLoopGroup
-    let shared: ServerShared<Types>
-    private let listener = Mutex<(any Channel)?>(nil)
+    @usableFromInline let group: any EventLoopGroup
+    @usableFromInline let shared: ServerShared<Types>
+    @usableFromInline let listener: Mutex<(any Channel)?>
 
     /// A server for node `nodeID`; call ``serve(_:group:)`` and ``start(host:port:)``.
-    public init(
+    @inlinable public init(
         nodeID: NodeID, configuration: RaftNIOConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "swift-raft.nio")
     ) throws {
@@ -33,7 +33,11 @@ public final class RaftNIOServer<Types: RaftWireTypes>: Sendable {
         self.nodeID = nodeID
         self.configuration = configuration
         self.group = group
-        self.shared = ServerShared(nodeID: nodeID, configuration: configuration, sslContext: try configuration.tls?.serverContext(), logger: logger)
+        self.listener = Mutex(nil)
+        // Inlined into the application's module, so the request path is specialized there.
+        self.shared = ServerShared(
+            nodeID: nodeID, configuration: configuration, sslContext: try configuration.tls?.serverContext(), logger: logger,
+            serve: { shared, frame, node, origin throws(FrameError) in try shared.dispatch(frame, to: node, from: origin) })
     }
 
     /// Serves `node` to peers under `group` (replacing any node served there). The node must
@@ -85,6 +89,7 @@ public final class RaftNIOServer<Types: RaftWireTypes>: Sendable {
 
     /// Stops listening and closes every connection.
     public func shutdown() async {
+        shared.isShuttingDown = true
         let channel = listener.withLock { channel -> (any Channel)? in
             defer { channel = nil }
             return channel

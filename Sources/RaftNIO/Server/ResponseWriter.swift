@@ -4,7 +4,7 @@ import Synchronization
 /// Answers of one server connection, queued from any thread (the nodes' loops answer
 /// requests from their own threads) and written on the connection's event loop with one
 /// flush per batch: the first answer of a batch schedules the write, later ones join it.
-final class ResponseWriter: Sendable {
+@usableFromInline final class ResponseWriter: Sendable {
     let channel: any Channel
     let instruments: TransportInstruments?
     private let state = Mutex(State())
@@ -20,7 +20,7 @@ final class ResponseWriter: Sendable {
         self.instruments = instruments
     }
 
-    func send(_ frame: ByteBuffer) {
+    @usableFromInline func send(_ frame: ByteBuffer) {
         let schedule = state.withLock { state -> Bool in
             guard !state.closed else { return false }
             state.frames.append(frame)

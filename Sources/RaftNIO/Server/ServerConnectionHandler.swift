@@ -53,19 +53,23 @@ final class ServerConnectionHandler<Types: RaftWireTypes>: ChannelInboundHandler
         guard frame.kind.isRequest else {
             return close(context, .protocolViolation("a client sent a \(frame.kind) frame"), refusal: Refusal(reason: .protocolViolation, detail: "unexpected \(frame.kind) frame"))
         }
-        let request: IncomingRequest<Types>
-        do {
-            request = try Frames.decodeRequest(frame, as: Types.self)
-        } catch {
-            return close(context, .badFrame(error), refusal: Refusal(reason: .protocolViolation, detail: "\(error)"))
+        if let reason = handle(frame), case .badFrame(let error) = reason {
+            close(context, reason, refusal: Refusal(reason: .protocolViolation, detail: "\(error)"))
         }
-        handle(request, group: frame.group, correlation: frame.correlation)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         // Answers produced while reading (refusals, immediate failures) go out with one flush.
         writer?.flush()
         context.fireChannelReadComplete()
+    }
+
+    /// A peer that does not read its answers stops being read: its requests wait in its own
+    /// bounded queue instead of this server's memory.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // Turning auto-read back on reads again by itself.
+        context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenComplete { _ in }
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -88,7 +92,7 @@ final class ServerConnectionHandler<Types: RaftWireTypes>: ChannelInboundHandler
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
         writer?.close()
-        let reason = closeReason ?? .peerClosed
+        let reason = closeReason ?? (shared.isShuttingDown ? .shutdown : .peerClosed)
         let closure = ConnectionClosure(peer: peer, remoteAddress: remoteAddress, reason: reason)
         shared.closed(context.channel, closure)
         switch reason {
@@ -168,74 +172,18 @@ final class ServerConnectionHandler<Types: RaftWireTypes>: ChannelInboundHandler
 
     // MARK: Requests
 
-    private func handle(_ request: IncomingRequest<Types>, group: RaftGroupID, correlation: UInt64) {
-        guard let writer, let peer else { return }
-        let checksum = self.checksum
-        func fail(_ reason: RefusalReason, _ detail: String) {
-            shared.updateStatistics { $0.refusedRequests[reason, default: 0] += 1 }
-            shared.instruments?.refusal(reason.rawValue, direction: "sent")
-            writer.send(Frames.failure(.refused(Refusal(reason: reason, detail: detail)), group: group, correlation: correlation, checksum: checksum))
+    private func handle(_ frame: Frame) -> ConnectionCloseReason? {
+        guard let writer, let peer else { return nil }
+        let request = RequestOrigin(peer: peer, group: frame.group, correlation: frame.correlation, writer: writer, checksum: checksum)
+        guard let node = shared.node(for: frame.group) else {
+            shared.refuse(request, .unknownGroup, "node \(shared.nodeID) serves no group \(frame.group)")
+            return nil
         }
-        func impersonates(_ vote: Vote) -> Bool {
-            guard vote.votedFor != peer else { return false }
-            fail(.protocolViolation, "the request is from node \(vote.votedFor.map(String.init) ?? "none"), the connection from node \(peer)")
-            return true
+        do {
+            try shared.serve(shared, frame, node, request)
+        } catch {
+            return .badFrame(error)
         }
-        guard let node = shared.node(for: group) else {
-            return fail(.unknownGroup, "node \(shared.nodeID) serves no group \(group)")
-        }
-        shared.updateStatistics {
-            $0.requestsServed += 1
-            $0.requestsByGroup[group, default: 0] += 1
-        }
-        switch request {
-        case let .append(request, asked):
-            if impersonates(request.vote) { return }
-            node.appendEntries(request, timeout: min(asked, shared.configuration.maxRequestTimeout)) { result in
-                switch result {
-                case .success(let response): writer.send(Frames.appendResponse(response, group: group, correlation: correlation, checksum: checksum))
-                case .failure(let error): writer.send(Frames.failure(RequestFailure(error), group: group, correlation: correlation, checksum: checksum))
-                }
-            }
-        case let .vote(request, asked):
-            if impersonates(request.vote) { return }
-            let metrics = node.metrics
-            if RaftEngine<Types>.answersRemoved(
-                peer, senderLastLogID: request.lastLogID, committed: metrics.committedMembership, effective: metrics.membership,
-                receiverLastLogID: metrics.lastLogID)
-            {
-                logger.warning("refusing a vote request from a removed node", metadata: ["group": "\(group)", "membership": "\(metrics.membership.config)"])
-                return fail(.removed, "node \(peer) is not a member of group \(group) (membership \(metrics.membership.config))")
-            }
-            node.vote(request, timeout: min(asked, shared.configuration.maxRequestTimeout)) { result in
-                switch result {
-                case .success(let response): writer.send(Frames.voteResponse(response, group: group, correlation: correlation, checksum: checksum))
-                case .failure(let error): writer.send(Frames.failure(RequestFailure(error), group: group, correlation: correlation, checksum: checksum))
-                }
-            }
-        case .snapshotChunk(let chunk, _):
-            if impersonates(chunk.vote) { return }
-            Task {
-                let response = await node.installSnapshotChunk(chunk)
-                writer.send(Frames.snapshotChunkResponse(response, group: group, correlation: correlation, checksum: checksum))
-            }
-        case .timeoutNow(let request):
-            if impersonates(request.vote) { return }
-            node.timeoutNow(request)
-            writer.send(Frames.timeoutNowResponse(group: group, correlation: correlation, checksum: checksum))
-        case .readIndex:
-            Task {
-                let result: Result<LogID?, RaftError<Types.NodeAddress>>
-                do throws(RaftError<Types.NodeAddress>) {
-                    result = .success(try await node.readIndexForFollower())
-                } catch {
-                    result = .failure(error)
-                }
-                switch result {
-                case .success(let readIndex): writer.send(Frames.readIndexResponse(readIndex, group: group, correlation: correlation, checksum: checksum))
-                case .failure(let error): writer.send(Frames.failure(.remote("\(error)"), group: group, correlation: correlation, checksum: checksum))
-                }
-            }
-        }
+        return nil
     }
 }

@@ -2,44 +2,44 @@ import NIOCore
 
 /// Reads a frame body field by field; every shortfall or bad value is a typed
 /// ``FrameError/malformedBody(kind:reason:)`` naming the frame kind, never a crash.
-struct BodyReader {
-    var buffer: ByteBuffer
-    let kind: FrameKind
+@usableFromInline struct BodyReader {
+    @usableFromInline var buffer: ByteBuffer
+    @usableFromInline let kind: FrameKind
 
-    init(_ frame: Frame) {
+    @inlinable init(_ frame: Frame) {
         self.buffer = frame.body
         self.kind = frame.kind
     }
 
-    init(buffer: ByteBuffer, kind: FrameKind) {
+    @inlinable init(buffer: ByteBuffer, kind: FrameKind) {
         self.buffer = buffer
         self.kind = kind
     }
 
-    var remaining: Int { buffer.readableBytes }
+    @usableFromInline var remaining: Int { buffer.readableBytes }
 
-    func malformed(_ reason: String) -> FrameError {
+    @inlinable func malformed(_ reason: String) -> FrameError {
         .malformedBody(kind: kind.description, reason: reason)
     }
 
-    mutating func integer<I: FixedWidthInteger>(_: I.Type = I.self, _ field: StaticString) throws(FrameError) -> I {
+    @inlinable mutating func integer<I: FixedWidthInteger>(_: I.Type = I.self, _ field: StaticString) throws(FrameError) -> I {
         guard let value = buffer.readInteger(as: I.self) else { throw malformed("truncated at \(field)") }
         return value
     }
 
-    mutating func u8(_ field: StaticString) throws(FrameError) -> UInt8 { try integer(UInt8.self, field) }
-    mutating func u16(_ field: StaticString) throws(FrameError) -> UInt16 { try integer(UInt16.self, field) }
-    mutating func u32(_ field: StaticString) throws(FrameError) -> UInt32 { try integer(UInt32.self, field) }
-    mutating func u64(_ field: StaticString) throws(FrameError) -> UInt64 { try integer(UInt64.self, field) }
+    @inlinable mutating func u8(_ field: StaticString) throws(FrameError) -> UInt8 { try integer(UInt8.self, field) }
+    @inlinable mutating func u16(_ field: StaticString) throws(FrameError) -> UInt16 { try integer(UInt16.self, field) }
+    @inlinable mutating func u32(_ field: StaticString) throws(FrameError) -> UInt32 { try integer(UInt32.self, field) }
+    @inlinable mutating func u64(_ field: StaticString) throws(FrameError) -> UInt64 { try integer(UInt64.self, field) }
 
     /// A 64-bit length or offset that must fit a non-negative `Int`.
-    mutating func count64(_ field: StaticString) throws(FrameError) -> Int {
+    @inlinable mutating func count64(_ field: StaticString) throws(FrameError) -> Int {
         let value = try u64(field)
         guard value <= UInt64(Int.max) else { throw malformed("\(field) out of range") }
         return Int(value)
     }
 
-    mutating func bool(_ field: StaticString) throws(FrameError) -> Bool {
+    @inlinable mutating func bool(_ field: StaticString) throws(FrameError) -> Bool {
         switch try u8(field) {
         case 0: return false
         case 1: return true
@@ -49,30 +49,30 @@ struct BodyReader {
 
     /// A count of elements that each take at least `minimumSize` bytes: bounded by what is
     /// left, so a forged count cannot make the reader reserve memory it never fills.
-    mutating func count(_ field: StaticString, minimumSize: Int, wide: Bool = false) throws(FrameError) -> Int {
+    @inlinable mutating func count(_ field: StaticString, minimumSize: Int, wide: Bool = false) throws(FrameError) -> Int {
         let count = wide ? Int(try u32(field)) : Int(try u16(field))
         guard count <= remaining / max(minimumSize, 1) else { throw malformed("\(field) \(count) exceeds the body") }
         return count
     }
 
     /// `length` bytes as a slice of the body.
-    mutating func slice(_ length: Int, _ field: StaticString) throws(FrameError) -> ByteBuffer {
+    @inlinable mutating func slice(_ length: Int, _ field: StaticString) throws(FrameError) -> ByteBuffer {
         guard length >= 0, let slice = buffer.readSlice(length: length) else { throw malformed("truncated in \(field)") }
         return slice
     }
 
     /// Bytes prefixed by a 32-bit length.
-    mutating func lengthPrefixed(_ field: StaticString) throws(FrameError) -> ByteBuffer {
+    @inlinable mutating func lengthPrefixed(_ field: StaticString) throws(FrameError) -> ByteBuffer {
         try slice(Int(try u32(field)), field)
     }
 
-    mutating func bytes(_ field: StaticString) throws(FrameError) -> [UInt8] {
+    @inlinable mutating func bytes(_ field: StaticString) throws(FrameError) -> [UInt8] {
         var slice = try lengthPrefixed(field)
         return slice.readBytes(length: slice.readableBytes) ?? []
     }
 
     /// A UTF-8 string prefixed by a 16-bit length.
-    mutating func string(_ field: StaticString) throws(FrameError) -> String {
+    @inlinable mutating func string(_ field: StaticString) throws(FrameError) -> String {
         let length = Int(try u16(field))
         var slice = try slice(length, field)
         guard let string = slice.readString(length: length) else { throw malformed("\(field) is not a string") }
@@ -81,17 +81,17 @@ struct BodyReader {
 
     /// Fails unless every byte was read: trailing bytes mean sender and receiver disagree on
     /// the layout.
-    func finish() throws(FrameError) {
+    @inlinable func finish() throws(FrameError) {
         if remaining != 0 { throw malformed("\(remaining) unexpected trailing bytes") }
     }
 }
 
 extension ByteBuffer {
-    mutating func writeBool(_ value: Bool) { writeInteger(UInt8(value ? 1 : 0)) }
+    @inlinable mutating func writeBool(_ value: Bool) { writeInteger(UInt8(value ? 1 : 0)) }
 
     /// A string with a 16-bit length (truncated to 65,535 bytes of UTF-8, at a character
     /// boundary).
-    mutating func writeShortString(_ string: String) {
+    @inlinable mutating func writeShortString(_ string: String) {
         var utf8 = Array(string.utf8)
         if utf8.count > Int(UInt16.max) {
             utf8 = Array(String(decoding: utf8.prefix(Int(UInt16.max) - 4), as: UTF8.self).utf8)
@@ -101,7 +101,7 @@ extension ByteBuffer {
     }
 
     /// Reserves a 32-bit length, runs `body`, then fills the length with what it wrote.
-    mutating func writeLengthPrefixed<E: Error>(_ body: (inout ByteBuffer) throws(E) -> Void) throws(E) {
+    @inlinable mutating func writeLengthPrefixed<E: Error>(_ body: (inout ByteBuffer) throws(E) -> Void) throws(E) {
         let at = writerIndex
         writeInteger(UInt32(0))
         try body(&self)

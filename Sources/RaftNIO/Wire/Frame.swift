@@ -5,7 +5,7 @@ import NIOCore
 public typealias RaftGroupID = UInt64
 
 /// What a frame carries. Values are the wire codes (see `README.md` in this folder).
-enum FrameKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+@usableFromInline enum FrameKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case hello = 1
     case helloAccepted = 2
     case refusal = 3
@@ -22,7 +22,7 @@ enum FrameKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case errorResponse = 32
 
     /// Kinds a client sends after the handshake, each answered by one response frame.
-    var isRequest: Bool {
+    @inlinable var isRequest: Bool {
         switch self {
         case .appendRequest, .voteRequest, .snapshotChunkRequest, .timeoutNowRequest, .readIndexRequest: return true
         default: return false
@@ -30,14 +30,14 @@ enum FrameKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// Kinds a server sends in answer to a request.
-    var isResponse: Bool {
+    @inlinable var isResponse: Bool {
         switch self {
         case .appendResponse, .voteResponse, .snapshotChunkResponse, .timeoutNowResponse, .readIndexResponse, .errorResponse: return true
         default: return false
         }
     }
 
-    var description: String {
+    @inlinable var description: String {
         switch self {
         case .hello: return "hello"
         case .helloAccepted: return "hello-accepted"
@@ -58,14 +58,22 @@ enum FrameKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// One decoded frame: its header fields and its body (a slice of the bytes received).
-struct Frame: Sendable {
-    var kind: FrameKind
+@usableFromInline struct Frame: Sendable {
+    @usableFromInline var kind: FrameKind
     /// The frame format version it was written in.
-    var version: UInt8
-    var group: RaftGroupID
+    @usableFromInline var version: UInt8
+    @usableFromInline var group: RaftGroupID
     /// Pairs a response with its request; chosen by the requester, unique per connection.
-    var correlation: UInt64
-    var body: ByteBuffer
+    @usableFromInline var correlation: UInt64
+    @usableFromInline var body: ByteBuffer
+
+    @inlinable init(kind: FrameKind, version: UInt8, group: RaftGroupID, correlation: UInt64, body: ByteBuffer) {
+        self.kind = kind
+        self.version = version
+        self.group = group
+        self.correlation = correlation
+        self.body = body
+    }
 }
 
 /// The fixed layout of a frame. Every integer is big-endian.
@@ -83,18 +91,18 @@ struct Frame: Sendable {
 ///     28    n body
 ///   28+n    4 checksum     CRC-32C of bytes 4..<28+n, when flag bit 0 is set
 /// ```
-enum FrameLayout {
-    static let magic: UInt16 = 0x5246
+@usableFromInline enum FrameLayout {
+    @usableFromInline static let magic: UInt16 = 0x5246
     /// The frame format versions this build reads and writes.
-    static let supportedVersions: ClosedRange<UInt8> = 1...1
-    static let currentVersion: UInt8 = 1
+    @usableFromInline static let supportedVersions: ClosedRange<UInt8> = 1...1
+    @usableFromInline static let currentVersion: UInt8 = 1
     /// Bytes before the body, the length field included.
-    static let headerSize = 28
+    @usableFromInline static let headerSize = 28
     /// Bytes the length field counts besides the body and checksum.
-    static let headerAfterLength = headerSize - 4
-    static let checksumSize = 4
-    static let flagChecksum: UInt8 = 1 << 0
-    static let knownFlags: UInt8 = flagChecksum
+    @usableFromInline static let headerAfterLength = headerSize - 4
+    @usableFromInline static let checksumSize = 4
+    @usableFromInline static let flagChecksum: UInt8 = 1 << 0
+    @usableFromInline static let knownFlags: UInt8 = flagChecksum
     /// The smallest frame limit a configuration may set: room for a handshake.
-    static let minimumMaxFrameSize = 1024
+    @usableFromInline static let minimumMaxFrameSize = 1024
 }

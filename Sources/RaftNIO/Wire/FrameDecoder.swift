@@ -4,19 +4,23 @@ import Raft
 /// Cuts the byte stream into frames, rejecting a bad header as soon as its bytes arrive (a
 /// peer that is not speaking this protocol is dropped after a few bytes, not after it fills a
 /// length's worth of memory).
-struct FrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = Frame
+@usableFromInline struct FrameDecoder: ByteToMessageDecoder, Sendable {
+    @usableFromInline typealias InboundOut = Frame
 
     /// The largest frame accepted, counting every byte of it.
-    let maxFrameSize: Int
+    @usableFromInline let maxFrameSize: Int
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    @inlinable init(maxFrameSize: Int) {
+        self.maxFrameSize = maxFrameSize
+    }
+
+    @inlinable mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let frame = try Self.parse(&buffer, maxFrameSize: maxFrameSize) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(frame))
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    @inlinable mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         if let frame = try Self.parse(&buffer, maxFrameSize: maxFrameSize) {
             context.fireChannelRead(Self.wrapInboundOut(frame))
             return .continue
@@ -31,7 +35,7 @@ struct FrameDecoder: ByteToMessageDecoder {
 
     /// Takes one complete frame off the front of `buffer`, nil when more bytes are needed.
     /// Throws as soon as the bytes present prove the stream is not a valid frame.
-    static func parse(_ buffer: inout ByteBuffer, maxFrameSize: Int) throws(FrameError) -> Frame? {
+    @inlinable static func parse(_ buffer: inout ByteBuffer, maxFrameSize: Int) throws(FrameError) -> Frame? {
         let start = buffer.readerIndex
         let available = buffer.readableBytes
         guard available >= 4, let length32 = buffer.getInteger(at: start, as: UInt32.self) else { return nil }
@@ -80,7 +84,7 @@ struct FrameDecoder: ByteToMessageDecoder {
 extension ByteBuffer {
     /// Writes a frame header whose length is filled in by ``endFrame(startingAt:checksum:)``;
     /// returns where the frame starts.
-    mutating func beginFrame(_ kind: FrameKind, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> Int {
+    @inlinable mutating func beginFrame(_ kind: FrameKind, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> Int {
         let start = writerIndex
         writeInteger(UInt32(0))
         writeInteger(FrameLayout.magic)
@@ -93,7 +97,7 @@ extension ByteBuffer {
     }
 
     /// Completes the frame begun at `start`: sets its length and appends its checksum.
-    mutating func endFrame(startingAt start: Int, checksum: Bool) {
+    @inlinable mutating func endFrame(startingAt start: Int, checksum: Bool) {
         let length = writerIndex - start - 4 + (checksum ? FrameLayout.checksumSize : 0)
         setInteger(UInt32(truncatingIfNeeded: length), at: start)
         if checksum {

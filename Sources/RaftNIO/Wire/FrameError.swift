@@ -20,7 +20,7 @@ public enum FrameError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The body does not decode as the message its kind names.
     case malformedBody(kind: String, reason: String)
 
-    public var description: String {
+    @inlinable public var description: String {
         switch self {
         case .badMagic(let magic): return "bad magic 0x\(String(magic, radix: 16)) (not a RaftNIO peer)"
         case .unsupportedVersion(let version): return "unsupported frame version \(version)"

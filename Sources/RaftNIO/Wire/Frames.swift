@@ -3,7 +3,7 @@ import Raft
 import RaftCore
 
 /// A request as the server decodes it, with the time the sender allows for its answer.
-enum IncomingRequest<T: RaftWireTypes> {
+@usableFromInline enum IncomingRequest<T: RaftWireTypes> {
     case append(AppendEntriesRequest<T>, timeout: Duration)
     case vote(VoteRequest, timeout: Duration)
     case snapshotChunk(SnapshotChunk<T>, timeout: Duration)
@@ -12,7 +12,7 @@ enum IncomingRequest<T: RaftWireTypes> {
 }
 
 /// A response as the client decodes it.
-enum IncomingResponse: Sendable {
+@usableFromInline enum IncomingResponse: Sendable {
     case append(AppendEntriesResponse)
     case vote(VoteResponse)
     case snapshotChunk(SnapshotChunkResponse)
@@ -22,10 +22,10 @@ enum IncomingResponse: Sendable {
 }
 
 /// Builds and reads whole frames of each kind (header, body, checksum).
-enum Frames {
+@usableFromInline enum Frames {
     /// Requests carry the time their sender waits for the answer, in milliseconds, so the
     /// receiver answers (or fails) before the sender gives up.
-    static func timeoutMillis(_ timeout: Duration) -> UInt32 {
+    @inlinable static func timeoutMillis(_ timeout: Duration) -> UInt32 {
         let (seconds, attoseconds) = timeout.components
         guard seconds >= 0 else { return 0 }
         let millis = seconds.multipliedReportingOverflow(by: 1000)
@@ -33,7 +33,7 @@ enum Frames {
         return UInt32(clamping: millis.partialValue + attoseconds / 1_000_000_000_000_000)
     }
 
-    static func frame(
+    @inlinable static func frame(
         _ kind: FrameKind, group: RaftGroupID, correlation: UInt64, checksum: Bool, capacity: Int = 128,
         allocator: ByteBufferAllocator = ByteBufferAllocator(), body: (inout ByteBuffer) throws -> Void
     ) rethrows -> ByteBuffer {
@@ -46,7 +46,7 @@ enum Frames {
 
     // MARK: Requests
 
-    static func appendRequest<T: RaftWireTypes>(_ request: AppendEntriesRequest<T>, group: RaftGroupID, correlation: UInt64, timeout: Duration, checksum: Bool) throws -> ByteBuffer {
+    @inlinable static func appendRequest<T: RaftWireTypes>(_ request: AppendEntriesRequest<T>, group: RaftGroupID, correlation: UInt64, timeout: Duration, checksum: Bool) throws -> ByteBuffer {
         var capacity = 96
         for entry in request.entries { capacity += 8 + entry.byteCount }
         return try frame(.appendRequest, group: group, correlation: correlation, checksum: checksum, capacity: capacity) { buffer in
@@ -55,33 +55,33 @@ enum Frames {
         }
     }
 
-    static func voteRequest(_ request: VoteRequest, group: RaftGroupID, correlation: UInt64, timeout: Duration, checksum: Bool) -> ByteBuffer {
+    @inlinable static func voteRequest(_ request: VoteRequest, group: RaftGroupID, correlation: UInt64, timeout: Duration, checksum: Bool) -> ByteBuffer {
         frame(.voteRequest, group: group, correlation: correlation, checksum: checksum) { buffer in
             buffer.writeInteger(timeoutMillis(timeout))
             buffer.writeVoteRequest(request)
         }
     }
 
-    static func snapshotChunk<T: RaftWireTypes>(_ chunk: SnapshotChunk<T>, group: RaftGroupID, correlation: UInt64, timeout: Duration, checksum: Bool) throws -> ByteBuffer {
+    @inlinable static func snapshotChunk<T: RaftWireTypes>(_ chunk: SnapshotChunk<T>, group: RaftGroupID, correlation: UInt64, timeout: Duration, checksum: Bool) throws -> ByteBuffer {
         try frame(.snapshotChunkRequest, group: group, correlation: correlation, checksum: checksum, capacity: chunk.data.count + 256) { buffer in
             buffer.writeInteger(timeoutMillis(timeout))
             try buffer.writeSnapshotChunk(chunk)
         }
     }
 
-    static func timeoutNow(_ request: TimeoutNowRequest, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
+    @inlinable static func timeoutNow(_ request: TimeoutNowRequest, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
         frame(.timeoutNowRequest, group: group, correlation: correlation, checksum: checksum) { buffer in
             buffer.writeTimeoutNow(request)
         }
     }
 
-    static func readIndex(group: RaftGroupID, correlation: UInt64, timeout: Duration, checksum: Bool) -> ByteBuffer {
+    @inlinable static func readIndex(group: RaftGroupID, correlation: UInt64, timeout: Duration, checksum: Bool) -> ByteBuffer {
         frame(.readIndexRequest, group: group, correlation: correlation, checksum: checksum) { buffer in
             buffer.writeInteger(timeoutMillis(timeout))
         }
     }
 
-    static func decodeRequest<T: RaftWireTypes>(_ frame: Frame, as _: T.Type) throws(FrameError) -> IncomingRequest<T> {
+    @inlinable static func decodeRequest<T: RaftWireTypes>(_ frame: Frame, as _: T.Type) throws(FrameError) -> IncomingRequest<T> {
         var reader = BodyReader(frame)
         func timeout() throws(FrameError) -> Duration { .milliseconds(Int64(try reader.u32("timeout"))) }
         let request: IncomingRequest<T>
@@ -108,31 +108,31 @@ enum Frames {
 
     // MARK: Responses
 
-    static func appendResponse(_ response: AppendEntriesResponse, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
+    @inlinable static func appendResponse(_ response: AppendEntriesResponse, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
         frame(.appendResponse, group: group, correlation: correlation, checksum: checksum, capacity: 96) { $0.writeAppendResponse(response) }
     }
 
-    static func voteResponse(_ response: VoteResponse, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
+    @inlinable static func voteResponse(_ response: VoteResponse, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
         frame(.voteResponse, group: group, correlation: correlation, checksum: checksum, capacity: 112) { $0.writeVoteResponse(response) }
     }
 
-    static func snapshotChunkResponse(_ response: SnapshotChunkResponse, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
+    @inlinable static func snapshotChunkResponse(_ response: SnapshotChunkResponse, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
         frame(.snapshotChunkResponse, group: group, correlation: correlation, checksum: checksum) { $0.writeSnapshotChunkResponse(response) }
     }
 
-    static func timeoutNowResponse(group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
+    @inlinable static func timeoutNowResponse(group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
         frame(.timeoutNowResponse, group: group, correlation: correlation, checksum: checksum, capacity: 32) { _ in }
     }
 
-    static func readIndexResponse(_ readIndex: LogID?, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
+    @inlinable static func readIndexResponse(_ readIndex: LogID?, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
         frame(.readIndexResponse, group: group, correlation: correlation, checksum: checksum, capacity: 64) { $0.writeLogID(readIndex) }
     }
 
-    static func failure(_ failure: RequestFailure, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
+    @inlinable static func failure(_ failure: RequestFailure, group: RaftGroupID, correlation: UInt64, checksum: Bool) -> ByteBuffer {
         frame(.errorResponse, group: group, correlation: correlation, checksum: checksum) { failure.encode(into: &$0) }
     }
 
-    static func decodeResponse(_ frame: Frame) throws(FrameError) -> IncomingResponse {
+    @inlinable static func decodeResponse(_ frame: Frame) throws(FrameError) -> IncomingResponse {
         var reader = BodyReader(frame)
         let response: IncomingResponse
         switch frame.kind {
@@ -150,15 +150,15 @@ enum Frames {
 
     // MARK: Handshake
 
-    static func hello(_ hello: Hello, checksum: Bool) -> ByteBuffer {
+    @inlinable static func hello(_ hello: Hello, checksum: Bool) -> ByteBuffer {
         frame(.hello, group: 0, correlation: 0, checksum: checksum) { hello.encode(into: &$0) }
     }
 
-    static func helloAccepted(_ accepted: HelloAccepted, checksum: Bool) -> ByteBuffer {
+    @inlinable static func helloAccepted(_ accepted: HelloAccepted, checksum: Bool) -> ByteBuffer {
         frame(.helloAccepted, group: 0, correlation: 0, checksum: checksum) { accepted.encode(into: &$0) }
     }
 
-    static func refusal(_ refusal: Refusal, checksum: Bool) -> ByteBuffer {
+    @inlinable static func refusal(_ refusal: Refusal, checksum: Bool) -> ByteBuffer {
         frame(.refusal, group: 0, correlation: 0, checksum: checksum) { refusal.encode(into: &$0) }
     }
 }

@@ -3,22 +3,30 @@ import Raft
 
 /// Which traffic a connection carries. Snapshot chunks travel on a connection of their own so
 /// that megabytes of snapshot never sit in front of a heartbeat or a vote.
-enum ConnectionLane: UInt8, Sendable, CustomStringConvertible {
+@usableFromInline enum ConnectionLane: UInt8, Sendable, CustomStringConvertible {
     case main = 0
     case snapshot = 1
 
-    var description: String { self == .main ? "main" : "snapshot" }
+    @usableFromInline var description: String { self == .main ? "main" : "snapshot" }
 }
 
 /// The first frame a client sends on a connection.
-struct Hello: Hashable, Sendable {
-    var versions: ClosedRange<UInt8>
-    var clusterID: String
-    var sender: NodeID
-    var target: NodeID
-    var lane: ConnectionLane
+@usableFromInline struct Hello: Hashable, Sendable {
+    @usableFromInline var versions: ClosedRange<UInt8>
+    @usableFromInline var clusterID: String
+    @usableFromInline var sender: NodeID
+    @usableFromInline var target: NodeID
+    @usableFromInline var lane: ConnectionLane
 
-    func encode(into buffer: inout ByteBuffer) {
+    @inlinable init(versions: ClosedRange<UInt8>, clusterID: String, sender: NodeID, target: NodeID, lane: ConnectionLane) {
+        self.versions = versions
+        self.clusterID = clusterID
+        self.sender = sender
+        self.target = target
+        self.lane = lane
+    }
+
+    @inlinable func encode(into buffer: inout ByteBuffer) {
         buffer.writeInteger(versions.lowerBound)
         buffer.writeInteger(versions.upperBound)
         buffer.writeInteger(sender)
@@ -27,7 +35,7 @@ struct Hello: Hashable, Sendable {
         buffer.writeShortString(clusterID)
     }
 
-    static func decode(_ reader: inout BodyReader) throws(FrameError) -> Hello {
+    @inlinable static func decode(_ reader: inout BodyReader) throws(FrameError) -> Hello {
         let low = try reader.u8("hello.minVersion")
         let high = try reader.u8("hello.maxVersion")
         guard low <= high else { throw reader.malformed("version range \(low)...\(high)") }
@@ -41,16 +49,21 @@ struct Hello: Hashable, Sendable {
 }
 
 /// The server's acceptance of a hello: the version both sides speak from now on.
-struct HelloAccepted: Hashable, Sendable {
-    var version: UInt8
-    var server: NodeID
+@usableFromInline struct HelloAccepted: Hashable, Sendable {
+    @usableFromInline var version: UInt8
+    @usableFromInline var server: NodeID
 
-    func encode(into buffer: inout ByteBuffer) {
+    @inlinable init(version: UInt8, server: NodeID) {
+        self.version = version
+        self.server = server
+    }
+
+    @inlinable func encode(into buffer: inout ByteBuffer) {
         buffer.writeInteger(version)
         buffer.writeInteger(server)
     }
 
-    static func decode(_ reader: inout BodyReader) throws(FrameError) -> HelloAccepted {
+    @inlinable static func decode(_ reader: inout BodyReader) throws(FrameError) -> HelloAccepted {
         let accepted = HelloAccepted(version: try reader.u8("accepted.version"), server: try reader.u64("accepted.server"))
         try reader.finish()
         return accepted
@@ -59,7 +72,7 @@ struct HelloAccepted: Hashable, Sendable {
 
 /// Wire codes of ``RefusalReason`` (stable: never renumber).
 extension RefusalReason {
-    var wireCode: UInt8 {
+    @inlinable var wireCode: UInt8 {
         switch self {
         case .wrongCluster: return 1
         case .unsupportedVersion: return 2
@@ -74,7 +87,7 @@ extension RefusalReason {
         }
     }
 
-    init?(wireCode: UInt8) {
+    @inlinable init?(wireCode: UInt8) {
         guard let reason = RefusalReason.allCases.first(where: { $0.wireCode == wireCode }) else { return nil }
         self = reason
     }
@@ -82,16 +95,21 @@ extension RefusalReason {
 
 /// A refusal: of a connection (a `refusal` frame, after which the connection closes), or of
 /// one request (inside an `errorResponse`).
-struct Refusal: Hashable, Sendable, Error {
-    var reason: RefusalReason
-    var detail: String
+@usableFromInline struct Refusal: Hashable, Sendable, Error {
+    @usableFromInline var reason: RefusalReason
+    @usableFromInline var detail: String
 
-    func encode(into buffer: inout ByteBuffer) {
+    @inlinable init(reason: RefusalReason, detail: String) {
+        self.reason = reason
+        self.detail = detail
+    }
+
+    @inlinable func encode(into buffer: inout ByteBuffer) {
         buffer.writeInteger(reason.wireCode)
         buffer.writeShortString(detail)
     }
 
-    static func decode(_ reader: inout BodyReader) throws(FrameError) -> Refusal {
+    @inlinable static func decode(_ reader: inout BodyReader) throws(FrameError) -> Refusal {
         let code = try reader.u8("refusal.reason")
         guard let reason = RefusalReason(wireCode: code) else { throw reader.malformed("refusal reason \(code)") }
         let refusal = Refusal(reason: reason, detail: try reader.string("refusal.detail"))
@@ -101,14 +119,14 @@ struct Refusal: Hashable, Sendable, Error {
 }
 
 /// The body of an `errorResponse`: why one request got no regular answer.
-enum RequestFailure: Hashable, Sendable {
+@usableFromInline enum RequestFailure: Hashable, Sendable {
     case refused(Refusal)
     /// The node's handler failed the request (it stopped, the call was superseded...).
     case remote(String)
     /// The node did not answer within the request's timeout.
     case timeout
 
-    func encode(into buffer: inout ByteBuffer) {
+    @inlinable func encode(into buffer: inout ByteBuffer) {
         switch self {
         case .refused(let refusal):
             buffer.writeInteger(UInt8(0))
@@ -121,7 +139,7 @@ enum RequestFailure: Hashable, Sendable {
         }
     }
 
-    static func decode(_ reader: inout BodyReader) throws(FrameError) -> RequestFailure {
+    @inlinable static func decode(_ reader: inout BodyReader) throws(FrameError) -> RequestFailure {
         switch try reader.u8("failure.kind") {
         case 0: return .refused(try Refusal.decode(&reader))
         case 1:
@@ -135,7 +153,7 @@ enum RequestFailure: Hashable, Sendable {
         }
     }
 
-    init(_ error: RPCError) {
+    @inlinable init(_ error: RPCError) {
         switch error {
         case .timeout: self = .timeout
         case let .refused(reason, detail): self = .refused(Refusal(reason: reason, detail: detail))
@@ -143,7 +161,7 @@ enum RequestFailure: Hashable, Sendable {
         }
     }
 
-    var rpcError: RPCError {
+    @inlinable var rpcError: RPCError {
         switch self {
         case .refused(let refusal): return .refused(refusal.reason, refusal.detail)
         case .remote(let detail): return .remote(detail)

@@ -2,26 +2,22 @@ import NIOCore
 import Raft
 import RaftCore
 
-/// Raft's messages, field by field (no `Codable` on this path). The layouts are listed in
-/// `README.md` in this folder; every reader checks what it reads and fails with a typed
-/// ``FrameError`` on any mismatch.
-enum MessageCodec {}
 
 // MARK: Identifiers
 
 extension ByteBuffer {
-    mutating func writeVote(_ vote: Vote) {
+    @inlinable mutating func writeVote(_ vote: Vote) {
         writeInteger(vote.term)
         writeInteger(vote.votedFor ?? 0)
         writeInteger(UInt8((vote.votedFor != nil ? 1 : 0) | (vote.committed ? 2 : 0)))
     }
 
-    mutating func writeLeaderID(_ leaderID: LeaderID) {
+    @inlinable mutating func writeLeaderID(_ leaderID: LeaderID) {
         writeInteger(leaderID.term)
         writeInteger(leaderID.nodeID)
     }
 
-    mutating func writeLogID(_ logID: LogID?) {
+    @inlinable mutating func writeLogID(_ logID: LogID?) {
         guard let logID else {
             writeInteger(UInt8(0))
             return
@@ -31,7 +27,7 @@ extension ByteBuffer {
         writeInteger(logID.index)
     }
 
-    mutating func writeOptionalLeaderID(_ leaderID: LeaderID?) {
+    @inlinable mutating func writeOptionalLeaderID(_ leaderID: LeaderID?) {
         guard let leaderID else {
             writeInteger(UInt8(0))
             return
@@ -42,7 +38,7 @@ extension ByteBuffer {
 }
 
 extension BodyReader {
-    mutating func vote() throws(FrameError) -> Vote {
+    @inlinable mutating func vote() throws(FrameError) -> Vote {
         let term = try u64("vote.term")
         let votedFor = try u64("vote.votedFor")
         let flags = try u8("vote.flags")
@@ -54,17 +50,17 @@ extension BodyReader {
         return Vote(term: term, votedFor: hasCandidate ? votedFor : nil, committed: committed)
     }
 
-    mutating func leaderID() throws(FrameError) -> LeaderID {
+    @inlinable mutating func leaderID() throws(FrameError) -> LeaderID {
         LeaderID(term: try u64("leader.term"), nodeID: try u64("leader.node"))
     }
 
-    mutating func logID() throws(FrameError) -> LogID? {
+    @inlinable mutating func logID() throws(FrameError) -> LogID? {
         guard try bool("logID.present") else { return nil }
         let leader = try leaderID()
         return LogID(leaderID: leader, index: try u64("logID.index"))
     }
 
-    mutating func optionalLeaderID() throws(FrameError) -> LeaderID? {
+    @inlinable mutating func optionalLeaderID() throws(FrameError) -> LeaderID? {
         guard try bool("leaderID.present") else { return nil }
         return try leaderID()
     }
@@ -73,12 +69,12 @@ extension BodyReader {
 // MARK: Membership
 
 extension ByteBuffer {
-    mutating func writeNodeIDs(_ ids: Set<NodeID>) {
+    @inlinable mutating func writeNodeIDs(_ ids: Set<NodeID>) {
         writeInteger(UInt16(ids.count))
         for id in ids.sorted() { writeInteger(id) }
     }
 
-    mutating func writeMembershipConfig(_ config: MembershipConfig) {
+    @inlinable mutating func writeMembershipConfig(_ config: MembershipConfig) {
         writeInteger(UInt16(config.voterSets.count))
         for set in config.voterSets {
             switch set.rule {
@@ -98,7 +94,7 @@ extension ByteBuffer {
         writeNodeIDs(config.learners)
     }
 
-    mutating func writeMembership<T: RaftWireTypes>(_ membership: Membership<T>) throws {
+    @inlinable mutating func writeMembership<T: RaftWireTypes>(_ membership: Membership<T>) throws {
         writeMembershipConfig(membership.config)
         writeInteger(UInt16(membership.addresses.count))
         for id in membership.addresses.keys.sorted() {
@@ -107,14 +103,14 @@ extension ByteBuffer {
         }
     }
 
-    mutating func writeStoredMembership<T: RaftWireTypes>(_ stored: StoredMembership<T>) throws {
+    @inlinable mutating func writeStoredMembership<T: RaftWireTypes>(_ stored: StoredMembership<T>) throws {
         writeLogID(stored.logID)
         try writeMembership(stored.membership)
     }
 }
 
 extension BodyReader {
-    mutating func nodeIDs(_ field: StaticString) throws(FrameError) -> Set<NodeID> {
+    @inlinable mutating func nodeIDs(_ field: StaticString) throws(FrameError) -> Set<NodeID> {
         let count = try count(field, minimumSize: 8)
         var ids = Set<NodeID>(minimumCapacity: count)
         for _ in 0..<count {
@@ -125,7 +121,7 @@ extension BodyReader {
 
     /// A configuration, which must be valid (only the empty configuration of a pristine
     /// node's stored membership may have no voters, with `allowEmpty`).
-    mutating func membershipConfig(allowEmpty: Bool = false) throws(FrameError) -> MembershipConfig {
+    @inlinable mutating func membershipConfig(allowEmpty: Bool = false) throws(FrameError) -> MembershipConfig {
         let setCount = try count("voterSets", minimumSize: 3)
         var sets: [VoterSet] = []
         for _ in 0..<setCount {
@@ -149,7 +145,7 @@ extension BodyReader {
         return config
     }
 
-    mutating func membership<T: RaftWireTypes>(_: T.Type, allowEmpty: Bool = false) throws(FrameError) -> Membership<T> {
+    @inlinable mutating func membership<T: RaftWireTypes>(_: T.Type, allowEmpty: Bool = false) throws(FrameError) -> Membership<T> {
         let config = try membershipConfig(allowEmpty: allowEmpty)
         let count = try count("addresses", minimumSize: 12)
         var addresses: [NodeID: T.NodeAddress] = [:]
@@ -165,7 +161,7 @@ extension BodyReader {
         return Membership(config: config, addresses: addresses)
     }
 
-    mutating func storedMembership<T: RaftWireTypes>(_: T.Type) throws(FrameError) -> StoredMembership<T> {
+    @inlinable mutating func storedMembership<T: RaftWireTypes>(_: T.Type) throws(FrameError) -> StoredMembership<T> {
         let logID = try logID()
         return StoredMembership(logID: logID, membership: try membership(T.self, allowEmpty: logID == nil))
     }
@@ -174,25 +170,27 @@ extension BodyReader {
 // MARK: Entries
 
 /// Entry payload tags, in the low bits of an entry's header byte.
-enum EntryTag {
-    static let blank: UInt8 = 0
-    static let membership: UInt8 = 1
-    static let command: UInt8 = 2
-    static let payloadMask: UInt8 = 3
+@usableFromInline enum EntryTag {
+    @usableFromInline static let blank: UInt8 = 0
+    @usableFromInline static let membership: UInt8 = 1
+    @usableFromInline static let command: UInt8 = 2
+    @usableFromInline static let payloadMask: UInt8 = 3
     /// The entry's leader differs from the previous entry's (or `prevLogID`'s): it follows.
-    static let newLeader: UInt8 = 1 << 2
+    @usableFromInline static let newLeader: UInt8 = 1 << 2
 }
 
 /// Entries that do not continue `prevLogID` one index at a time cannot be written: the wire
 /// format carries only the first index.
-struct NonContiguousEntries: Error, CustomStringConvertible {
-    var description: String { "append entries are not contiguous after prevLogID" }
+@usableFromInline struct NonContiguousEntries: Error, CustomStringConvertible {
+    @inlinable init() {}
+
+    @usableFromInline var description: String { "append entries are not contiguous after prevLogID" }
 }
 
 extension ByteBuffer {
     /// Entries after `prevLogID`: a count, then per entry a header byte, its leader only
     /// when it changes, and its payload. Indexes are implicit (contiguous after `prevLogID`).
-    mutating func writeEntries<T: RaftWireTypes>(_ entries: [Entry<T>], after prevLogID: LogID?) throws {
+    @inlinable mutating func writeEntries<T: RaftWireTypes>(_ entries: [Entry<T>], after prevLogID: LogID?) throws {
         writeInteger(UInt32(entries.count))
         var index = prevLogID.indexOrZero
         var leader = prevLogID?.leaderID
@@ -222,7 +220,7 @@ extension ByteBuffer {
 }
 
 extension BodyReader {
-    mutating func entries<T: RaftWireTypes>(after prevLogID: LogID?, _: T.Type) throws(FrameError) -> [Entry<T>] {
+    @inlinable mutating func entries<T: RaftWireTypes>(after prevLogID: LogID?, _: T.Type) throws(FrameError) -> [Entry<T>] {
         let count = try count("entries", minimumSize: 1, wide: true)
         var entries: [Entry<T>] = []
         entries.reserveCapacity(count)
@@ -257,7 +255,7 @@ extension BodyReader {
 // MARK: Requests and responses
 
 extension ByteBuffer {
-    mutating func writeAppendRequest<T: RaftWireTypes>(_ request: AppendEntriesRequest<T>) throws {
+    @inlinable mutating func writeAppendRequest<T: RaftWireTypes>(_ request: AppendEntriesRequest<T>) throws {
         writeVote(request.vote)
         writeLogID(request.prevLogID)
         writeLogID(request.leaderCommit)
@@ -265,7 +263,7 @@ extension ByteBuffer {
         try writeEntries(request.entries, after: request.prevLogID)
     }
 
-    mutating func writeAppendResponse(_ response: AppendEntriesResponse) {
+    @inlinable mutating func writeAppendResponse(_ response: AppendEntriesResponse) {
         writeVote(response.vote)
         writeInteger(response.rpcID)
         // Bit 7 of the outcome byte: the receiver's voting is suspended.
@@ -283,14 +281,14 @@ extension ByteBuffer {
         }
     }
 
-    mutating func writeVoteRequest(_ request: VoteRequest) {
+    @inlinable mutating func writeVoteRequest(_ request: VoteRequest) {
         writeVote(request.vote)
         writeLogID(request.lastLogID)
         writeInteger(UInt8((request.isPreVote ? 1 : 0) | (request.isLeadershipTransfer ? 2 : 0)))
         writeInteger(request.rpcID)
     }
 
-    mutating func writeVoteResponse(_ response: VoteResponse) {
+    @inlinable mutating func writeVoteResponse(_ response: VoteResponse) {
         writeVote(response.vote)
         writeInteger(UInt8((response.granted ? 1 : 0) | (response.isPreVote ? 2 : 0)))
         writeInteger(response.requestTerm)
@@ -298,19 +296,19 @@ extension ByteBuffer {
         writeInteger(response.rpcID)
     }
 
-    mutating func writeTimeoutNow(_ request: TimeoutNowRequest) {
+    @inlinable mutating func writeTimeoutNow(_ request: TimeoutNowRequest) {
         writeVote(request.vote)
         writeLogID(request.lastLogID)
         writeInteger(request.rpcID)
     }
 
-    mutating func writeSnapshotMeta<T: RaftWireTypes>(_ meta: SnapshotMeta<T>) throws {
+    @inlinable mutating func writeSnapshotMeta<T: RaftWireTypes>(_ meta: SnapshotMeta<T>) throws {
         writeLogID(meta.lastLogID)
         try writeStoredMembership(meta.lastMembership)
         writeShortString(meta.snapshotID)
     }
 
-    mutating func writeSnapshotChunk<T: RaftWireTypes>(_ chunk: SnapshotChunk<T>) throws {
+    @inlinable mutating func writeSnapshotChunk<T: RaftWireTypes>(_ chunk: SnapshotChunk<T>) throws {
         writeVote(chunk.vote)
         try writeSnapshotMeta(chunk.meta)
         writeInteger(UInt64(chunk.offset))
@@ -320,7 +318,7 @@ extension ByteBuffer {
         writeBytes(chunk.data)
     }
 
-    mutating func writeInstallResponse(_ response: InstallSnapshotResponse) {
+    @inlinable mutating func writeInstallResponse(_ response: InstallSnapshotResponse) {
         writeVote(response.vote)
         writeInteger(response.rpcID)
         switch response.outcome {
@@ -332,7 +330,7 @@ extension ByteBuffer {
         }
     }
 
-    mutating func writeSnapshotChunkResponse(_ response: SnapshotChunkResponse) {
+    @inlinable mutating func writeSnapshotChunkResponse(_ response: SnapshotChunkResponse) {
         switch response {
         case .accepted(let nextOffset):
             writeInteger(UInt8(0))
@@ -351,7 +349,7 @@ extension ByteBuffer {
 }
 
 extension BodyReader {
-    mutating func appendRequest<T: RaftWireTypes>(_: T.Type) throws(FrameError) -> AppendEntriesRequest<T> {
+    @inlinable mutating func appendRequest<T: RaftWireTypes>(_: T.Type) throws(FrameError) -> AppendEntriesRequest<T> {
         let vote = try vote()
         let prevLogID = try logID()
         let leaderCommit = try logID()
@@ -360,7 +358,7 @@ extension BodyReader {
         return AppendEntriesRequest(vote: vote, prevLogID: prevLogID, entries: entries, leaderCommit: leaderCommit, rpcID: rpcID)
     }
 
-    mutating func appendResponse() throws(FrameError) -> AppendEntriesResponse {
+    @inlinable mutating func appendResponse() throws(FrameError) -> AppendEntriesResponse {
         let vote = try vote()
         let rpcID = try u64("rpcID")
         let outcome: AppendEntriesResponse.Outcome
@@ -376,7 +374,7 @@ extension BodyReader {
         return AppendEntriesResponse(vote: vote, rpcID: rpcID, outcome: outcome, votingSuspended: outcomeByte & 0x80 != 0)
     }
 
-    mutating func voteRequest() throws(FrameError) -> VoteRequest {
+    @inlinable mutating func voteRequest() throws(FrameError) -> VoteRequest {
         let vote = try vote()
         let lastLogID = try logID()
         let flags = try u8("vote.requestFlags")
@@ -386,7 +384,7 @@ extension BodyReader {
         return VoteRequest(vote: vote, lastLogID: lastLogID, isPreVote: flags & 1 != 0, isLeadershipTransfer: flags & 2 != 0, rpcID: try u64("rpcID"))
     }
 
-    mutating func voteResponse() throws(FrameError) -> VoteResponse {
+    @inlinable mutating func voteResponse() throws(FrameError) -> VoteResponse {
         let vote = try vote()
         let flags = try u8("vote.responseFlags")
         guard flags & ~3 == 0 else { throw malformed("vote response flags \(flags)") }
@@ -395,19 +393,19 @@ extension BodyReader {
         return VoteResponse(vote: vote, granted: flags & 1 != 0, isPreVote: flags & 2 != 0, requestTerm: requestTerm, lastLogID: lastLogID, rpcID: try u64("rpcID"))
     }
 
-    mutating func timeoutNow() throws(FrameError) -> TimeoutNowRequest {
+    @inlinable mutating func timeoutNow() throws(FrameError) -> TimeoutNowRequest {
         let vote = try vote()
         let lastLogID = try logID()
         return TimeoutNowRequest(vote: vote, lastLogID: lastLogID, rpcID: try u64("rpcID"))
     }
 
-    mutating func snapshotMeta<T: RaftWireTypes>(_: T.Type) throws(FrameError) -> SnapshotMeta<T> {
+    @inlinable mutating func snapshotMeta<T: RaftWireTypes>(_: T.Type) throws(FrameError) -> SnapshotMeta<T> {
         let lastLogID = try logID()
         let membership = try storedMembership(T.self)
         return SnapshotMeta(lastLogID: lastLogID, lastMembership: membership, snapshotID: try string("snapshotID"))
     }
 
-    mutating func snapshotChunk<T: RaftWireTypes>(_: T.Type) throws(FrameError) -> SnapshotChunk<T> {
+    @inlinable mutating func snapshotChunk<T: RaftWireTypes>(_: T.Type) throws(FrameError) -> SnapshotChunk<T> {
         let vote = try vote()
         let meta = try snapshotMeta(T.self)
         let offset = try count64("offset")
@@ -417,7 +415,7 @@ extension BodyReader {
         return SnapshotChunk(vote: vote, meta: meta, offset: offset, data: data, isLast: isLast, rpcID: rpcID)
     }
 
-    mutating func installResponse() throws(FrameError) -> InstallSnapshotResponse {
+    @inlinable mutating func installResponse() throws(FrameError) -> InstallSnapshotResponse {
         let vote = try vote()
         let rpcID = try u64("rpcID")
         switch try u8("install.outcome") {
@@ -427,7 +425,7 @@ extension BodyReader {
         }
     }
 
-    mutating func snapshotChunkResponse() throws(FrameError) -> SnapshotChunkResponse {
+    @inlinable mutating func snapshotChunkResponse() throws(FrameError) -> SnapshotChunkResponse {
         switch try u8("chunk.outcome") {
         case 0: return .accepted(nextOffset: try count64("nextOffset"))
         case 1: return .installed(try installResponse())

@@ -18,34 +18,34 @@ import RaftCore
 /// returned on the node that applied the write.
 public protocol RaftWireTypes: RaftTypeConfig {
     /// Appends `command`'s encoding to `buffer`.
-    static func encodeCommand(_ command: Command, into buffer: inout ByteBuffer) throws
+    @inlinable static func encodeCommand(_ command: Command, into buffer: inout ByteBuffer) throws
     /// Decodes a command from `buffer`, which holds exactly the bytes one `encodeCommand` wrote.
-    static func decodeCommand(from buffer: inout ByteBuffer) throws -> Command
+    @inlinable static func decodeCommand(from buffer: inout ByteBuffer) throws -> Command
     /// Appends `address`'s encoding to `buffer`.
-    static func encodeAddress(_ address: NodeAddress, into buffer: inout ByteBuffer) throws
+    @inlinable static func encodeAddress(_ address: NodeAddress, into buffer: inout ByteBuffer) throws
     /// Decodes an address from `buffer`, which holds exactly the bytes one `encodeAddress` wrote.
-    static func decodeAddress(from buffer: inout ByteBuffer) throws -> NodeAddress
+    @inlinable static func decodeAddress(from buffer: inout ByteBuffer) throws -> NodeAddress
 }
 
 extension RaftWireTypes {
     /// The package's binary coder.
-    public static func encodeCommand(_ command: Command, into buffer: inout ByteBuffer) throws {
+    @inlinable public static func encodeCommand(_ command: Command, into buffer: inout ByteBuffer) throws {
         buffer.writeBytes(try BinaryEncoder().encode(command))
     }
 
     /// The package's binary coder.
-    public static func decodeCommand(from buffer: inout ByteBuffer) throws -> Command {
+    @inlinable public static func decodeCommand(from buffer: inout ByteBuffer) throws -> Command {
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         return try BinaryDecoder().decode(Command.self, from: bytes)
     }
 
     /// The package's binary coder.
-    public static func encodeAddress(_ address: NodeAddress, into buffer: inout ByteBuffer) throws {
+    @inlinable public static func encodeAddress(_ address: NodeAddress, into buffer: inout ByteBuffer) throws {
         buffer.writeBytes(try BinaryEncoder().encode(address))
     }
 
     /// The package's binary coder.
-    public static func decodeAddress(from buffer: inout ByteBuffer) throws -> NodeAddress {
+    @inlinable public static func decodeAddress(from buffer: inout ByteBuffer) throws -> NodeAddress {
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         return try BinaryDecoder().decode(NodeAddress.self, from: bytes)
     }

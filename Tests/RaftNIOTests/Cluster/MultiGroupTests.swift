@@ -65,20 +65,4 @@ struct MultiGroupTests {
             await servers[id]!.shutdown()
         }
     }
-
-    func writeToLeader(_ nodes: [RaftNode<KVTypes>], _ command: KVCommand) async throws -> KVResponse {
-        let deadline = ContinuousClock.now + .seconds(15)
-        while true {
-            if let leader = nodes.first(where: { $0.metrics.isLeader }) {
-                do {
-                    return try await leader.write(command)
-                } catch {
-                    guard error.isRetryable, ContinuousClock.now < deadline else { throw error }
-                }
-            } else if ContinuousClock.now >= deadline {
-                throw ClusterTimeout(what: "a leader")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
 }

@@ -94,3 +94,24 @@ struct PartitionTests {
         await cluster.shutdown()
     }
 }
+
+extension PartitionTests {
+    /// Five nodes: the leader and one follower are cut off together; the three others form a
+    /// majority, elect a leader and commit; after healing the minority catches up.
+    @Test func aFiveNodeClusterSurvivesLosingTheLeaderAndAFollower() async throws {
+        let ids: [NodeID] = [1, 2, 3, 4, 5]
+        let (cluster, links) = try await NIOCluster.proxied(ids)
+        let old = try await cluster.leader()
+        let companion = ids.first { $0 != old.id }!
+        let minority: Set<NodeID> = [old.id, companion]
+        // Cut every link between the minority and the majority (the minority still talk).
+        for (pair, proxy) in links.links where minority.contains(pair[0]) != minority.contains(pair[1]) { proxy.set(.discard) }
+        try await cluster.write(.put(key: "majority", value: "yes"), excluding: minority)
+        // Two of five are no quorum: the old leader steps down (check-quorum).
+        try await old.wait(until: MetricsCondition("stepped down") { !$0.isLeader }, timeout: .seconds(10))
+        links.healAll()
+        try await cluster.waitForValue("yes", at: "majority", on: ids)
+        links.stop()
+        await cluster.shutdown()
+    }
+}

@@ -5,7 +5,7 @@ import RaftNIO
 import Testing
 
 /// Mutual TLS: a cluster over it, and every way a peer is turned away.
-@Suite("RaftNIO: mutual TLS")
+@Suite("RaftNIO: mutual TLS", .ownThread)
 struct TLSTests {
     /// Made once for the suite (a dozen `openssl` runs).
     static let made = Result { try TestCertificates(nodes: [1, 2, 3]) }

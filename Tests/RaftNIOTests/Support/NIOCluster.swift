@@ -165,7 +165,8 @@ actor NIOCluster {
             do {
                 return try await leader.write(command)
             } catch {
-                guard error.isRetryable, ContinuousClock.now < deadline else { throw error }
+                // Tests write puts, which are idempotent: an unknown outcome is retried too.
+                guard error.isRetryable || error.mayHaveBeenApplied, ContinuousClock.now < deadline else { throw error }
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -199,4 +200,24 @@ actor NIOCluster {
 
 struct ClusterTimeout: Error {
     var what: String
+}
+
+/// Writes `command` through whichever of `nodes` leads, following leader changes (a starved
+/// test machine can move leadership at any time).
+@discardableResult
+func writeToLeader(_ nodes: [RaftNode<KVTypes>], _ command: KVCommand) async throws -> KVResponse {
+    let deadline = ContinuousClock.now + .seconds(15)
+    while true {
+        if let leader = nodes.first(where: { $0.metrics.isLeader }) {
+            do {
+                return try await leader.write(command)
+            } catch {
+                // Tests write puts, which are idempotent: an unknown outcome is retried too.
+                guard error.isRetryable || error.mayHaveBeenApplied, ContinuousClock.now < deadline else { throw error }
+            }
+        } else if ContinuousClock.now >= deadline {
+            throw ClusterTimeout(what: "a leader")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
 }

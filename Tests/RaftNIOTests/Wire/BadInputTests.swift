@@ -7,7 +7,7 @@ import Testing
 
 /// Bytes from a raw socket that no RaftNIO client would send. Each closes only its own
 /// connection, with a typed reason the server records; the node keeps serving.
-@Suite("RaftNIO: bad input from raw sockets")
+@Suite("RaftNIO: bad input from raw sockets", .ownThread)
 struct BadInputTests {
     /// Node 1 (cluster "test"), alone.
     static func server() async throws -> NIOCluster { try await NIOCluster.started([1]) }
