@@ -17,7 +17,7 @@ struct RefusalTests {
         let client = transport.network(group: group).makeClient(for: target, address: address)
         let request = VoteRequest(vote: Vote(term: 1, votedFor: transport.nodeID), lastLogID: nil, isPreVote: true, rpcID: 1)
         do {
-            return .success(try await client.vote(request, timeout: .seconds(2)))
+            return .success(try await client.vote(request, timeout: .seconds(10)))
         } catch {
             return .failure(error)
         }
@@ -62,7 +62,7 @@ struct RefusalTests {
         #expect(refusal(await vote(from: peer, to: 1, at: await cluster.address(1), group: 42)) == .unknownGroup)
         // Group 0 on the same connection is served: node 1 leads it and gives a read index.
         let client = peer.network(group: 0).makeClient(for: 1, address: await cluster.address(1))
-        let readIndex = try await client.readIndex(timeout: .seconds(2))
+        let readIndex = try await client.readIndex(timeout: .seconds(10))
         #expect(readIndex != nil)
         let statistics = await cluster.server(1).statistics
         #expect(statistics.refusedRequests[.unknownGroup] == 1)
