@@ -104,6 +104,40 @@ enum Shape: String, CaseIterable, Sendable {
     }
 }
 
+/// A cluster of nodes in this process whose clients all write to one leader, node 1.
+protocol SingleLeaderCluster: BenchCluster {
+    var nodes: [RaftNode<BenchTypes>] { get }
+    var leader: RaftNode<BenchTypes> { get }
+}
+
+extension SingleLeaderCluster {
+    func write(_ command: UInt64) async throws {
+        _ = try await leader.write(command)
+    }
+
+    func writeMany(_ commands: [UInt64]) async throws {
+        for result in await leader.writeMany(commands) { _ = try result.get() }
+    }
+
+    func stopFollowers() async {
+        for node in nodes where node.id != leader.id { await node.shutdown() }
+    }
+}
+
+/// Initializes node 1 with every node as a voter (it campaigns at once), waits for it to
+/// lead, and commits one warm-up write on every node; returns the leader.
+func formCluster(_ nodes: [RaftNode<BenchTypes>]) async throws -> RaftNode<BenchTypes> {
+    try await nodes[0].initialize(Membership(voters: Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.id) })))
+    let leader = nodes[0]
+    try await leader.wait(until: MetricsCondition("leading with an entry of its term committed") { metrics in
+        metrics.isLeader && metrics.committed?.term == metrics.currentTerm
+    }, timeout: .seconds(10))
+    _ = try await leader.write(0)
+    let warmUp = leader.metrics.appliedIndex
+    for node in nodes { try await node.wait(until: .appliedIndex(atLeast: warmUp), timeout: .seconds(10)) }
+    return leader
+}
+
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -111,7 +145,7 @@ struct BenchError: Error, CustomStringConvertible {
 
 /// Three voters in this process with the shape's log store and state machine (a
 /// `BenchStateMachine`, possibly wrapped) and `DirectNetwork`.
-final class LocalCluster<Log: RaftLogStorage<BenchTypes>, Machine: RaftStateMachine<BenchTypes>>: BenchCluster, @unchecked Sendable {
+final class LocalCluster<Log: RaftLogStorage<BenchTypes>, Machine: RaftStateMachine<BenchTypes>>: SingleLeaderCluster, @unchecked Sendable {
     let nodes: [RaftNode<BenchTypes>]
     let leader: RaftNode<BenchTypes>
     let executors: [RaftThreadExecutor]
@@ -143,28 +177,7 @@ final class LocalCluster<Log: RaftLogStorage<BenchTypes>, Machine: RaftStateMach
             hub.register(node)
             nodes.append(node)
         }
-        // Node 1 campaigns as soon as it is initialized.
-        try await nodes[0].initialize(Membership(voters: Dictionary(uniqueKeysWithValues: ids.map { ($0, $0) })))
-        let leader = nodes[0]
-        try await leader.wait(until: MetricsCondition("leading with an entry of its term committed") { metrics in
-            metrics.isLeader && metrics.committed?.term == metrics.currentTerm
-        }, timeout: .seconds(10))
-        _ = try await leader.write(0)
-        let warmUp = leader.metrics.appliedIndex
-        for node in nodes { try await node.wait(until: .appliedIndex(atLeast: warmUp), timeout: .seconds(10)) }
-        return LocalCluster(nodes: nodes, leader: leader, executors: executors)
-    }
-
-    func write(_ command: UInt64) async throws {
-        _ = try await leader.write(command)
-    }
-
-    func writeMany(_ commands: [UInt64]) async throws {
-        for result in await leader.writeMany(commands) { _ = try result.get() }
-    }
-
-    func stopFollowers() async {
-        for node in nodes where node.id != leader.id { await node.shutdown() }
+        return LocalCluster(nodes: nodes, leader: try await formCluster(nodes), executors: executors)
     }
 
     func shutdown() async {

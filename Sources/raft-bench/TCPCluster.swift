@@ -31,7 +31,7 @@ extension BenchTypes: RaftWireTypes {
 
 /// Three voters in this process, each with its own `RaftNIOServer` on an ephemeral port of
 /// 127.0.0.1 and its own `RaftNIOTransport`: every RPC crosses a real loopback socket.
-final class TCPCluster<Log: RaftLogStorage<BenchTypes>, Machine: RaftStateMachine<BenchTypes>>: BenchCluster, @unchecked Sendable {
+final class TCPCluster<Log: RaftLogStorage<BenchTypes>, Machine: RaftStateMachine<BenchTypes>>: SingleLeaderCluster, @unchecked Sendable {
     let nodes: [RaftNode<BenchTypes>]
     let leader: RaftNode<BenchTypes>
     let servers: [RaftNIOServer<BenchTypes>]
@@ -93,27 +93,7 @@ final class TCPCluster<Log: RaftLogStorage<BenchTypes>, Machine: RaftStateMachin
             transports.append(transport)
             nodes.append(node)
         }
-        try await nodes[0].initialize(Membership(voters: Dictionary(uniqueKeysWithValues: ids.map { ($0, $0) })))
-        let leader = nodes[0]
-        try await leader.wait(until: MetricsCondition("leading with an entry of its term committed") { metrics in
-            metrics.isLeader && metrics.committed?.term == metrics.currentTerm
-        }, timeout: .seconds(10))
-        _ = try await leader.write(0)
-        let warmUp = leader.metrics.appliedIndex
-        for node in nodes { try await node.wait(until: .appliedIndex(atLeast: warmUp), timeout: .seconds(10)) }
-        return TCPCluster(nodes: nodes, leader: leader, servers: servers, transports: transports, executors: executors)
-    }
-
-    func write(_ command: UInt64) async throws {
-        _ = try await leader.write(command)
-    }
-
-    func writeMany(_ commands: [UInt64]) async throws {
-        for result in await leader.writeMany(commands) { _ = try result.get() }
-    }
-
-    func stopFollowers() async {
-        for node in nodes where node.id != leader.id { await node.shutdown() }
+        return TCPCluster(nodes: nodes, leader: try await formCluster(nodes), servers: servers, transports: transports, executors: executors)
     }
 
     func shutdown() async {
