@@ -88,7 +88,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "raft-lincheck-bench",
-            dependencies: ["RaftTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RaftTesting", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),

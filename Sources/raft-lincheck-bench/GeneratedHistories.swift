@@ -1,3 +1,4 @@
+import RaftCore
 import RaftTesting
 
 typealias StringKV = KVModel<String, String>
@@ -179,22 +180,10 @@ struct GeneratedShape {
     }
 }
 
-/// SplitMix64: seeded, so a generated history is the same on every run.
-struct SplitMix {
-    private var state: UInt64
+/// Seeded, so a generated history is the same on every run: the engine's own generator.
+typealias SplitMix = SplitMix64
 
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     mutating func next(below bound: UInt64) -> UInt64 {
         next() % bound
     }
