@@ -1,3 +1,4 @@
+import Foundation
 import Raft
 import RaftCore
 @testable import RaftKV
@@ -67,6 +68,27 @@ struct StoreTests {
         ]
         for command in commands {
             #expect(try BinaryDecoder().decode(StoreCommand.self, from: BinaryEncoder().encode(command)) == command)
+        }
+    }
+}
+
+/// The hand-written JSON of a write's answer is what the encoder writes.
+@Suite("RaftKV: JSON")
+struct JSONTests {
+    @Test func writeAnswersMatchTheEncoder() throws {
+        let bodies = [
+            WriteBody(key: "k", index: 12, term: 3, previous: nil, deleted: nil),
+            WriteBody(key: "a \"quoted\"\\ key\n\u{1}é", index: 1, term: 1, previous: "old\tvalue", deleted: nil),
+            WriteBody(key: "gone", index: 99, term: 7, previous: "p", deleted: true),
+            WriteBody(key: "never", index: 100, term: 7, previous: nil, deleted: false),
+        ]
+        for body in bodies {
+            let decoded = try JSONDecoder().decode(WriteBody.self, from: Data(body.json))
+            #expect(decoded.key == body.key && decoded.index == body.index && decoded.term == body.term)
+            #expect(decoded.previous == body.previous && decoded.deleted == body.deleted)
+            let keys = try #require(try JSONSerialization.jsonObject(with: Data(body.json)) as? [String: Any]).keys.sorted()
+            let expected = try #require(try JSONSerialization.jsonObject(with: Data(JSON.encode(body))) as? [String: Any]).keys.sorted()
+            #expect(keys == expected)
         }
     }
 }

@@ -7,7 +7,7 @@ public struct RaftKVCommand: AsyncParsableCommand {
         commandName: "raft-kv",
         abstract: "A replicated, durable key-value server (Raft over TCP, an HTTP/JSON API).",
         discussion: "Start with `raft-kv local`: a 3-node cluster on this machine. The API is in Sources/RaftKV/README.md.",
-        subcommands: [ServeCommand.self, LocalCommand.self, CtlCommand.self])
+        subcommands: [ServeCommand.self, LocalCommand.self, CtlCommand.self, BenchCommand.self])
 
     public init() {}
 }

@@ -31,6 +31,8 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("forward-timeout-ms"), help: "How long a follower waits for the leader's answer.") var forwardTimeoutMilliseconds = 5000
     @Option(name: .customLong("request-timeout-ms"), help: "How long a write or linearizable read may take.") var requestTimeoutMilliseconds = 5000
     @Option(name: .customLong("max-value-bytes"), help: "The largest value accepted.") var maxValueBytes = 1 << 20
+    @Option(name: .customLong("max-inflight-appends"), help: "Append requests in flight to each follower (Raft's pipelining window).")
+    var maxInflightAppends: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
 
     public init() {}
@@ -54,6 +56,10 @@ public struct ServeCommand: AsyncParsableCommand {
         configuration.forwardTimeout = .milliseconds(forwardTimeoutMilliseconds)
         configuration.requestTimeout = .milliseconds(requestTimeoutMilliseconds)
         configuration.maxValueBytes = maxValueBytes
+        if let maxInflightAppends {
+            guard maxInflightAppends > 0 else { throw ValidationError("--max-inflight-appends must be at least 1") }
+            configuration.raft.engine.maxInflightMessages = maxInflightAppends
+        }
         switch (tlsCertificate, tlsKey, tlsCA) {
         case (nil, nil, nil): break
         case let (certificate?, key?, ca?):

@@ -21,6 +21,25 @@ struct WriteBody: Codable, Sendable {
     var previous: String?
     /// DELETE only: whether the key existed.
     var deleted: Bool?
+
+    /// The same JSON as the encoder writes (keys sorted), written by hand: every write answers
+    /// with one, and the encoder's setup costs more than the write's own bytes.
+    var json: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(48 + key.utf8.count + (previous?.utf8.count ?? 0))
+        if let deleted { bytes.append(contentsOf: Array(#"{"deleted":\#(deleted),"index":"#.utf8)) } else { bytes.append(contentsOf: Array(#"{"index":"#.utf8)) }
+        bytes.append(contentsOf: Array(String(index).utf8))
+        bytes.append(contentsOf: Array(#","key":"#.utf8))
+        JSON.appendString(key, to: &bytes)
+        if let previous {
+            bytes.append(contentsOf: Array(#","previous":"#.utf8))
+            JSON.appendString(previous, to: &bytes)
+        }
+        bytes.append(contentsOf: Array(#","term":"#.utf8))
+        bytes.append(contentsOf: Array(String(term).utf8))
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
 }
 
 struct TransactionRequest: Codable, Sendable {

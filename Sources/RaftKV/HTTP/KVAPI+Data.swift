@@ -78,7 +78,7 @@ extension KVAPI {
         try rejectUnknown(target, ["redirect", "prevValue", "prevExist"])
         try checkKey(key)
         let bytes = try await body(of: request, limit: configuration.maxValueBytes)
-        guard let value = String(bytes: bytes, encoding: .utf8) else {
+        guard let value = String(validating: bytes, as: UTF8.self) else {
             throw APIError.badRequest("the value is not valid UTF-8", code: "invalid_value")
         }
         try checkValue(value)
@@ -111,7 +111,7 @@ extension KVAPI {
     private func writeResponse(key: String, _ result: StoreResult, delete: Bool) throws(APIError) -> Response {
         switch result.outcome {
         case .written(let previous):
-            return Self.json(.ok, WriteBody(key: key, index: result.index, term: result.term, previous: previous, deleted: delete ? previous != nil : nil))
+            return Self.bytes(.ok, WriteBody(key: key, index: result.index, term: result.term, previous: previous, deleted: delete ? previous != nil : nil).json)
         case let .compareAndSet(succeeded, current):
             guard succeeded else {
                 var error = APIError(.preconditionFailed, "compare_failed", "the key's value is not the expected one; nothing was written")

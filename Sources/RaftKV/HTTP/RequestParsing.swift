@@ -15,12 +15,18 @@ struct ParsedTarget: Sendable {
     init(_ uri: URI) throws(APIError) {
         raw = uri.string
         let rawPath = uri.path
-        guard let decoded = rawPath.removingPercentEncoding else {
-            throw .badRequest("the path is not valid percent-encoded UTF-8", code: "invalid_path")
+        // Most paths have nothing to decode; Foundation's decoding costs every request.
+        if rawPath.utf8.contains(UInt8(ascii: "%")) {
+            guard let decoded = rawPath.removingPercentEncoding else {
+                throw .badRequest("the path is not valid percent-encoded UTF-8", code: "invalid_path")
+            }
+            path = decoded
+        } else {
+            path = rawPath
         }
-        path = decoded
         query = [:]
-        for pair in (uri.query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+        guard let rawQuery = uri.query, !rawQuery.isEmpty else { return }
+        for pair in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = parts[0].replacingOccurrences(of: "+", with: " ").removingPercentEncoding
             let value = (parts.count > 1 ? String(parts[1]) : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
@@ -58,6 +64,22 @@ extension HTTPField.Name {
 
 /// JSON in and out.
 enum JSON {
+    /// Appends `text` as a JSON string literal.
+    static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     static func encode<Value: Encodable>(_ value: Value) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

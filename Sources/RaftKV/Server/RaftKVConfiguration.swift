@@ -67,10 +67,18 @@ public struct RaftKVConfiguration: Sendable {
         self.raft = RaftKVConfiguration.defaultRaftConfig
     }
 
-    /// The Raft settings `raft-kv` runs with unless told otherwise.
+    /// The Raft settings `raft-kv` runs with unless told otherwise: etcd's timing (100 ms
+    /// heartbeats, elections after 1-2 s of silence) rather than the engine's 50 ms / 150-300 ms,
+    /// since members share machines with other work: on a loaded 2-core machine the shorter
+    /// timeouts made followers campaign while the leader was only waiting for a core.
     public static var defaultRaftConfig: RaftConfig {
         var config = RaftConfig()
         config.clusterName = "raft-kv"
+        config.engine.heartbeatInterval = .milliseconds(100)
+        config.engine.electionTimeoutMin = .milliseconds(1000)
+        config.engine.electionTimeoutMax = .milliseconds(2000)
+        config.engine.leaseDuration = .milliseconds(500)
+        config.rpcTimeout = .seconds(2)
         config.engine.snapshotPolicy = .everyAppliedEntries(20_000)
         config.engine.logsKeptAfterSnapshot = 5000
         return config

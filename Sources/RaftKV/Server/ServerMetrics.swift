@@ -16,7 +16,12 @@ final class ServerMetrics: Sendable {
     private let isLeader: Gauge
     private let keys: Gauge
     private let forwardedTotal: Counter
-    private let requests = Mutex<[String: (Counter, DurationHistogram)]>([:])
+    private struct RequestKey: Hashable {
+        var route: String
+        var statusClass: Int
+    }
+
+    private let requests = Mutex<[RequestKey: (Counter, DurationHistogram)]>([:])
 
     init(registry: PrometheusCollectorRegistry, nodeID: NodeID) {
         self.registry = registry
@@ -49,11 +54,10 @@ final class ServerMetrics: Sendable {
     func forwarded() { forwardedTotal.increment() }
 
     func recordRequest(route: String, status: Int, duration: Duration) {
-        let statusClass = "\(status / 100)xx"
-        let key = route + " " + statusClass
+        let key = RequestKey(route: route, statusClass: status / 100)
         let (counter, histogram) = requests.withLock { requests in
             if let existing = requests[key] { return existing }
-            let labels = [("route", route), ("status", statusClass)]
+            let labels = [("route", route), ("status", "\(status / 100)xx")]
             let made = (
                 registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests answered"), labels: labels),
                 registry.makeDurationHistogram(

@@ -69,7 +69,14 @@ final class KVTestCluster: @unchecked Sendable {
         let body = "{\"members\":[" + members.map { "{\"id\":\($0["id"]!),\"raft\":\"\($0["raft"]!)\",\"http\":\"\($0["http"]!)\"}" }.joined(separator: ",") + "]}"
         let answer = try await cluster.send(.POST, to: 1, "/v1/cluster/init", body: body)
         #expect(answer.status == 200, "init: \(answer)")
-        _ = try await cluster.waitForLeader()
+        let leader = try await cluster.waitForLeader()
+        // Every node knows the whole membership (a node learns the leader from its vote,
+        // before the membership entry reaches it).
+        let voters = Set(cluster.servers.keys)
+        let committed = cluster.servers[leader]!.node.metrics.committed.indexOrZero
+        try await cluster.eventually("every node applied the initial membership") {
+            cluster.servers.values.allSatisfy { $0.node.metrics.membership.config.voterIDs == voters && $0.node.metrics.appliedIndex >= committed }
+        }
         return cluster
     }
 
@@ -80,6 +87,12 @@ final class KVTestCluster: @unchecked Sendable {
         configuration.adminToken = adminToken
         configuration.forwardTimeout = .seconds(10)
         configuration.requestTimeout = .seconds(10)
+        // The engine's own quick timing, so fail-over tests do not wait out 1-2 s elections.
+        let engine = EngineConfig()
+        configuration.raft.engine.heartbeatInterval = engine.heartbeatInterval
+        configuration.raft.engine.electionTimeoutMin = engine.electionTimeoutMin
+        configuration.raft.engine.electionTimeoutMax = engine.electionTimeoutMax
+        configuration.raft.engine.leaseDuration = engine.leaseDuration
         configure(&configuration)
         return configuration
     }
