@@ -9,10 +9,10 @@ struct RaftKVMain: AsyncParsableCommand {
     static let configuration = RaftKVCommand.configuration
 
     static func main() async {
-        // Swift's global executor on NIO's event loops: a request's task, the node's loop and
-        // the sockets then share threads, so a write hops between threads less often (set
-        // RAFT_KV_GLOBAL_EXECUTOR=default to keep Swift's own pool). Must run before any task.
-        if ProcessInfo.processInfo.environment["RAFT_KV_GLOBAL_EXECUTOR"] != "default" {
+        // RAFT_KV_GLOBAL_EXECUTOR=nio runs Swift's global executor on NIO's event loops, so a
+        // request's task, the node's loop and the sockets share threads. Measured slower on a
+        // loaded 2-core machine (BENCHMARKS.md), so not the default. Must run before any task.
+        if ProcessInfo.processInfo.environment["RAFT_KV_GLOBAL_EXECUTOR"] == "nio" {
             _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         do {

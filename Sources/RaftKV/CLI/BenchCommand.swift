@@ -51,8 +51,10 @@ public struct BenchCommand: AsyncParsableCommand {
             }
             let histogram = outcome.histogram
             func milliseconds(_ quantile: Double) -> String { String(format: "%.2f", Double(histogram.valueAtPercentile(quantile * 100)) / 1e6) }
-            print(String(format: "RESULT system=raft-kv clients=%d ops=%d elapsed_s=%.3f put_per_s=%.0f", count, outcome.done, outcome.elapsed, Double(outcome.done) / outcome.elapsed)
+            let line = (String(format: "RESULT system=raft-kv clients=%d ops=%d elapsed_s=%.3f put_per_s=%.0f", count, outcome.done, outcome.elapsed, Double(outcome.done) / outcome.elapsed)
                 + " p50_ms=\(milliseconds(0.5)) p99_ms=\(milliseconds(0.99)) p999_ms=\(milliseconds(0.999)) failed=\(outcome.failed)")
+            // Unbuffered: each line as it is measured, also into a pipe.
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
             if outcome.failed > 0 {
                 try? await group.shutdownGracefully()
                 throw ExitCode(1)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import NIOCore
 import NIOSSL
 import Prometheus
 import Raft
@@ -33,6 +34,10 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-value-bytes"), help: "The largest value accepted.") var maxValueBytes = 1 << 20
     @Option(name: .customLong("max-inflight-appends"), help: "Append requests in flight to each follower (Raft's pipelining window).")
     var maxInflightAppends: Int?
+    @Option(name: .customLong("event-loops"), help: "Threads of NIO's shared event loop group (default: one per core).")
+    var eventLoops: Int?
+    @Flag(name: .customLong("raft-on-one-event-loop"), help: "Run the node's loop, Raft server and transport on one event loop.")
+    var raftOnOneEventLoop = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
 
     public init() {}
@@ -56,6 +61,7 @@ public struct ServeCommand: AsyncParsableCommand {
         configuration.forwardTimeout = .milliseconds(forwardTimeoutMilliseconds)
         configuration.requestTimeout = .milliseconds(requestTimeoutMilliseconds)
         configuration.maxValueBytes = maxValueBytes
+        configuration.raftOnOneEventLoop = raftOnOneEventLoop
         if let maxInflightAppends {
             guard maxInflightAppends > 0 else { throw ValidationError("--max-inflight-appends must be at least 1") }
             configuration.raft.engine.maxInflightMessages = maxInflightAppends
@@ -91,6 +97,11 @@ public struct ServeCommand: AsyncParsableCommand {
     public func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
         let configuration = try makeConfiguration()
+        if let eventLoops {
+            guard eventLoops > 0 else { throw ValidationError("--event-loops must be at least 1") }
+            // Before anything touches the shared group.
+            NIOSingletons.groupLoopCountSuggestion = eventLoops
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -44,6 +44,9 @@ public struct RaftKVConfiguration: Sendable {
     public var maxValueBytes: Int
     /// The Raft node's settings.
     public var raft: RaftConfig
+    /// Run the node's loop, its Raft server and its transport on one event loop (NIO's
+    /// shared group), so a Raft message and the loop that handles it share a thread.
+    public var raftOnOneEventLoop = false
     /// The transport's settings besides cluster id and TLS.
     public var transport: @Sendable (inout RaftNIOConfiguration) -> Void = { _ in }
 

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import Prometheus
 import Raft
@@ -91,17 +92,19 @@ public final class RaftKVServer: Sendable {
         let store = StoreStateMachine()
         let stateMachine = try DurableSnapshotStateMachine(store, directory: configuration.dataDirectory + "/snapshots")
 
-        let raftServer = try RaftNIOServer<StoreTypes>(nodeID: configuration.id, configuration: nio, logger: logger)
+        let raftLoop: (any EventLoop)? = configuration.raftOnOneEventLoop ? MultiThreadedEventLoopGroup.singleton.next() : nil
+        let raftGroup: any EventLoopGroup = raftLoop ?? MultiThreadedEventLoopGroup.singleton
+        let raftServer = try RaftNIOServer<StoreTypes>(nodeID: configuration.id, configuration: nio, group: raftGroup, logger: logger)
         let raftPort = try await raftServer.start(host: raftListen.host, port: raftListen.port)
         let peers = configuration.peers
-        let transport = try RaftNIOTransport<StoreTypes>(nodeID: configuration.id, configuration: nio, logger: logger) { id, address in
+        let transport = try RaftNIOTransport<StoreTypes>(nodeID: configuration.id, configuration: nio, group: raftGroup, logger: logger) { id, address in
             (address?.raft ?? peers[id]?.raft).flatMap(PeerAddress.init)
         }
         let node: RaftNode<StoreTypes>
         do {
             node = try await RaftNode.start(
                 id: configuration.id, config: configuration.raft, logStore: logStore, stateMachine: stateMachine,
-                network: transport.network(), logger: logger)
+                network: transport.network(), logger: logger, executor: raftLoop.map { EventLoopTaskExecutor($0) })
         } catch {
             await raftServer.shutdown()
             await transport.shutdown()
