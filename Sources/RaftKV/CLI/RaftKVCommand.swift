@@ -1,7 +1,7 @@
 import ArgumentParser
 
-/// `raft-kv`'s command line (the executable only runs it): a replicated, durable key-value server and its tools.
-
+/// `raft-kv`'s command line (the executable only runs it): a replicated, durable key-value
+/// server and its tools.
 public struct RaftKVCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "raft-kv",

@@ -21,12 +21,15 @@ public final class HTTPClientPool: Sendable {
 
     /// Sends a request to `address` (`host:port`) and returns its response.
     ///
-    /// A reused connection may have been closed by the server while it sat idle; when one
-    /// fails before any of the response arrived, the request is sent once more on a new
-    /// connection (so a request may reach the server twice: writes that must not apply twice
-    /// carry a request id).
+    /// A reused connection may have been closed by the server while it sat idle. With
+    /// `resendOnStaleConnection` (for requests that may safely reach the server twice: reads,
+    /// writes with a request id), a request whose reused connection closes before any of the
+    /// response arrived is sent once more on a new connection; otherwise that failure is
+    /// thrown (``HTTPClientError/connectionClosed(receivedAny:)``), since the server may have
+    /// acted on it.
     public func send(
-        to address: String, method: HTTPMethod, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration
+        to address: String, method: HTTPMethod, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration,
+        resendOnStaleConnection: Bool = true
     ) async throws -> HTTPReply {
         let start = ContinuousClock.now
         if let reused = takeIdle(address) {
@@ -34,7 +37,7 @@ public final class HTTPClientPool: Sendable {
                 let reply = try await reused.send(method: method, path: path, headers: headers, body: body, timeout: timeout)
                 release(reused, address: address, reply: reply)
                 return reply
-            } catch HTTPClientError.connectionClosed(receivedAny: false) {
+            } catch HTTPClientError.connectionClosed(receivedAny: false) where resendOnStaleConnection {
                 await reused.close()
             }
         }

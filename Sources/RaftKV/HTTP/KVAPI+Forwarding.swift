@@ -43,9 +43,11 @@ extension KVAPI {
         }
         let reply: HTTPReply
         do {
+            // A write without a request id must not reach the leader twice.
+            let resendable = !isWrite || request.headers[.raftRequestID] != nil
             reply = try await pool.send(
                 to: http, method: HTTPMethod(rawValue: request.method.rawValue), path: target.raw, headers: headers, body: body,
-                timeout: configuration.forwardTimeout)
+                timeout: configuration.forwardTimeout, resendOnStaleConnection: resendable)
         } catch let error as HTTPClientError {
             var answer: APIError
             switch error {

@@ -36,6 +36,7 @@ public struct RaftKVStartError: Error, CustomStringConvertible, Sendable {
 /// As a swift-service-lifecycle `Service` (``run()``) it starts, serves until graceful
 /// shutdown is triggered (SIGTERM/SIGINT in `raft-kv serve`), then shuts down gracefully.
 public final class RaftKVServer: Sendable {
+    /// What this member runs with.
     public let configuration: RaftKVConfiguration
     /// Where `/metrics` reads from.
     public let registry: PrometheusCollectorRegistry

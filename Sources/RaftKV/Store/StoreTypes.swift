@@ -63,8 +63,11 @@ public enum StoreCompare: Hashable, Sendable {
 /// Compares and writes applied atomically as one log entry: when every compare holds, the
 /// `success` writes apply, otherwise the `failure` writes.
 public struct StoreTransaction: Hashable, Sendable {
+    /// The conditions; all must hold for `success` to apply (none: `success` applies).
     public var compares: [StoreCompare]
+    /// The writes applied, in order, when every compare holds.
     public var success: [StoreOperation]
+    /// The writes applied, in order, when a compare fails.
     public var failure: [StoreOperation]
 
     /// A transaction.
@@ -129,6 +132,7 @@ public struct StoreResult: Hashable, Sendable, Codable {
     public var index: UInt64
     /// The term of that entry.
     public var term: UInt64
+    /// What the command did.
     public var outcome: Outcome
 
     /// A result.
