@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Raft
 import RaftCore
 @testable import RaftKV
@@ -90,5 +91,46 @@ struct JSONTests {
             let expected = try #require(try JSONSerialization.jsonObject(with: Data(JSON.encode(body))) as? [String: Any]).keys.sorted()
             #expect(keys == expected)
         }
+    }
+}
+
+/// The commands' own wire layout (`StoreTypes.encodeCommand`/`decodeCommand`).
+@Suite("RaftKV: wire codec")
+struct WireCodecTests {
+    static let commands: [StoreCommand] = [
+        .put(key: "k", value: "v"), .put(key: "", value: ""), .delete(key: "ключ"),
+        .compareAndSet(key: "k", expected: nil, new: "n"), .compareAndSet(key: "k", expected: "e", new: nil),
+        .transaction(StoreTransaction(compares: [], success: [], failure: [])),
+        .exactlyOnce(client: .max, sequence: 3, command: .transaction(StoreTransaction(
+            compares: [.exists(key: "a", true), .exists(key: "z", false), .valueEquals(key: "b", value: "c")],
+            success: [.put(key: "d", value: "e"), .delete(key: "x")], failure: [.delete(key: "f")]))),
+    ]
+
+    @Test func everyCommandRoundTrips() throws {
+        for command in Self.commands {
+            var buffer = ByteBuffer()
+            try StoreTypes.encodeCommand(command, into: &buffer)
+            #expect(try StoreTypes.decodeCommand(from: &buffer) == command)
+        }
+    }
+
+    @Test func truncatedExtendedAndCorruptBytesAreRefused() throws {
+        for command in Self.commands {
+            var buffer = ByteBuffer()
+            try StoreTypes.encodeCommand(command, into: &buffer)
+            let bytes = Array(buffer.readableBytesView)
+            for cut in 0..<bytes.count {
+                var truncated = ByteBuffer(bytes: bytes[..<cut])
+                #expect(throws: (any Error).self) { try StoreTypes.decodeCommand(from: &truncated) }
+            }
+            var extended = ByteBuffer(bytes: bytes + [0])
+            #expect(throws: (any Error).self) { try StoreTypes.decodeCommand(from: &extended) }
+        }
+        var unknownTag = ByteBuffer(bytes: [9])
+        #expect(throws: (any Error).self) { try StoreTypes.decodeCommand(from: &unknownTag) }
+        var notUTF8 = ByteBuffer(bytes: [2, 0, 0, 0, 2, 0xff, 0xfe])
+        #expect(throws: (any Error).self) { try StoreTypes.decodeCommand(from: &notUTF8) }
+        var nestedSession = ByteBuffer(bytes: [5] + [UInt8](repeating: 0, count: 16) + [5] + [UInt8](repeating: 0, count: 16) + [2, 0, 0, 0, 0])
+        #expect(throws: (any Error).self) { try StoreTypes.decodeCommand(from: &nestedSession) }
     }
 }
