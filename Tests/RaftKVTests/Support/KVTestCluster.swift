@@ -87,12 +87,13 @@ final class KVTestCluster: @unchecked Sendable {
         configuration.adminToken = adminToken
         configuration.forwardTimeout = .seconds(10)
         configuration.requestTimeout = .seconds(10)
-        // The engine's own quick timing, so fail-over tests do not wait out 1-2 s elections.
-        let engine = EngineConfig()
-        configuration.raft.engine.heartbeatInterval = engine.heartbeatInterval
-        configuration.raft.engine.electionTimeoutMin = engine.electionTimeoutMin
-        configuration.raft.engine.electionTimeoutMax = engine.electionTimeoutMax
-        configuration.raft.engine.leaseDuration = engine.leaseDuration
+        // Quicker than raft-kv's 1-2 s, so fail-over tests wait less, but not the engine's
+        // 150-300 ms: on a loaded machine (load average 20+) those made followers campaign
+        // between a test's requests and answer no_leader.
+        configuration.raft.engine.heartbeatInterval = .milliseconds(100)
+        configuration.raft.engine.electionTimeoutMin = .milliseconds(600)
+        configuration.raft.engine.electionTimeoutMax = .milliseconds(1200)
+        configuration.raft.engine.leaseDuration = .milliseconds(300)
         configure(&configuration)
         return configuration
     }
