@@ -21,6 +21,8 @@ let package = Package(
         // raft-bench, raft-sim and raft-lincheck-bench.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // raft-chaos's HTTP clients.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -63,6 +65,21 @@ let package = Package(
             ],
             exclude: ["Wire/README.md"]
         ),
+        .target(
+            name: "RaftChaos",
+            dependencies: [
+                "RaftTesting",
+                "RaftCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "raft-chaos",
+            dependencies: ["RaftChaos", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(name: "raft-filestore-crash-helper", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
         .executableTarget(
             name: "raft-bench",
@@ -102,6 +119,7 @@ let package = Package(
             name: "RaftFileStoreTests",
             dependencies: ["RaftFileStore", "RaftTesting", "Raft", "RaftCore", "raft-filestore-crash-helper"]
         ),
+        .testTarget(name: "RaftChaosTests", dependencies: ["RaftChaos", "RaftCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
