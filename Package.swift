@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RaftTesting", targets: ["RaftTesting"]),
         .library(name: "RaftFileStore", targets: ["RaftFileStore"]),
         .library(name: "RaftNIO", targets: ["RaftNIO"]),
+        .library(name: "RaftKV", targets: ["RaftKV"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
@@ -21,8 +22,15 @@ let package = Package(
         // raft-bench, raft-sim and raft-lincheck-bench.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
-        // raft-chaos's HTTP clients.
+        // RaftKV: the HTTP server (without its swift-configuration and full-Foundation traits),
+        // graceful shutdown and Prometheus metrics; the HTTP client only in tests.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // `swift package generate-documentation`: the DocC guide and API reference.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -64,6 +72,29 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             exclude: ["Wire/README.md"]
+        ),
+        .target(
+            name: "RaftKV",
+            dependencies: [
+                "Raft",
+                "RaftCore",
+                "RaftFileStore",
+                "RaftNIO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["README.md"]
         ),
         .target(
             name: "RaftChaos",
@@ -118,6 +149,15 @@ let package = Package(
         .testTarget(
             name: "RaftFileStoreTests",
             dependencies: ["RaftFileStore", "RaftTesting", "Raft", "RaftCore", "raft-filestore-crash-helper"]
+        ),
+        .testTarget(
+            name: "RaftKVTests",
+            dependencies: [
+                "RaftKV", "Raft", "RaftCore", "RaftFileStore", "RaftNIO",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "RaftChaosTests", dependencies: ["RaftChaos", "RaftCore"]),
     ],

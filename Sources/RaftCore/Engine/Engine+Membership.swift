@@ -7,6 +7,8 @@ extension RaftEngine {
     /// reply once the final configuration commits.
     ///
     /// - Parameters:
+    ///   - change: the change, applied to the effective (uniform) membership.
+    ///   - token: names the caller in the reply.
     ///   - retainRemovedVoters: removed voters stay as learners instead of leaving.
     ///   - expectedMembershipLogID: when set, the change applies only if the effective
     ///     membership is still the one carried by this entry (a conditional change).

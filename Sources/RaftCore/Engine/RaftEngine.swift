@@ -86,7 +86,12 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 
     /// Creates the engine of node `id` from what it recovered from storage.
     ///
-    /// - Parameter randomSeed: seeds the randomized election timeouts.
+    /// - Parameters:
+    ///   - id: this node's id.
+    ///   - config: the engine's settings; an invalid one stops the process (validate first).
+    ///   - recovered: the vote, log, commit point, snapshot and membership read from storage.
+    ///   - now: the current time, from which the first election timeout counts.
+    ///   - randomSeed: seeds the randomized election timeouts.
     @inlinable public init(id: NodeID, config: EngineConfig, recovered: RecoveredState<T>, now: RaftInstant, randomSeed: UInt64) {
         if let error = config.validate() { preconditionFailure(error.description) }
         self.id = id

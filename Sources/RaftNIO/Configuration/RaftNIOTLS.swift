@@ -7,7 +7,7 @@ import RaftCore
 /// **Identity.** A node's identity is its node id, written in its certificate's subject
 /// common name as `node-<id>` (for example `CN=node-3`). The server compares it with the
 /// sender id of the handshake, the client with the node it dialled; a mismatch is refused
-/// (``RefusalReason/identityMismatch``). Host names are not verified: nodes are often
+/// (`RefusalReason.identityMismatch`). Host names are not verified: nodes are often
 /// reached by IP address, and the node id is what Raft trusts. To map certificates to node
 /// ids differently (a SAN, a lookup table), set ``identity``.
 public struct RaftNIOTLS: Sendable {

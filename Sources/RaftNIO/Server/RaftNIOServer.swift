@@ -7,7 +7,7 @@ import RaftCore
 import Synchronization
 
 /// The server side of one node's TCP transport: listens on one address and serves the
-/// node's Raft groups (one ``RaftNode`` per group id) to its peers.
+/// node's Raft groups (one `RaftNode` per group id) to its peers.
 ///
 /// ```swift
 /// let server = try RaftNIOServer<MyTypes>(nodeID: 1, configuration: RaftNIOConfiguration(clusterID: "prod"))

@@ -1,7 +1,7 @@
 import Raft
 import Synchronization
 
-/// Connects ``RaftNode``s in one process through the network protocol, with fault injection:
+/// Connects `RaftNode`s in one process through the network protocol, with fault injection:
 /// isolate a node, cut one direction of a link, delay traffic to a node. Used by integration
 /// tests and the in-memory benchmark (with no faults, a call is a direct function call).
 public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
@@ -22,7 +22,7 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
     /// RPCs attempted, per target, for tests that assert traffic (e.g. a removed node gets none).
     private let rpcCounts = Mutex<[NodeID: Int]>([:])
 
-    /// Whether clients send appends and votes without waiting (``RaftNetworkClient/sendsWithoutWaiting``),
+    /// Whether clients send appends and votes without waiting (`RaftNetworkClient.sendsWithoutWaiting`),
     /// the way a socket transport does, instead of through the runtime's per-peer tasks.
     public let sendsWithoutWaiting: Bool
 
@@ -99,7 +99,7 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
     }
 }
 
-/// The ``RaftNetworkFactory`` of one node on an ``InProcessRouter``.
+/// The `RaftNetworkFactory` of one node on an ``InProcessRouter``.
 public struct RouterNetwork<Types: RaftTypeConfig>: RaftNetworkFactory {
     let router: InProcessRouter<Types>
     let source: NodeID

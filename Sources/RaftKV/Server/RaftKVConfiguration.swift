@@ -1,0 +1,78 @@
+import NIOSSL
+import Raft
+import RaftCore
+import RaftNIO
+
+/// Everything one `raft-kv` member needs to run.
+public struct RaftKVConfiguration: Sendable {
+    /// This member's node id (unique in the cluster, never reused).
+    public var id: NodeID
+    /// Where the log and the snapshots live (`log/`, `snapshots/` inside).
+    public var dataDirectory: String
+    /// Where the Raft server listens (`host:port`; port 0: an ephemeral one).
+    public var raftListen: String
+    /// Where the HTTP server listens (`host:port`; port 0: an ephemeral one).
+    public var httpListen: String
+    /// The addresses other members and clients use for this member; nil: the listen
+    /// addresses (with the bound port when it was 0).
+    public var advertised: MemberAddress?
+    /// Every member known at start, this one included or not: the membership `--init` (or a
+    /// bodiless `POST /v1/cluster/init`) forms, and where peers are dialled before the
+    /// membership names them.
+    public var peers: [NodeID: MemberAddress]
+    /// Form the cluster from `peers` (plus this member) at start when this node is pristine;
+    /// a node that already has state ignores it.
+    public var initialize: Bool
+    /// Nodes of another cluster id are refused at the Raft handshake.
+    public var clusterID: String
+    /// Mutual TLS between members (nil: plain TCP).
+    public var raftTLS: RaftNIOTLS?
+    /// HTTPS for clients (nil: plain HTTP).
+    public var httpTLS: TLSConfiguration?
+    /// TLS for the HTTP connections this member opens to the leader when it forwards (nil:
+    /// plain HTTP; set it when the members serve HTTPS).
+    public var forwardingTLS: TLSConfiguration?
+    /// When set, `/v1/cluster/*` requests need `Authorization: Bearer <token>`.
+    public var adminToken: String?
+    /// How long a follower waits for the leader's answer to a forwarded request.
+    public var forwardTimeout: Duration
+    /// How long a write or a linearizable read may take on the leader.
+    public var requestTimeout: Duration
+    /// The largest key, in UTF-8 bytes.
+    public var maxKeyBytes: Int
+    /// The largest value, in bytes.
+    public var maxValueBytes: Int
+    /// The Raft node's settings.
+    public var raft: RaftConfig
+    /// The transport's settings besides cluster id and TLS.
+    public var transport: @Sendable (inout RaftNIOConfiguration) -> Void = { _ in }
+
+    /// A member with the defaults: plain TCP and HTTP, no admin token, 5 s forwarding and
+    /// request timeouts, keys up to 4 KiB and values up to 1 MiB.
+    public init(
+        id: NodeID, dataDirectory: String, raftListen: String, httpListen: String,
+        peers: [NodeID: MemberAddress] = [:], initialize: Bool = false, clusterID: String = "raft-kv"
+    ) {
+        self.id = id
+        self.dataDirectory = dataDirectory
+        self.raftListen = raftListen
+        self.httpListen = httpListen
+        self.peers = peers
+        self.initialize = initialize
+        self.clusterID = clusterID
+        self.forwardTimeout = .seconds(5)
+        self.requestTimeout = .seconds(5)
+        self.maxKeyBytes = 4096
+        self.maxValueBytes = 1 << 20
+        self.raft = RaftKVConfiguration.defaultRaftConfig
+    }
+
+    /// The Raft settings `raft-kv` runs with unless told otherwise.
+    public static var defaultRaftConfig: RaftConfig {
+        var config = RaftConfig()
+        config.clusterName = "raft-kv"
+        config.engine.snapshotPolicy = .everyAppliedEntries(20_000)
+        config.engine.logsKeptAfterSnapshot = 5000
+        return config
+    }
+}
