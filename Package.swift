@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "RaftFileStore", targets: ["RaftFileStore"]),
         .library(name: "RaftNIO", targets: ["RaftNIO"]),
         .library(name: "RaftKV", targets: ["RaftKV"]),
+        .executable(name: "raft-kv", targets: ["raft-kv"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
@@ -84,6 +85,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -111,6 +113,7 @@ let package = Package(
             name: "raft-chaos",
             dependencies: ["RaftChaos", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "raft-kv", dependencies: ["RaftKV", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "raft-filestore-crash-helper", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
         .executableTarget(
             name: "raft-bench",
@@ -153,7 +156,8 @@ let package = Package(
         .testTarget(
             name: "RaftKVTests",
             dependencies: [
-                "RaftKV", "Raft", "RaftCore", "RaftFileStore", "RaftNIO",
+                // raft-kv is built next to the tests, which run `raft-kv local` as a child process.
+                "RaftKV", "raft-kv", "Raft", "RaftCore", "RaftFileStore", "RaftNIO",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
