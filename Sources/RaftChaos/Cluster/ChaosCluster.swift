@@ -47,7 +47,7 @@ final class ChaosCluster: Sendable {
             "--raft-listen", "127.0.0.1:\(node.raftPort)",
             "--http-listen", "127.0.0.1:\(node.httpPort)",
             "--cluster-id", options.clusterID,
-            "--election-timeout", "\(options.electionTimeoutMilliseconds.lowerBound)-\(options.electionTimeoutMilliseconds.upperBound)",
+            "--election-timeout-ms", "\(options.electionTimeoutMilliseconds.lowerBound)-\(options.electionTimeoutMilliseconds.upperBound)",
         ]
         for peer in layout.ids where peer != id {
             let other = layout.node(peer)
