@@ -47,6 +47,9 @@ final class ChaosCluster: Sendable {
             "--raft-listen", "127.0.0.1:\(node.raftPort)",
             "--http-listen", "127.0.0.1:\(node.httpPort)",
             "--cluster-id", options.clusterID,
+            // Frequent snapshots and a short log tail, so that lagging and restarted nodes
+            // often catch up by snapshot, and "snapshot-install" faults compact in seconds.
+            "--snapshot-every", "500", "--logs-kept", "200",
             "--election-timeout-ms", "\(options.electionTimeoutMilliseconds.lowerBound)-\(options.electionTimeoutMilliseconds.upperBound)",
         ]
         for peer in layout.ids where peer != id {
@@ -73,6 +76,10 @@ final class ChaosCluster: Sendable {
             try? "+\(offset)\n".write(to: file, atomically: true, encoding: .utf8)
             environment["FAKETIME_TIMESTAMP_FILE"] = file.path
             environment["FAKETIME_CACHE_DURATION"] = "1"
+            // Only the wall clock jumps, as when NTP steps it: a real monotonic clock never
+            // jumps (a stalled machine, which looks like one, is what SIGSTOP gives), and
+            // libfaketime's fake monotonic time stalls NIO's timers altogether.
+            environment["DONT_FAKE_MONOTONIC"] = "1"
             preload.append(ChaosTools.libfaketime)
         }
         if !preload.isEmpty { environment["LD_PRELOAD"] = preload.joined(separator: " ") }

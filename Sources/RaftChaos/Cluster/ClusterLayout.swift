@@ -26,10 +26,19 @@ final class ClusterLayout: Sendable {
 
     init(nodeCount: Int, directory: URL) throws {
         var nodes: [Node] = []
+        var reservations: [Int32] = []
+        // Held until the proxies have their ephemeral ports, so none of them lands on a port
+        // a node is about to listen on.
+        defer { reservations.forEach(FreePort.release) }
+        func port() throws -> Int {
+            let (port, socket) = try FreePort.reserve()
+            reservations.append(socket)
+            return port
+        }
         for id in 1...nodeCount {
             let data = directory.appendingPathComponent("n\(id)-data")
             nodes.append(Node(
-                id: id, raftPort: try FreePort.next(), httpPort: try FreePort.next(),
+                id: id, raftPort: try port(), httpPort: try port(),
                 dataDirectory: data,
                 logFile: directory.appendingPathComponent("n\(id).log"),
                 clockFile: directory.appendingPathComponent("n\(id).faketime")))

@@ -93,7 +93,7 @@ final class HTTPStoreClient: ChaosStoreClient, Sendable {
 
     /// Every key and value node `node` holds, read locally (stale), or nil.
     func dump(_ node: Int) async -> [String: String]? {
-        guard case .answered(200, let body) = await send(.GET, node: node, path: "/v1/kv?prefix=&limit=100000&consistency=stale"),
+        guard case .answered(200, let body) = await send(.GET, node: node, path: "/v1/kv?prefix=&limit=10000&consistency=stale"),
               let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
               let items = object["items"] as? [[String: Any]] else { return nil }
         var values: [String: String] = [:]
