@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "RaftFileStore", targets: ["RaftFileStore"]),
         .library(name: "RaftNIO", targets: ["RaftNIO"]),
         .library(name: "RaftKV", targets: ["RaftKV"]),
+        .executable(name: "raft-kv", targets: ["raft-kv"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
@@ -84,6 +85,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -96,6 +98,22 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        .target(
+            name: "RaftChaos",
+            dependencies: [
+                "RaftTesting",
+                "RaftCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "raft-chaos",
+            dependencies: ["RaftChaos", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "raft-kv", dependencies: ["RaftKV", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "raft-filestore-crash-helper", dependencies: ["RaftFileStore", "Raft", "RaftCore"]),
         .executableTarget(
             name: "raft-bench",
@@ -138,12 +156,14 @@ let package = Package(
         .testTarget(
             name: "RaftKVTests",
             dependencies: [
-                "RaftKV", "Raft", "RaftCore", "RaftFileStore", "RaftNIO",
+                // raft-kv is built next to the tests, which run `raft-kv local` as a child process.
+                "RaftKV", "raft-kv", "Raft", "RaftCore", "RaftFileStore", "RaftNIO",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "RaftChaosTests", dependencies: ["RaftChaos", "RaftCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

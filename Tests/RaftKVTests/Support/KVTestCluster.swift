@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Raft
 import RaftCore
 import RaftKV
@@ -37,9 +38,16 @@ final class KVTestCluster: @unchecked Sendable {
     /// Each node's listen addresses, kept across restarts.
     private(set) var addresses: [NodeID: MemberAddress] = [:]
 
-    init(adminToken: String? = nil) {
+    /// `http`, or `https` when the client was given TLS settings.
+    let scheme: String
+    /// Applied to every node's configuration.
+    var configure: @Sendable (inout RaftKVConfiguration) -> Void = { _ in }
+
+    init(adminToken: String? = nil, clientTLS: TLSConfiguration? = nil) {
         root = NSTemporaryDirectory() + "raft-kv-test-\(UUID().uuidString)"
+        scheme = clientTLS == nil ? "http" : "https"
         var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = clientTLS
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -48,7 +56,12 @@ final class KVTestCluster: @unchecked Sendable {
 
     /// Starts `count` nodes and forms a cluster of them through node 1's init route.
     static func start(nodes count: Int = 3, adminToken: String? = nil) async throws -> KVTestCluster {
-        let cluster = KVTestCluster(adminToken: adminToken)
+        try await KVTestCluster(adminToken: adminToken).formed(nodes: count)
+    }
+
+    /// Starts `count` nodes and forms a cluster of them through node 1's init route.
+    func formed(nodes count: Int) async throws -> KVTestCluster {
+        let cluster = self
         for id in 1...NodeID(count) { try await cluster.startNode(id) }
         let members = cluster.addresses.keys.sorted().map { id in
             ["id": "\(id)", "raft": cluster.addresses[id]!.raft, "http": cluster.addresses[id]!.http]
@@ -67,6 +80,7 @@ final class KVTestCluster: @unchecked Sendable {
         configuration.adminToken = adminToken
         configuration.forwardTimeout = .seconds(10)
         configuration.requestTimeout = .seconds(10)
+        configure(&configuration)
         return configuration
     }
 
@@ -99,25 +113,27 @@ final class KVTestCluster: @unchecked Sendable {
     }
 
     func shutdown() async {
-        for id in servers.keys.sorted() { await stop(id) }
+        // The client's idle keep-alive connections first: a server's graceful shutdown waits
+        // for open connections to close.
         try? await http.shutdown()
+        for id in servers.keys.sorted() { await stop(id) }
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    func url(_ id: NodeID, _ path: String) -> String { "http://\(addresses[id]!.http)\(path)" }
+    func url(_ id: NodeID, _ path: String) -> String { "\(scheme)://\(addresses[id]!.http)\(path)" }
 
     /// Sends a request to node `id`.
     func send(_ method: HTTPMethod, to id: NodeID, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws -> Answer {
         try await send(method, url: url(id, path), body: body.map { Array($0.utf8) }, headers: headers)
     }
 
-    func send(_ method: HTTPMethod, url: String, body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> Answer {
+    func send(_ method: HTTPMethod, url: String, body: [UInt8]? = nil, headers: [(String, String)] = [], timeout: Duration = .seconds(30)) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let token = adminToken, url.contains("/v1/cluster/") { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await http.execute(request, timeout: .seconds(30))
+        let response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
         let bytes = try await response.body.collect(upTo: 16 << 20)
         return Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
     }

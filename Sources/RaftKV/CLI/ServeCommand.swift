@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import NIOSSL
+import Prometheus
+import Raft
+import RaftCore
+import RaftNIO
+import ServiceLifecycle
+
+/// `raft-kv serve`: one member, until SIGTERM or SIGINT (then a graceful shutdown).
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run one member of a raft-kv cluster.")
+
+    @Option(help: "This member's node id.") var id: UInt64
+    @Option(name: .customLong("data-dir"), help: "Where the log and snapshots live.") var dataDirectory: String
+    @Option(name: .customLong("raft-listen"), help: "host:port of the Raft server.") var raftListen: String
+    @Option(name: .customLong("http-listen"), help: "host:port of the HTTP server.") var httpListen: String
+    @Option(name: .customLong("peer"), help: "A member: ID=RAFT_HOST:PORT,HTTP_HOST:PORT (repeat for each; this one may be listed).")
+    var peers: [String] = []
+    @Flag(help: "Form the cluster of the peers (and this member) if this node has no data yet.") var `init` = false
+    @Option(name: .customLong("cluster-id"), help: "Members of other cluster ids are refused.") var clusterID = "raft-kv"
+    @Option(name: .customLong("advertise-raft"), help: "The Raft address peers should dial (default: --raft-listen).") var advertiseRaft: String?
+    @Option(name: .customLong("advertise-http"), help: "The HTTP address clients are sent to (default: --http-listen).") var advertiseHTTP: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate (CN=node-<id>): mutual TLS for Raft and HTTPS for clients.") var tlsCertificate: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(name: .customLong("tls-ca"), help: "PEM CA certificates members (and forwarding) trust.") var tlsCA: String?
+    @Option(name: .customLong("admin-token"), help: "Require Authorization: Bearer <token> on /v1/cluster/*.") var adminToken: String?
+    @Option(name: .customLong("forward-timeout-ms"), help: "How long a follower waits for the leader's answer.") var forwardTimeoutMilliseconds = 5000
+    @Option(name: .customLong("request-timeout-ms"), help: "How long a write or linearizable read may take.") var requestTimeoutMilliseconds = 5000
+    @Option(name: .customLong("max-value-bytes"), help: "The largest value accepted.") var maxValueBytes = 1 << 20
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @Option(name: .customLong("dial"), help: "Dial member ID at HOST:PORT instead of its advertised Raft address: ID=HOST:PORT (repeat for each; for a member behind a proxy or NAT).")
+    var dial: [String] = []
+    @Flag(name: .customLong("storage-lost"), help: "This node's data was wiped or is corrupt: start with voting suspended until POST /v1/cluster/resume-voting (see disaster recovery).")
+    var storageLost = false
+    @Option(name: .customLong("election-timeout-ms"), help: "The election timeout range, MIN-MAX milliseconds (heartbeats at a fifth of MIN, the leader's lease four fifths).")
+    var electionTimeout: String?
+    @Option(name: .customLong("snapshot-every"), help: "Build a snapshot every this many applied entries.")
+    var snapshotEvery: UInt64?
+    @Option(name: .customLong("logs-kept"), help: "Entries kept in the log behind a snapshot (for lagging followers).")
+    var logsKept: UInt64?
+    @Flag(name: .customLong("unsafe-local-reads"), help: ArgumentHelp("Testing only: answer linearizable and lease reads from this node's own state (breaks linearizability on purpose).", visibility: .hidden))
+    var unsafeLocalReads = false
+
+    public init() {}
+
+    /// The configuration these options describe.
+    func makeConfiguration() throws -> RaftKVConfiguration {
+        var members: [NodeID: MemberAddress] = [:]
+        for peer in peers {
+            guard let member = Self.parsePeer(peer) else {
+                throw ValidationError("--peer takes ID=RAFT_HOST:PORT,HTTP_HOST:PORT, not \(peer)")
+            }
+            members[member.id] = member.address
+        }
+        var configuration = RaftKVConfiguration(
+            id: id, dataDirectory: dataDirectory, raftListen: raftListen, httpListen: httpListen,
+            peers: members.filter { $0.key != id }, initialize: `init`, clusterID: clusterID)
+        if advertiseRaft != nil || advertiseHTTP != nil {
+            configuration.advertised = MemberAddress(raft: advertiseRaft ?? raftListen, http: advertiseHTTP ?? httpListen)
+        }
+        configuration.adminToken = adminToken
+        configuration.forwardTimeout = .milliseconds(forwardTimeoutMilliseconds)
+        configuration.requestTimeout = .milliseconds(requestTimeoutMilliseconds)
+        configuration.maxValueBytes = maxValueBytes
+        for entry in dial {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let member = NodeID(parts[0]), HTTPClientPool.split(String(parts[1])) != nil else {
+                throw ValidationError("--dial takes ID=HOST:PORT, not \(entry)")
+            }
+            configuration.dial[member] = String(parts[1])
+        }
+        configuration.storageLost = storageLost
+        configuration.unsafeLocalReads = unsafeLocalReads
+        if let electionTimeout {
+            let bounds = electionTimeout.split(separator: "-").compactMap { Int($0) }
+            guard bounds.count == 2, bounds[0] >= 10, bounds[1] > bounds[0] else {
+                throw ValidationError("--election-timeout-ms takes MIN-MAX milliseconds with MIN >= 10 and MAX > MIN, not \(electionTimeout)")
+            }
+            configuration.raft.engine.electionTimeoutMin = .milliseconds(bounds[0])
+            configuration.raft.engine.electionTimeoutMax = .milliseconds(bounds[1])
+            configuration.raft.engine.heartbeatInterval = .milliseconds(max(bounds[0] / 5, 5))
+            // The lease stays below the shortest election timeout by the same margin as the defaults.
+            configuration.raft.engine.leaseDuration = .milliseconds(bounds[0] * 4 / 5)
+        }
+        if let snapshotEvery {
+            guard snapshotEvery > 0 else { throw ValidationError("--snapshot-every must be positive") }
+            configuration.raft.engine.snapshotPolicy = .everyAppliedEntries(snapshotEvery)
+        }
+        if let logsKept { configuration.raft.engine.logsKeptAfterSnapshot = logsKept }
+        if let error = configuration.raft.validate() { throw ValidationError("\(error)") }
+        switch (tlsCertificate, tlsKey, tlsCA) {
+        case (nil, nil, nil): break
+        case let (certificate?, key?, ca?):
+            configuration.raftTLS = try RaftNIOTLS(certificateFile: certificate, privateKeyFile: key, trustRootsFile: ca)
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+            var server = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            server.minimumTLSVersion = .tlsv12
+            configuration.httpTLS = server
+            var client = TLSConfiguration.makeClientConfiguration()
+            client.trustRoots = .file(ca)
+            // Members are named by node id (CN=node-N), not by host name.
+            client.certificateVerification = .noHostnameVerification
+            configuration.forwardingTLS = client
+        default:
+            throw ValidationError("--tls-cert, --tls-key and --tls-ca go together")
+        }
+        return configuration
+    }
+
+    /// `ID=RAFT,HTTP`.
+    static func parsePeer(_ text: String) -> (id: NodeID, address: MemberAddress)? {
+        let parts = text.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, let id = NodeID(parts[0]) else { return nil }
+        let addresses = parts[1].split(separator: ",")
+        guard addresses.count == 2, HTTPClientPool.split(String(addresses[0])) != nil, HTTPClientPool.split(String(addresses[1])) != nil else { return nil }
+        return (id, MemberAddress(raft: String(addresses[0]), http: String(addresses[1])))
+    }
+
+    public func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
+        let configuration = try makeConfiguration()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "raft-kv.\(id)")
+        let server = RaftKVServer(configuration: configuration, registry: registry, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
