@@ -80,4 +80,8 @@ public enum StepDownReason: Sendable, Equatable, Codable {
     case higherVote(Vote)
     case lostQuorumContact
     case removedFromMembership
+    /// This node led without being a voter of its membership (a learner elected because it held
+    /// the newest log, see `Engine+LearnerElection.swift`) and handed leadership to a voter
+    /// once its first entry committed.
+    case handedOverToVoter
 }

@@ -23,6 +23,8 @@ extension RaftEngine {
     /// Where a request only a leader serves should go, as this node sees it.
     @inlinable var forwardTarget: ForwardToLeader {
         if role == .leader, leader != nil, leader!.removedFromMembership { return ForwardToLeader(leaderID: nil, notAMember: true) }
+        // A learner leads only to hand over to a voter (Engine+LearnerElection): ask again shortly.
+        if role == .leader, leader != nil, leader!.leadsAsNonVoter { return ForwardToLeader(leaderID: nil) }
         let leaderID = currentLeader
         let removed = leaderID == nil && membership.effective.logID != nil && !membership.effective.config.allNodeIDs.contains(id)
         return ForwardToLeader(leaderID: leaderID, notAMember: removed)

@@ -58,6 +58,9 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     @usableFromInline var committedSaved: LogID?
     /// A peer's report that this node was removed, holding campaigns back (Engine+Removal).
     @usableFromInline var removalNotice: RemovalNotice?
+    /// Until when this learner may campaign: a candidate with an older log asked it for a vote
+    /// (Engine+LearnerElection).
+    @usableFromInline var learnerCampaignAllowedUntil: RaftInstant?
     /// When false the node never starts an election (for tests and maintenance).
     public var electionEnabled = true
     /// When false a leader sends no periodic heartbeats (for tests).
@@ -216,7 +219,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
             if let deadline = leader!.transfer?.deadline { consider(deadline) }
             for progress in leader!.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
         case .follower, .preCandidate, .candidate:
-            if canCampaign {
+            if canCampaign || (campaign != nil && !isElectable) {
                 consider(electionDeadline)
             } else if isHeldBackByRemovalNotice, let expiry = removalNoticeExpiry {
                 consider(expiry)
@@ -294,7 +297,12 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
             leaderTick()
         case .follower, .preCandidate, .candidate:
             settleTransfer(newLeader: nil)
-            if canCampaign && now >= electionDeadline { startCampaign(leadershipTransfer: false) }
+            if canCampaign && now >= electionDeadline {
+                startCampaign(leadershipTransfer: false)
+            } else if campaign != nil && !isElectable && now >= electionDeadline {
+                // A learner's campaign outlived the window that allowed it.
+                abandonCampaign()
+            }
         }
     }
 
@@ -315,9 +323,11 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// died after appending the final configuration of a joint change can deadlock: the nodes
     /// holding that entry see themselves as learners, and the remaining voters cannot win
     /// without their votes. Joint consensus keeps this safe: every quorum of the committed
-    /// joint configuration meets every quorum of its final one.
+    /// joint configuration meets every quorum of its final one. A learner is electable for a
+    /// while when a candidate needs its newer log (Engine+LearnerElection).
     @inlinable var isElectable: Bool {
-        isVoter || membership.committed.config.isVoter(id)
+        if isVoter || membership.committed.config.isVoter(id) || mayCampaignAsLearner { return true }
+        return testingFaults.contains(.learnerCampaignsAsVoter) && membership.effective.config.learners.contains(id)
     }
 
     // MARK: Operator switches
