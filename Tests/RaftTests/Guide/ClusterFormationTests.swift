@@ -3,11 +3,14 @@ import RaftTesting
 import Testing
 
 /// Starts pristine in-memory nodes on a router; formation is what the functions below do.
-func startPristineNodes(_ ids: ClosedRange<NodeID>, router: InProcessRouter<KVTypes>) async throws -> [NodeID: RaftNode<KVTypes>] {
+func startPristineNodes(
+    _ ids: ClosedRange<NodeID>, router: InProcessRouter<KVTypes>, config: RaftConfig = withGenerousTimeouts()
+) async throws -> [NodeID: RaftNode<KVTypes>] {
     var nodes: [NodeID: RaftNode<KVTypes>] = [:]
     for id in ids {
         let node = try await RaftNode.start(
-            id: id, logStore: MemoryLogStore<KVTypes>(), stateMachine: MemoryKVStateMachine(), network: router.network(for: id))
+            id: id, config: config, logStore: MemoryLogStore<KVTypes>(), stateMachine: MemoryKVStateMachine(),
+            network: router.network(for: id))
         router.register(node)
         nodes[id] = node
     }

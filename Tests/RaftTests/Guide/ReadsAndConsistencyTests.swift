@@ -40,7 +40,9 @@ struct ReadsAndConsistencyTests {
         var machines: [NodeID: MemoryKVStateMachine] = [:]
         for id: NodeID in 1...3 {
             let machine = MemoryKVStateMachine()
-            nodes[id] = try await RaftNode.start(id: id, logStore: MemoryLogStore<KVTypes>(), stateMachine: machine, network: router.network(for: id))
+            nodes[id] = try await RaftNode.start(
+                id: id, config: withGenerousTimeouts(), logStore: MemoryLogStore<KVTypes>(), stateMachine: machine,
+                network: router.network(for: id))
             router.register(nodes[id]!)
             machines[id] = machine
         }

@@ -32,7 +32,7 @@ struct SnapshotsAndCompactionTests {
         for id: NodeID in 1...3 {
             machines[id] = MemoryKVStateMachine()
             nodes[id] = try await RaftNode.start(
-                id: id, config: compactingConfig(), logStore: MemoryLogStore<KVTypes>(), stateMachine: machines[id]!,
+                id: id, config: withGenerousTimeouts(compactingConfig()), logStore: MemoryLogStore<KVTypes>(), stateMachine: machines[id]!,
                 network: router.network(for: id))
             router.register(nodes[id]!)
         }

@@ -126,7 +126,8 @@ struct WritingALogStoreTests {
             // While developing, the defensive wrappers stop the node on any contract violation.
             let checked = DefensiveChecks.wrap(logStore: DictionaryLogStore(medium: LogMedium()), stateMachine: MemoryKVStateMachine())
             let node = try await RaftNode.start(
-                id: id, logStore: checked.logStore, stateMachine: checked.stateMachine, network: router.network(for: id))
+                id: id, config: withGenerousTimeouts(), logStore: checked.logStore, stateMachine: checked.stateMachine,
+                network: router.network(for: id))
             router.register(node)
             nodes.append(node)
         }

@@ -109,7 +109,7 @@ final class FirstAnswer<Value: Sendable>: Sendable {
 struct WritingATransportTests {
     @Test func aClusterOnTheDirectTransportReplicatesTransfersReadsAndStreamsSnapshots() async throws {
         let directory = NodeDirectory()
-        var config = RaftConfig()
+        var config = withGenerousTimeouts()
         config.engine.snapshotPolicy = .everyAppliedEntries(20)
         config.engine.logsKeptAfterSnapshot = 0
         config.engine.purgeBatchSize = 1
