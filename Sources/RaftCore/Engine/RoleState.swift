@@ -3,7 +3,14 @@ import DequeModule
 /// The node's current role. Learner is not a role of its own: a follower that is not a voter
 /// of the effective membership never campaigns.
 public enum ServerState: String, Hashable, Sendable, Codable {
-    case follower, candidate, leader, learner
+    /// Follows a leader (or waits for one).
+    case follower
+    /// Campaigns for leadership.
+    case candidate
+    /// Leads.
+    case leader
+    /// Replicates the log but does not vote.
+    case learner
 }
 
 @usableFromInline enum Role: Sendable, Equatable {

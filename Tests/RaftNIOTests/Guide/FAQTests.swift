@@ -31,27 +31,29 @@ func startTwoGroups(config: RaftConfig = RaftConfig()) async throws -> (
     return (groups, Array(servers.values), Array(transports.values))
 }
 
-@Suite("Guide: FAQ over TCP")
-struct FAQOverTCPTests {
-    @Test func twoGroupsShareTheConnectionsAndCommitIndependently() async throws {
-        var config = RaftConfig()
-        config.engine.electionTimeoutMin = .milliseconds(600)
-        config.engine.electionTimeoutMax = .milliseconds(1200)
-        config.engine.leaseDuration = .milliseconds(500)
-        let (groups, servers, transports) = try await startTwoGroups(config: config)
-        for (group, nodes) in groups {
-            let deadline = ContinuousClock.now + .seconds(20)
-            var written = false
-            while !written, ContinuousClock.now < deadline {
-                if let leader = nodes.values.first(where: { $0.metrics.isLeader }) {
-                    written = (try? await leader.write(.put(key: "group", value: "\(group)"))) != nil
+extension GuideOverTCPSuites {
+    @Suite("Guide: FAQ over TCP")
+    struct FAQOverTCPTests {
+        @Test func twoGroupsShareTheConnectionsAndCommitIndependently() async throws {
+            var config = RaftConfig()
+            config.engine.electionTimeoutMin = .milliseconds(600)
+            config.engine.electionTimeoutMax = .milliseconds(1200)
+            config.engine.leaseDuration = .milliseconds(500)
+            let (groups, servers, transports) = try await startTwoGroups(config: config)
+            for (group, nodes) in groups {
+                let deadline = ContinuousClock.now + .seconds(20)
+                var written = false
+                while !written, ContinuousClock.now < deadline {
+                    if let leader = nodes.values.first(where: { $0.metrics.isLeader }) {
+                        written = (try? await leader.write(.put(key: "group", value: "\(group)"))) != nil
+                    }
+                    if !written { try await Task.sleep(for: .milliseconds(20)) }
                 }
-                if !written { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(written, "group \(group) committed a write")
             }
-            #expect(written, "group \(group) committed a write")
+            for server in servers { await server.shutdown() }
+            for nodes in groups.values { for node in nodes.values { await node.shutdown() } }
+            for transport in transports { await transport.shutdown() }
         }
-        for server in servers { await server.shutdown() }
-        for nodes in groups.values { for node in nodes.values { await node.shutdown() } }
-        for transport in transports { await transport.shutdown() }
     }
 }

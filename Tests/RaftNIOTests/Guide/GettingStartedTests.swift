@@ -37,21 +37,23 @@ func gettingStartedOverTCP(config: RaftConfig = RaftConfig()) async throws -> KV
     return response
 }
 
-@Suite("Guide: Getting started over TCP")
-struct GettingStartedOverTCPTests {
-    @Test func threeNodesOverLoopbackReplicateAWrite() async throws {
-        // Timeouts generous enough for a busy machine; a fresh cluster is tried if leadership
-        // still moved between the wait and the write.
-        var config = RaftConfig()
-        config.engine.electionTimeoutMin = .milliseconds(600)
-        config.engine.electionTimeoutMax = .milliseconds(1200)
-        config.engine.leaseDuration = .milliseconds(500)
-        for attempt in 1...3 {
-            do {
-                #expect(try await gettingStartedOverTCP(config: config) == .written(previous: nil))
-                return
-            } catch let error as RaftError<String> where (error.isRetryable || error.mayHaveBeenApplied) && attempt < 3 {
-                continue
+extension GuideOverTCPSuites {
+    @Suite("Guide: Getting started over TCP")
+    struct GettingStartedOverTCPTests {
+        @Test func threeNodesOverLoopbackReplicateAWrite() async throws {
+            // Timeouts generous enough for a busy machine; a fresh cluster is tried if leadership
+            // still moved between the wait and the write.
+            var config = RaftConfig()
+            config.engine.electionTimeoutMin = .milliseconds(600)
+            config.engine.electionTimeoutMax = .milliseconds(1200)
+            config.engine.leaseDuration = .milliseconds(500)
+            for attempt in 1...3 {
+                do {
+                    #expect(try await gettingStartedOverTCP(config: config) == .written(previous: nil))
+                    return
+                } catch let error as RaftError<String> where (error.isRetryable || error.mayHaveBeenApplied) && attempt < 3 {
+                    continue
+                }
             }
         }
     }

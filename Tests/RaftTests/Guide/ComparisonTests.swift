@@ -23,16 +23,18 @@ func portedCalls(_ node: RaftNode<KVTypes>) async throws -> KVResponse {
     return response
 }
 
-@Suite("Guide: Comparison")
-struct ComparisonTests {
-    @Test func thePortedCallsRunOnAOneNodeCluster() async throws {
-        let router = InProcessRouter<KVTypes>()
-        let node = try await RaftNode.start(
-            id: 1, config: withGenerousTimeouts(), logStore: MemoryLogStore<KVTypes>(), stateMachine: MemoryKVStateMachine(),
-            network: router.network(for: 1))
-        router.register(node)
-        #expect(try await portedCalls(node) == .written(previous: nil))
-        #expect(node.metrics.membership.config.learners.isEmpty)
-        await node.shutdown()
+extension GuideSuites {
+    @Suite("Guide: Comparison")
+    struct ComparisonTests {
+        @Test func thePortedCallsRunOnAOneNodeCluster() async throws {
+            let router = InProcessRouter<KVTypes>()
+            let node = try await RaftNode.start(
+                id: 1, config: withGenerousTimeouts(), logStore: MemoryLogStore<KVTypes>(), stateMachine: MemoryKVStateMachine(),
+                network: router.network(for: 1))
+            router.register(node)
+            #expect(try await portedCalls(node) == .written(previous: nil))
+            #expect(node.metrics.membership.config.learners.isEmpty)
+            await node.shutdown()
+        }
     }
 }

@@ -30,12 +30,14 @@ func gettingStartedInProcess(config: RaftConfig = RaftConfig()) async throws -> 
     return value
 }
 
-@Suite("Guide: Getting started")
-struct GettingStartedTests {
-    @Test func threeNodesInOneProcessReplicateAWrite() async throws {
-        // On a starved machine the first leader can still step down between the wait and the
-        // write; a fresh cluster is then tried.
-        let value = try await retryingLeadershipChanges { try await gettingStartedInProcess(config: withGenerousTimeouts()) }
-        #expect(value == "hello, raft")
+extension GuideSuites {
+    @Suite("Guide: Getting started")
+    struct GettingStartedTests {
+        @Test func threeNodesInOneProcessReplicateAWrite() async throws {
+            // On a starved machine the first leader can still step down between the wait and the
+            // write; a fresh cluster is then tried.
+            let value = try await retryingLeadershipChanges { try await gettingStartedInProcess(config: withGenerousTimeouts()) }
+            #expect(value == "hello, raft")
+        }
     }
 }

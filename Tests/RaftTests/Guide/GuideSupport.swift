@@ -1,4 +1,5 @@
 import Raft
+import Testing
 
 /// The guide's settings with timeouts generous enough for many clusters sharing two busy
 /// cores in one test run (as `TestCluster.fastConfig` has): with the defaults' 150-300 ms
@@ -23,3 +24,8 @@ func retryingLeadershipChanges<Value>(attempts: Int = 3, _ example: () async thr
     }
     fatalError("unreachable")
 }
+
+/// The guide's suites run one at a time: each starts whole clusters, and beside the rest of
+/// the test run (on two cores) several at once starve one another into elections.
+@Suite("Guide", .serialized)
+struct GuideSuites {}

@@ -17,55 +17,66 @@ func removeVoterIfUnchanged(_ id: NodeID, on leader: RaftNode<KVTypes>) async th
     try await leader.changeMembership(.removeVoters([id]), ifCurrent: .some(seen))
 }
 
-@Suite("Guide: Membership changes")
-struct MembershipChangesTests {
-    @Test func aVoterIsReplacedThroughALearnerAndAJointConfiguration() async throws {
-        let router = InProcessRouter<KVTypes>()
-        let nodes = try await startPristineNodes(1...4, router: router)
-        try await nodes[1]!.initialize(Membership(voters: [1: "node-1", 2: "node-2", 3: "node-3"]))
-        try await nodes[1]!.wait(until: .state(.leader), timeout: .seconds(10))
-        _ = try await nodes[1]!.write(.put(key: "k", value: "v"))
+extension GuideSuites {
+    @Suite("Guide: Membership changes")
+    struct MembershipChangesTests {
+        @Test func aVoterIsReplacedThroughALearnerAndAJointConfiguration() async throws {
+            // Leadership can still move on a starved machine: a fresh cluster is then tried.
+            try await retryingLeadershipChanges {
+                let router = InProcessRouter<KVTypes>()
+                let nodes = try await startPristineNodes(1...4, router: router)
+                try await nodes[1]!.initialize(Membership(voters: [1: "node-1", 2: "node-2", 3: "node-3"]))
+                try await nodes[1]!.wait(until: .state(.leader), timeout: .seconds(10))
+                _ = try await nodes[1]!.write(.put(key: "k", value: "v"))
 
-        let final = try await replaceVoter(on: nodes[1]!)
-        #expect(nodes[1]!.metrics.committedMembership.logID == final)
-        #expect(nodes[1]!.metrics.membership.config.voterIDs == [1, 2, 4])
-        #expect(!nodes[1]!.metrics.membership.config.isJoint)
-        for node in nodes.values { await node.shutdown() }
-    }
-
-    @Test func aConditionalChangeIsRefusedAfterAnotherChange() async throws {
-        let router = InProcessRouter<KVTypes>()
-        let nodes = try await startPristineNodes(1...4, router: router)
-        try await nodes[1]!.initialize(Membership(voters: [1: "node-1", 2: "node-2", 3: "node-3"]))
-        try await nodes[1]!.wait(until: .state(.leader), timeout: .seconds(10))
-        // A change made before the leader has committed the initial membership would be
-        // refused as `changeInProgress` (retryable); a first write commits it.
-        _ = try await nodes[1]!.write(.put(key: "k", value: "v"))
-        let stale = nodes[1]!.metrics.membership.logID
-        try await nodes[1]!.addLearner(4, address: "node-4")
-        // Acting on the view read before the learner was added is refused, and changes nothing.
-        await #expect(throws: RaftError<String>.membershipChange(.membershipChanged(expected: stale, actual: nodes[1]!.metrics.membership.logID))) {
-            try await nodes[1]!.changeMembership(.removeVoters([3]), ifCurrent: .some(stale))
+                let final = try await replaceVoter(on: nodes[1]!)
+                #expect(nodes[1]!.metrics.committedMembership.logID == final)
+                #expect(nodes[1]!.metrics.membership.config.voterIDs == [1, 2, 4])
+                #expect(!nodes[1]!.metrics.membership.config.isJoint)
+                for node in nodes.values { await node.shutdown() }
+            }
         }
-        try await removeVoterIfUnchanged(3, on: nodes[1]!)
-        #expect(nodes[1]!.metrics.membership.config.voterIDs == [1, 2])
-        for node in nodes.values { await node.shutdown() }
-    }
 
-    @Test func removingTheLeaderHandsLeadershipToAnotherVoter() async throws {
-        let router = InProcessRouter<KVTypes>()
-        let nodes = try await startPristineNodes(1...3, router: router)
-        try await nodes[1]!.initialize(Membership(voters: [1: "node-1", 2: "node-2", 3: "node-3"]))
-        try await nodes[1]!.wait(until: .state(.leader), timeout: .seconds(10))
-        _ = try await nodes[1]!.write(.put(key: "k", value: "v"))
+        @Test func aConditionalChangeIsRefusedAfterAnotherChange() async throws {
+            // Leadership can still move on a starved machine: a fresh cluster is then tried.
+            try await retryingLeadershipChanges {
+                let router = InProcessRouter<KVTypes>()
+                let nodes = try await startPristineNodes(1...4, router: router)
+                try await nodes[1]!.initialize(Membership(voters: [1: "node-1", 2: "node-2", 3: "node-3"]))
+                try await nodes[1]!.wait(until: .state(.leader), timeout: .seconds(10))
+                // A change made before the leader has committed the initial membership would be
+                // refused as `changeInProgress` (retryable); a first write commits it.
+                _ = try await nodes[1]!.write(.put(key: "k", value: "v"))
+                let stale = nodes[1]!.metrics.membership.logID
+                try await nodes[1]!.addLearner(4, address: "node-4")
+                // Acting on the view read before the learner was added is refused, and changes nothing.
+                await #expect(throws: RaftError<String>.membershipChange(.membershipChanged(expected: stale, actual: nodes[1]!.metrics.membership.logID))) {
+                    try await nodes[1]!.changeMembership(.removeVoters([3]), ifCurrent: .some(stale))
+                }
+                try await removeVoterIfUnchanged(3, on: nodes[1]!)
+                #expect(nodes[1]!.metrics.membership.config.voterIDs == [1, 2])
+                for node in nodes.values { await node.shutdown() }
+            }
+        }
 
-        // The leader commits its own removal, then steps down; one of the others is elected.
-        try await nodes[1]!.changeMembership(.removeVoters([1]), retainRemovedVoters: true)
-        let metrics = try await nodes[2]!.wait(
-            until: MetricsCondition("a new leader") { $0.currentLeader == 2 || $0.currentLeader == 3 }, timeout: .seconds(10))
-        #expect(metrics.membership.config.voterIDs == [2, 3])
-        #expect(metrics.membership.config.learners == [1])
-        _ = try await nodes[metrics.currentLeader!]!.write(.put(key: "after", value: "removal"))
-        for node in nodes.values { await node.shutdown() }
+        @Test func removingTheLeaderHandsLeadershipToAnotherVoter() async throws {
+            // Leadership can still move on a starved machine: a fresh cluster is then tried.
+            try await retryingLeadershipChanges {
+                let router = InProcessRouter<KVTypes>()
+                let nodes = try await startPristineNodes(1...3, router: router)
+                try await nodes[1]!.initialize(Membership(voters: [1: "node-1", 2: "node-2", 3: "node-3"]))
+                try await nodes[1]!.wait(until: .state(.leader), timeout: .seconds(10))
+                _ = try await nodes[1]!.write(.put(key: "k", value: "v"))
+
+                // The leader commits its own removal, then steps down; one of the others is elected.
+                try await nodes[1]!.changeMembership(.removeVoters([1]), retainRemovedVoters: true)
+                let metrics = try await nodes[2]!.wait(
+                    until: MetricsCondition("a new leader") { $0.currentLeader == 2 || $0.currentLeader == 3 }, timeout: .seconds(10))
+                #expect(metrics.membership.config.voterIDs == [2, 3])
+                #expect(metrics.membership.config.learners == [1])
+                _ = try await nodes[metrics.currentLeader!]!.write(.put(key: "after", value: "removal"))
+                for node in nodes.values { await node.shutdown() }
+            }
+        }
     }
 }

@@ -99,17 +99,22 @@ func simulate(seeds: ClosedRange<UInt64>, nodes: Int) -> [SimulationReport] {
     return seeds.map { Simulation.run(seed: $0, options: options) }
 }
 
-@Suite("Guide: Testing your application")
-struct TestingYourApplicationTests {
-    @Test func operationsUnderANemesisAreLinearizable() async throws {
-        let result = try await runChaos(config: withGenerousTimeouts(), operationsPerClient: 30)
-        #expect(result.isLinearizable, "\(result.verdict)")
-        #expect(result.partitions.map(\.operations).reduce(0, +) > 0, "the history has operations to check")
-    }
+extension GuideSuites {
+    @Suite("Guide: Testing your application")
+    struct TestingYourApplicationTests {
+        @Test func operationsUnderANemesisAreLinearizable() async throws {
+            // Leadership can still move on a starved machine: a fresh cluster is then tried.
+            try await retryingLeadershipChanges {
+                let result = try await runChaos(config: withGenerousTimeouts(), operationsPerClient: 30)
+                #expect(result.isLinearizable, "\(result.verdict)")
+                #expect(result.partitions.map(\.operations).reduce(0, +) > 0, "the history has operations to check")
+            }
+        }
 
-    @Test func simulatedSeedsPassAndRepeatExactly() {
-        let reports = simulate(seeds: 1...2, nodes: 3)
-        #expect(reports.allSatisfy { $0.passed }, "\(reports.compactMap(\.violation))")
-        #expect(simulate(seeds: 1...1, nodes: 3)[0].traceHash == reports[0].traceHash)
+        @Test func simulatedSeedsPassAndRepeatExactly() {
+            let reports = simulate(seeds: 1...2, nodes: 3)
+            #expect(reports.allSatisfy { $0.passed }, "\(reports.compactMap(\.violation))")
+            #expect(simulate(seeds: 1...1, nodes: 3)[0].traceHash == reports[0].traceHash)
+        }
     }
 }

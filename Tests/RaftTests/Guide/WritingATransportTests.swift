@@ -105,53 +105,58 @@ final class FirstAnswer<Value: Sendable>: Sendable {
     func resume(_ value: Value?) { continuation.withLock { $0.take() }?.resume(returning: value) }
 }
 
-@Suite("Guide: Writing a transport")
-struct WritingATransportTests {
-    @Test func aClusterOnTheDirectTransportReplicatesTransfersReadsAndStreamsSnapshots() async throws {
-        let directory = NodeDirectory()
-        var config = withGenerousTimeouts()
-        config.engine.snapshotPolicy = .everyAppliedEntries(20)
-        config.engine.logsKeptAfterSnapshot = 0
-        config.engine.purgeBatchSize = 1
-        var stateMachines: [NodeID: MemoryKVStateMachine] = [:]
-        func start(_ id: NodeID) async throws -> RaftNode<KVTypes> {
-            let stateMachine = MemoryKVStateMachine()
-            let node = try await RaftNode.start(
-                id: id, config: config, logStore: MemoryLogStore<KVTypes>(), stateMachine: stateMachine,
-                network: DirectNetwork(directory: directory))
-            directory.add(node)
-            stateMachines[id] = stateMachine
-            return node
+extension GuideSuites {
+    @Suite("Guide: Writing a transport")
+    struct WritingATransportTests {
+        @Test func aClusterOnTheDirectTransportReplicatesTransfersReadsAndStreamsSnapshots() async throws {
+            // Leadership can still move on a starved machine: a fresh cluster is then tried.
+            try await retryingLeadershipChanges {
+                let directory = NodeDirectory()
+                var config = withGenerousTimeouts()
+                config.engine.snapshotPolicy = .everyAppliedEntries(20)
+                config.engine.logsKeptAfterSnapshot = 0
+                config.engine.purgeBatchSize = 1
+                var stateMachines: [NodeID: MemoryKVStateMachine] = [:]
+                func start(_ id: NodeID) async throws -> RaftNode<KVTypes> {
+                    let stateMachine = MemoryKVStateMachine()
+                    let node = try await RaftNode.start(
+                        id: id, config: config, logStore: MemoryLogStore<KVTypes>(), stateMachine: stateMachine,
+                        network: DirectNetwork(directory: directory))
+                    directory.add(node)
+                    stateMachines[id] = stateMachine
+                    return node
+                }
+                var nodes: [NodeID: RaftNode<KVTypes>] = [:]
+                for id: NodeID in 1...3 { nodes[id] = try await start(id) }
+                try await nodes[1]!.initialize(Membership(voters: [1: "node-1", 2: "node-2", 3: "node-3"]))
+                try await nodes[1]!.wait(until: .state(.leader), timeout: .seconds(10))
+
+                for index in 1...40 { _ = try await nodes[1]!.write(.put(key: "key-\(index % 5)", value: "value-\(index)")) }
+                try await nodes[1]!.wait(until: .purged(atLeast: 20), timeout: .seconds(10))
+
+                // A new node needs the purged prefix: the leader streams it a snapshot in chunks.
+                nodes[4] = try await start(4)
+                let added = try await nodes[1]!.addLearner(4, address: "node-4", timeout: .seconds(10))
+                try await nodes[4]!.wait(until: .appliedIndex(atLeast: added.index), timeout: .seconds(10))
+                #expect(nodes[4]!.metrics.snapshot.indexOrZero >= 20)
+                #expect(stateMachines[4]!.value(forKey: "key-0") == "value-40")
+
+                // Leadership transfer (timeout-now), then a follower read through the new leader.
+                try await nodes[1]!.transferLeader(to: 2, timeout: .seconds(10))
+                let readIndex = try await nodes[3]!.ensureLinearizable(via: DirectClient(directory: directory, target: 2), timeout: .seconds(10))
+                #expect(readIndex.indexOrZero >= 40)
+                #expect(stateMachines[3]!.value(forKey: "key-1") == "value-36")
+
+                // A peer that is gone answers at once; a call that gets no answer ends at its timeout.
+                directory.remove(3)
+                await #expect(throws: RPCError.unreachable("node 3 is not running")) {
+                    try await DirectClient(directory: directory, target: 3).vote(VoteRequest(vote: .initial, lastLogID: nil, isPreVote: true, rpcID: 1), timeout: .seconds(1))
+                }
+                await #expect(throws: RPCError.timeout) {
+                    try await withRPCTimeout(.milliseconds(50)) { try? await Task.sleep(for: .seconds(5)) }
+                }
+                for node in nodes.values { await node.shutdown() }
+            }
         }
-        var nodes: [NodeID: RaftNode<KVTypes>] = [:]
-        for id: NodeID in 1...3 { nodes[id] = try await start(id) }
-        try await nodes[1]!.initialize(Membership(voters: [1: "node-1", 2: "node-2", 3: "node-3"]))
-        try await nodes[1]!.wait(until: .state(.leader), timeout: .seconds(10))
-
-        for index in 1...40 { _ = try await nodes[1]!.write(.put(key: "key-\(index % 5)", value: "value-\(index)")) }
-        try await nodes[1]!.wait(until: .purged(atLeast: 20), timeout: .seconds(10))
-
-        // A new node needs the purged prefix: the leader streams it a snapshot in chunks.
-        nodes[4] = try await start(4)
-        let added = try await nodes[1]!.addLearner(4, address: "node-4", timeout: .seconds(10))
-        try await nodes[4]!.wait(until: .appliedIndex(atLeast: added.index), timeout: .seconds(10))
-        #expect(nodes[4]!.metrics.snapshot.indexOrZero >= 20)
-        #expect(stateMachines[4]!.value(forKey: "key-0") == "value-40")
-
-        // Leadership transfer (timeout-now), then a follower read through the new leader.
-        try await nodes[1]!.transferLeader(to: 2, timeout: .seconds(10))
-        let readIndex = try await nodes[3]!.ensureLinearizable(via: DirectClient(directory: directory, target: 2), timeout: .seconds(10))
-        #expect(readIndex.indexOrZero >= 40)
-        #expect(stateMachines[3]!.value(forKey: "key-1") == "value-36")
-
-        // A peer that is gone answers at once; a call that gets no answer ends at its timeout.
-        directory.remove(3)
-        await #expect(throws: RPCError.unreachable("node 3 is not running")) {
-            try await DirectClient(directory: directory, target: 3).vote(VoteRequest(vote: .initial, lastLogID: nil, isPreVote: true, rpcID: 1), timeout: .seconds(1))
-        }
-        await #expect(throws: RPCError.timeout) {
-            try await withRPCTimeout(.milliseconds(50)) { try? await Task.sleep(for: .seconds(5)) }
-        }
-        for node in nodes.values { await node.shutdown() }
     }
 }
