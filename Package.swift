@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // `swift package generate-documentation`: the DocC guide and API reference.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+        // Tests only: the guide's Prometheus setup (the metrics article) is compiled and run.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -142,7 +144,15 @@ let package = Package(
             dependencies: ["RaftTesting", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),
+        .testTarget(
+            name: "RaftTests",
+            dependencies: [
+                "Raft", "RaftCore", "RaftTesting",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // raft-sim is built next to the tests, which run it as a child process.
         .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore", "raft-sim"]),
         .testTarget(

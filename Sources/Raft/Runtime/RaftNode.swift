@@ -15,9 +15,12 @@ import Synchronization
 /// Every call is answered: with the state machine's response, or with a typed ``RaftError``
 /// (for instance ``RaftError/forwardToLeader(leaderID:address:)`` on a follower).
 public final class RaftNode<Types: RaftTypeConfig>: Sendable {
+    /// The error every call of this node throws.
     public typealias Failure = RaftError<Types.NodeAddress>
 
+    /// This node's id.
     public let id: NodeID
+    /// The configuration the node was started with.
     public let config: RaftConfig
     @usableFromInline let mailbox: Mailbox<NodeEvent<Types>>
     @usableFromInline let publisher: MetricsPublisher<Types>

@@ -344,7 +344,14 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 /// What a leader reports about replication to one peer.
 public struct ReplicationStatus: Hashable, Sendable, Codable {
     /// How the leader replicates to the peer.
-    public enum Mode: String, Hashable, Sendable, Codable { case probe, replicate, snapshot }
+    public enum Mode: String, Hashable, Sendable, Codable {
+        /// Finding where the follower's log matches the leader's, one message at a time.
+        case probe
+        /// Streaming entries, pipelined within the in-flight limits.
+        case replicate
+        /// Sending a snapshot.
+        case snapshot
+    }
     /// The highest entry known durable on the peer.
     public var matched: LogID?
     /// How the leader replicates to it.

@@ -4,7 +4,14 @@ import DequeModule
 /// of the effective membership campaigns only when a candidate needs its newer log
 /// (Engine+LearnerElection).
 public enum ServerState: String, Hashable, Sendable, Codable {
-    case follower, candidate, leader, learner
+    /// Follows a leader (or waits for one).
+    case follower
+    /// Campaigns for leadership.
+    case candidate
+    /// Leads.
+    case leader
+    /// Replicates the log but does not vote.
+    case learner
 }
 
 @usableFromInline enum Role: Sendable, Equatable {

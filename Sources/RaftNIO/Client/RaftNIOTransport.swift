@@ -20,6 +20,7 @@ import Synchronization
 public final class RaftNIOTransport<Types: RaftWireTypes>: Sendable {
     /// This node's id, sent in every handshake.
     public let nodeID: NodeID
+    /// The configuration shared with the server: cluster id, limits, timeouts, TLS.
     public let configuration: RaftNIOConfiguration
     let context: ClientContext
     let resolve: @Sendable (NodeID, Types.NodeAddress?) -> PeerAddress?

@@ -20,6 +20,9 @@ public struct RaftNIOTLS: Sendable {
     /// The node id a peer's (verified) certificate names, or nil if it names none.
     public var identity: @Sendable (NIOSSLCertificate) -> NodeID?
 
+    /// Mutual TLS from loaded certificates: this node's chain and key, the roots its peers'
+    /// certificates must chain to, and how a certificate names its node (by default the common name
+    /// `node-<id>`).
     public init(
         certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey, trustRoots: [NIOSSLCertificate],
         identity: @escaping @Sendable (NIOSSLCertificate) -> NodeID? = RaftNIOTLS.nodeIDFromCommonName

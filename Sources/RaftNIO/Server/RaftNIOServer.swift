@@ -18,7 +18,9 @@ import Synchronization
 /// Every connection starts with a handshake (protocol version, cluster id, the two node ids,
 /// and with TLS the peer's certificate identity); see `Sources/RaftNIO/Wire/README.md`.
 public final class RaftNIOServer<Types: RaftWireTypes>: Sendable {
+    /// This node's id, sent in every handshake.
     public let nodeID: NodeID
+    /// The configuration shared with the transport: cluster id, limits, timeouts, TLS.
     public let configuration: RaftNIOConfiguration
     @usableFromInline let group: any EventLoopGroup
     @usableFromInline let shared: ServerShared<Types>

@@ -38,22 +38,24 @@ enum QueueTypes: RaftTypeConfig {
     }
 }
 
-@Suite("Guide: Defining your types")
-struct DefiningYourTypesTests {
-    @Test func entriesOfTheTypesRoundTripThroughTheBinaryCoder() throws {
-        let membership = Membership<QueueTypes>(voters: [
-            1: ServerAddress(host: "10.0.0.1", port: 7001), 2: ServerAddress(host: "10.0.0.2", port: 7001),
-            3: ServerAddress(host: "10.0.0.3", port: 7001),
-        ])
-        let entries = [
-            Entry<QueueTypes>(logID: LogID(term: 1, nodeID: 1, index: 1), payload: .membership(membership)),
-            Entry<QueueTypes>(logID: LogID(term: 1, nodeID: 1, index: 2), payload: .command(.push("job-17"))),
-        ]
-        let decoded = try BinaryDecoder().decode([Entry<QueueTypes>].self, from: BinaryEncoder().encode(entries))
-        #expect(decoded[0].membership?.address(of: 2) == ServerAddress(host: "10.0.0.2", port: 7001))
-        guard case .command(.push(let item)) = decoded[1].payload else { Issue.record("not a push: \(decoded[1].payload)"); return }
-        #expect(item == "job-17")
-        #expect(QueueTypes.byteCount(of: .push("job-17")) == 7)
-        #expect(entries[1].byteCount - Entry<QueueTypes>(logID: entries[1].logID, payload: .blank).byteCount == 7)
+extension GuideSuites {
+    @Suite("Guide: Defining your types")
+    struct DefiningYourTypesTests {
+        @Test func entriesOfTheTypesRoundTripThroughTheBinaryCoder() throws {
+            let membership = Membership<QueueTypes>(voters: [
+                1: ServerAddress(host: "10.0.0.1", port: 7001), 2: ServerAddress(host: "10.0.0.2", port: 7001),
+                3: ServerAddress(host: "10.0.0.3", port: 7001),
+            ])
+            let entries = [
+                Entry<QueueTypes>(logID: LogID(term: 1, nodeID: 1, index: 1), payload: .membership(membership)),
+                Entry<QueueTypes>(logID: LogID(term: 1, nodeID: 1, index: 2), payload: .command(.push("job-17"))),
+            ]
+            let decoded = try BinaryDecoder().decode([Entry<QueueTypes>].self, from: BinaryEncoder().encode(entries))
+            #expect(decoded[0].membership?.address(of: 2) == ServerAddress(host: "10.0.0.2", port: 7001))
+            guard case .command(.push(let item)) = decoded[1].payload else { Issue.record("not a push: \(decoded[1].payload)"); return }
+            #expect(item == "job-17")
+            #expect(QueueTypes.byteCount(of: .push("job-17")) == 7)
+            #expect(entries[1].byteCount - Entry<QueueTypes>(logID: entries[1].logID, payload: .blank).byteCount == 7)
+        }
     }
 }
