@@ -168,18 +168,19 @@ final class FaultInjector: Sendable {
 
     /// Starts node `id` again from its data directory (after a kill or a disk fault).
     func restart(_ id: Int) async {
-        if let process = cluster.process(id), process.exit == nil {
+        if let process = cluster.process(id) {
             if process.expectedEnd == .diskFault {
                 // The node must have stopped by itself on the storage error; one that is still
                 // up is reported (it may be stuck), then killed so the run can go on.
-                if await process.waitForExit(timeout: .seconds(10)) == nil {
+                if let exit = await process.waitForExit(timeout: .seconds(10)) {
+                    log("n\(id) stopped on its disk fault: \(exit)")
+                    checkStoppedOnStorageError(id, exit: exit)
+                } else {
                     log("n\(id) did not stop within 10 s of its disk fault")
                     state.withLock { $0.events.append("VIOLATION: n\(id) kept running after a disk fault") }
                     await cluster.kill(id)
-                } else {
-                    log("n\(id) stopped on its disk fault: \(process.exit!)")
                 }
-            } else {
+            } else if process.exit == nil {
                 return
             }
         }
@@ -189,6 +190,16 @@ final class FaultInjector: Sendable {
             log("restart n\(id)")
         } catch {
             log("could not restart n\(id): \(error)")
+        }
+    }
+
+    /// A node that stopped on an injected disk fault must say so: a non-zero exit and the
+    /// storage error in its log (which file, which operation), not a crash or a silent exit.
+    private func checkStoppedOnStorageError(_ id: Int, exit: NodeProcess.Exit) {
+        let text = (try? String(contentsOf: cluster.layout.node(id).logFile, encoding: .utf8)) ?? ""
+        let lastStart = text.range(of: "==== start", options: .backwards).map { String(text[$0.lowerBound...]) } ?? text
+        if exit == .exited(0) || !lastStart.contains("its storage failed") {
+            state.withLock { $0.events.append("VIOLATION: n\(id) ended with \(exit) after its disk fault, without reporting a storage failure in its log") }
         }
     }
 
