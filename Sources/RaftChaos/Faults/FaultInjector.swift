@@ -78,7 +78,18 @@ final class FaultInjector: Sendable {
         var targets = Set<Int>()
         var undo: [Undo] = []
         let leader = episode.faults.contains { $0.target == .leader } ? await leader() : nil
+        // A wiped node not yet re-admitted is a voter out of service: it takes its share of
+        // the budget, so a majority always keeps working and keeps its data (the fault model).
+        let maxImpaired = (cluster.layout.nodes.count - 1) / 2
+        var impaired = state.withLock { $0.suspended.count }
         for fault in episode.faults {
+            if fault.kind.impairsNode {
+                guard impaired < maxImpaired else {
+                    skip(fault.kind, "\(impaired) node(s) already out of service (wiped, not yet re-admitted)")
+                    continue
+                }
+                impaired += 1
+            }
             var id: Int
             switch fault.target {
             case .node(let node): id = node
