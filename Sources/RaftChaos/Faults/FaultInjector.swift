@@ -18,6 +18,8 @@ final class FaultInjector: Sendable {
         /// term the cluster had when they lost their data.
         var suspended: [Int: UInt64] = [:]
         var snapshotsForced = 0
+        /// The node's last log index when its disk fault was switched on.
+        var logAtDiskFault: [Int: UInt64?] = [:]
     }
 
     init(cluster: ChaosCluster, http: HTTPStoreClient, origin: ContinuousClock.Instant) {
@@ -76,7 +78,18 @@ final class FaultInjector: Sendable {
         var targets = Set<Int>()
         var undo: [Undo] = []
         let leader = episode.faults.contains { $0.target == .leader } ? await leader() : nil
+        // A wiped node not yet re-admitted is a voter out of service: it takes its share of
+        // the budget, so a majority always keeps working and keeps its data (the fault model).
+        let maxImpaired = (cluster.layout.nodes.count - 1) / 2
+        var impaired = state.withLock { $0.suspended.count }
         for fault in episode.faults {
+            if fault.kind.impairsNode {
+                guard impaired < maxImpaired else {
+                    skip(fault.kind, "\(impaired) node(s) already out of service (wiped, not yet re-admitted)")
+                    continue
+                }
+                impaired += 1
+            }
             var id: Int
             switch fault.target {
             case .node(let node): id = node
@@ -134,8 +147,10 @@ final class FaultInjector: Sendable {
             return []
         case .disk:
             guard cluster.options.diskFaults, cluster.isRunning(id) else { skip(.disk, "n\(id) is not running under libfiu"); return [] }
+            let before = await http.status(id)?.lastLog?.index
             do {
                 try cluster.injectDiskFault(id, errno: Int32(fault.parameter), onWrite: fault.onWrite)
+                state.withLock { $0.logAtDiskFault[id] = before }
                 count(.disk); log("disk fault on n\(id): \(fault.parameter == 28 ? "ENOSPC" : "EIO") on \(fault.onWrite ? "pwrite" : "fsync")")
             } catch {
                 skip(.disk, "\(error)")
@@ -168,18 +183,28 @@ final class FaultInjector: Sendable {
 
     /// Starts node `id` again from its data directory (after a kill or a disk fault).
     func restart(_ id: Int) async {
-        if let process = cluster.process(id), process.exit == nil {
+        if let process = cluster.process(id) {
             if process.expectedEnd == .diskFault {
                 // The node must have stopped by itself on the storage error; one that is still
                 // up is reported (it may be stuck), then killed so the run can go on.
-                if await process.waitForExit(timeout: .seconds(10)) == nil {
-                    log("n\(id) did not stop within 10 s of its disk fault")
-                    state.withLock { $0.events.append("VIOLATION: n\(id) kept running after a disk fault") }
-                    await cluster.kill(id)
+                if let exit = await process.waitForExit(timeout: .seconds(10)) {
+                    log("n\(id) stopped on its disk fault: \(exit)")
+                    checkStoppedOnStorageError(id, exit: exit)
                 } else {
-                    log("n\(id) stopped on its disk fault: \(process.exit!)")
+                    // A node that wrote nothing (no leader, say) never met its fault; one whose
+                    // log moved on wrote through it.
+                    let before = state.withLock { $0.logAtDiskFault[id] ?? nil }
+                    let now = await http.status(id)?.lastLog?.index
+                    if let now, now != before {
+                        log("n\(id) did not stop within 10 s of its disk fault, and its log moved from \(before.map(String.init) ?? "nothing") to \(now)")
+                        state.withLock { $0.events.append("VIOLATION: n\(id) kept writing after a disk fault") }
+                    } else {
+                        log("n\(id) wrote nothing while its disk fault was on: it never struck")
+                        state.withLock { $0.skipped[.disk, default: 0] += 1 }
+                    }
+                    await cluster.kill(id)
                 }
-            } else {
+            } else if process.exit == nil {
                 return
             }
         }
@@ -189,6 +214,16 @@ final class FaultInjector: Sendable {
             log("restart n\(id)")
         } catch {
             log("could not restart n\(id): \(error)")
+        }
+    }
+
+    /// A node that stopped on an injected disk fault must say so: a non-zero exit and the
+    /// storage error in its log (which file, which operation), not a crash or a silent exit.
+    private func checkStoppedOnStorageError(_ id: Int, exit: NodeProcess.Exit) {
+        let text = (try? String(contentsOf: cluster.layout.node(id).logFile, encoding: .utf8)) ?? ""
+        let lastStart = text.range(of: "==== start", options: .backwards).map { String(text[$0.lowerBound...]) } ?? text
+        if exit == .exited(0) || !lastStart.contains("its storage failed") {
+            state.withLock { $0.events.append("VIOLATION: n\(id) ended with \(exit) after its disk fault, without reporting a storage failure in its log") }
         }
     }
 
@@ -259,7 +294,11 @@ final class FaultInjector: Sendable {
             count(.wipe); log("wiped n\(id) (cluster term \(highestTerm)); restarted storage-lost")
         } catch {
             skip(.wipe, "\(error)")
+            return
         }
+        // The rest of the procedure at once: a suspended voter is a voter out of service, and
+        // two of them would leave a cluster of five one fault away from losing its quorum.
+        await readmitWipedNodes(deadline: .seconds(30))
     }
 
     /// Resumes voting of wiped nodes whose conditions hold: caught up, and the cluster's term
