@@ -150,7 +150,7 @@ struct WritingAStateMachineTests {
         let router = InProcessRouter<BankTypes>()
         var (node, bank) = try await startBankNode(directory: directory, network: router.network(for: 1))
         try await node.initialize(Membership(voters: [1: "node-1"]))
-        try await node.wait(until: .state(.leader), timeout: .seconds(10))
+        try await node.wait(until: .state(.leader), timeout: .seconds(60))
 
         let client: UInt64 = 0xB4_4B
         #expect(try await node.write(BankCommand(client: client, sequence: 1, operation: .deposit(account: "alice", amount: 100))) == .balance(100))
@@ -162,17 +162,17 @@ struct WritingAStateMachineTests {
         for sequence: UInt64 in 3...80 {
             _ = try await node.write(BankCommand(client: client, sequence: sequence, operation: .deposit(account: "carol", amount: 1)))
         }
-        try await node.wait(until: .snapshot(atLeast: 50), timeout: .seconds(10))
+        try await node.wait(until: .snapshot(atLeast: 50), timeout: .seconds(60))
         await node.shutdown()
 
         (node, bank) = try await startBankNode(directory: directory, network: router.network(for: 1))
-        try await node.waitForRecovery(timeout: .seconds(10))
+        try await node.waitForRecovery(timeout: .seconds(60))
         #expect(bank.balance(of: "alice") == 70)
         #expect(bank.balance(of: "bob") == 30)
         #expect(bank.balance(of: "carol") == 78)
         // The session table came back with the state: the last deposit is still a duplicate,
         // and the transfer, older than the 32 responses a client's session keeps, is expired.
-        try await node.wait(until: .state(.leader), timeout: .seconds(10))
+        try await node.wait(until: .state(.leader), timeout: .seconds(60))
         #expect(try await node.write(BankCommand(client: client, sequence: 80, operation: .deposit(account: "carol", amount: 1))) == .balance(78))
         #expect(try await node.write(transfer) == .requestExpired)
         #expect(bank.balance(of: "bob") == 30)
