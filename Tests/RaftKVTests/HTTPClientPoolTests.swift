@@ -29,7 +29,8 @@ import Testing
             guard listen(listener, 4) == 0 else { throw POSIXError(.EADDRINUSE) }
             let done = self.done
             Thread.detachNewThread {
-                let connection = accept(listener, nil, nil)
+                var connection: Int32
+                repeat { connection = accept(listener, nil, nil) } while connection < 0 && errno == EINTR
                 Self.readRequest(connection)
                 let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
                 _ = answer.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -40,12 +41,15 @@ import Testing
             }
         }
 
-        /// Reads until the end of a request's head (the tests send no bodies).
+        /// Reads until the end of a request's head (the tests send no bodies). A signal (the
+        /// suite's child processes end and SIGCHLD arrives) interrupts `recv` without ending
+        /// the request: it is retried, or the server would die before the request arrived.
         private static func readRequest(_ fd: Int32) {
             var received: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
             while !received.ends(with: Array("\r\n\r\n".utf8)) {
                 let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count < 0 && errno == EINTR { continue }
                 if count <= 0 { return }
                 received += buffer[0..<count]
             }

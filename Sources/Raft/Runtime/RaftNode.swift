@@ -353,11 +353,13 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// Every change of the metrics, newest first when a reader falls behind.
     @inlinable public var metricsUpdates: AsyncStream<RaftMetrics<Types>> { publisher.subscribe() }
 
-    /// Waits until `condition` holds; fails with ``RaftError/timeout`` after `timeout`.
+    /// Waits until `condition` holds; fails with ``RaftError/timeout`` after `timeout`, and
+    /// with ``RaftError/cancelled`` as soon as the caller's task is cancelled.
     @discardableResult
     @inlinable public func wait(until condition: MetricsCondition<Types>, timeout: Duration) async throws(Failure) -> RaftMetrics<Types> {
         guard let metrics = await publisher.wait(for: condition, timeout: timeout) else {
             if publisher.current.runningState != .running { throw stoppedError }
+            if Task.isCancelled { throw .cancelled }
             throw .timeout
         }
         return metrics
