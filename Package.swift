@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // `swift package generate-documentation`: the DocC guide and API reference.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -97,6 +99,21 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        .target(
+            name: "RaftChaos",
+            dependencies: [
+                "RaftTesting",
+                "RaftCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "raft-chaos",
+            dependencies: ["RaftChaos", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "raft-kv",
             dependencies: ["RaftKV", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "NIOCore", package: "swift-nio")]
@@ -129,7 +146,15 @@ let package = Package(
             dependencies: ["RaftTesting", "RaftCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftCore", "RaftTesting"]),
+        .testTarget(
+            name: "RaftTests",
+            dependencies: [
+                "Raft", "RaftCore", "RaftTesting",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // raft-sim is built next to the tests, which run it as a child process.
         .testTarget(name: "RaftTestingTests", dependencies: ["RaftTesting", "Raft", "RaftCore", "raft-sim"]),
         .testTarget(
@@ -150,6 +175,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "RaftChaosTests", dependencies: ["RaftChaos", "RaftCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,15 +15,16 @@ struct RaftKVMain: AsyncParsableCommand {
         if ProcessInfo.processInfo.environment["RAFT_KV_GLOBAL_EXECUTOR"] == "nio" {
             _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
-        do {
-            var command = try parseAsRoot()
-            if var asynchronous = command as? any AsyncParsableCommand {
-                try await asynchronous.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await main(programArguments())
+    }
+
+    /// The arguments after the program's name. Under some preloaded libraries (libfaketime,
+    /// which the chaos test runs nodes under) Swift's `CommandLine.arguments` comes back
+    /// empty, so they are then read from `/proc/self/cmdline`, which the kernel keeps.
+    static func programArguments() -> [String] {
+        if !CommandLine.arguments.isEmpty { return Array(CommandLine.arguments.dropFirst()) }
+        guard let raw = try? Data(contentsOf: URL(fileURLWithPath: "/proc/self/cmdline")) else { return [] }
+        return raw.split(separator: 0, omittingEmptySubsequences: false).dropFirst()
+            .map { String(decoding: $0, as: UTF8.self) }.dropLast(raw.last == 0 ? 1 : 0)
     }
 }

@@ -29,6 +29,7 @@ enum BrokenEngine: String, CaseIterable {
     case leaseFromAckArrival = "lease-from-ack-arrival"
     case followerAcceptsLowerVote = "follower-accepts-lower-vote"
     case preVoteSavesTerm = "pre-vote-saves-term"
+    case learnerCampaignsAsVoter = "learner-campaigns-as-voter"
     /// Traps (a failed precondition) in the seeds where a node is asked for a second vote in
     /// one term: shows that a trapping seed is named and the batch goes on.
     case trapOnSecondVote = "trap-on-second-vote"
@@ -45,6 +46,7 @@ enum BrokenEngine: String, CaseIterable {
         case .leaseFromAckArrival: return .leaseFromAckArrival
         case .followerAcceptsLowerVote: return .followerAcceptsLowerVote
         case .preVoteSavesTerm: return .preVoteSavesTerm
+        case .learnerCampaignsAsVoter: return .learnerCampaignsAsVoter
         case .trapOnSecondVote: return .trapsOnSecondVoteInATerm
         }
     }

@@ -51,15 +51,13 @@ struct FaultProxyTests {
     final class Client {
         let fd: Int32
 
-        init(port: Int, timeoutMillis: Int = 300) {
+        init(port: Int) {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            var timeout = timeval(tv_sec: timeoutMillis / 1000, tv_usec: (timeoutMillis % 1000) * 1000)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
 
         deinit { close(fd) }
@@ -68,7 +66,11 @@ struct FaultProxyTests {
 
         /// Reads until `count` bytes arrived; what arrived before the timeout, or nil on a closed
         /// connection.
-        func receive(_ count: Int) -> String? {
+        /// `timeoutMillis` is long for bytes that should come (a loaded machine may take a
+        /// while to schedule the proxy's threads) and short where silence is expected.
+        func receive(_ count: Int, timeoutMillis: Int = 5000) -> String? {
+            var timeout = timeval(tv_sec: timeoutMillis / 1000, tv_usec: (timeoutMillis % 1000) * 1000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             var bytes: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
             while bytes.count < count {
@@ -98,12 +100,12 @@ struct FaultProxyTests {
         proxy.set(.discard, for: .toClient)
         proxy.set(.pass, for: .toServer)
         client.send("lost")
-        #expect(client.receive(4) == "", "the answer is discarded, the connection stays open")
+        #expect(client.receive(4, timeoutMillis: 300) == "", "the answer is discarded, the connection stays open")
         #expect(proxy.statistics.discarded[.toClient] == 4)
 
         proxy.set(.hold, for: .toClient)
         client.send("held")
-        #expect(client.receive(4) == "")
+        #expect(client.receive(4, timeoutMillis: 300) == "")
         proxy.heal()
         #expect(client.receive(4) == "held", "held bytes flow once healed")
 
@@ -127,7 +129,7 @@ struct FaultProxyTests {
     @Test func delayedAndNewBytesKeepTheirOrder() throws {
         let echo = EchoServer()
         let proxy = try FaultProxy(forwardingTo: "127.0.0.1", port: echo.port)
-        let client = Client(port: proxy.port, timeoutMillis: 1000)
+        let client = Client(port: proxy.port)
         client.send("warm")
         #expect(client.receive(4) == "warm")
         proxy.set(.delay(.milliseconds(200)), for: .toServer)

@@ -24,6 +24,7 @@ public struct RaftConfig: Sendable, Hashable, Codable {
     /// whether they committed.
     public var requestTimeout: Duration? = .seconds(30)
 
+    /// The defaults: a LAN cluster with 50 ms heartbeats and a 30 s request timeout.
     @inlinable public init() {}
 
     /// The first bad field, or nil.
@@ -43,8 +44,10 @@ public struct RaftConfig: Sendable, Hashable, Codable {
 public struct RaftConfigError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The field's name, e.g. `engine.electionTimeoutMax`.
     public var field: String
+    /// Why the value is unusable.
     public var reason: String
 
+    /// An error naming `field` and why its value is unusable.
     @inlinable public init(field: String, reason: String) {
         self.field = field
         self.reason = reason

@@ -18,6 +18,7 @@ public final class DefensiveStateMachine<Types: RaftTypeConfig>: RaftStateMachin
     /// Closes the wrapped state machine.
     @inlinable public func close() async { await base.close() }
 
+    /// The wrapped state machine's applied state, checked against what it was seen to apply.
     @inlinable public func appliedState() async throws(StorageError) -> AppliedState<Types> {
         let state = try await base.appliedState()
         let expected: (Bool, LogID?) = tracker.state.withLock { tracked in
@@ -61,10 +62,12 @@ public final class DefensiveStateMachine<Types: RaftTypeConfig>: RaftStateMachin
         return responses
     }
 
+    /// Builds a snapshot with the wrapped state machine.
     @inlinable public func buildSnapshot() async throws(StorageError) -> Snapshot<Types> {
         try await base.buildSnapshot()
     }
 
+    /// Installs a snapshot in the wrapped state machine; applies then continue after its last entry.
     @inlinable public func installSnapshot(_ snapshot: Snapshot<Types>) async throws(StorageError) {
         let applied = tracker.state.withLock { $0.lastApplied }
         if snapshot.meta.lastLogID.indexOrZero < applied.indexOrZero {

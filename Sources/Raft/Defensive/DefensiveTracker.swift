@@ -27,6 +27,9 @@ import Synchronization
 /// For tests and for validating a new storage implementation; it costs a lock and a few
 /// comparisons per call.
 public enum DefensiveChecks {
+    /// Wraps a log store and a state machine of one node so that both report every contract
+    /// violation as a `StorageError` carrying a ``DefensiveViolation``. `leaderIDMode` must be the
+    /// node's, to compare votes the way its engine does.
     @inlinable public static func wrap<Types: RaftTypeConfig>(
         logStore: any RaftLogStorage<Types>, stateMachine: any RaftStateMachine<Types>, leaderIDMode: LeaderIDMode = .advanced
     ) -> (logStore: DefensiveLogStorage<Types>, stateMachine: DefensiveStateMachine<Types>) {

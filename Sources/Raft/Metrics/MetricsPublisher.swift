@@ -7,6 +7,7 @@ import Synchronization
         @usableFromInline var id: UInt64
         @usableFromInline var condition: MetricsCondition<Types>
         @usableFromInline var continuation: CheckedContinuation<RaftMetrics<Types>?, Never>
+        @usableFromInline var timer: Task<Void, Never>?
 
         @inlinable init(id: UInt64, condition: MetricsCondition<Types>, continuation: CheckedContinuation<RaftMetrics<Types>?, Never>) {
             self.id = id
@@ -51,30 +52,53 @@ import Synchronization
             }
             return (satisfied, Array(state.subscribers.values))
         }
-        for waiter in satisfied { waiter.continuation.resume(returning: metrics) }
+        for waiter in satisfied {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(returning: metrics)
+        }
         for subscriber in subscribers { subscriber.yield(metrics) }
     }
 
-    /// Waits until `condition` holds or `timeout` passes (nil on timeout or once finished).
-    /// The waiter is registered before its timer starts, and whichever of the two removes it
-    /// from the list resumes it, so it is resumed exactly once.
+    /// Waits until `condition` holds, `timeout` passes or the caller's task is cancelled (nil
+    /// on timeout, on cancellation and once finished). The waiter is registered before its
+    /// timer starts, and whichever of condition, timer and cancellation removes it from the
+    /// list resumes it, so it is resumed exactly once. Registration checks for cancellation
+    /// under the same lock the cancellation handler takes, so a cancellation that arrives
+    /// before the waiter is listed is not lost (a task group waiting on a node that only
+    /// stops after the group ends would otherwise never end).
     @inlinable func wait(for condition: MetricsCondition<Types>, timeout: Duration) async -> RaftMetrics<Types>? {
-        await withCheckedContinuation { continuation in
-            let registered: UInt64? = state.withLock { state in
-                if condition.isSatisfied(state.current) || state.finished { return nil }
-                state.nextID += 1
-                state.waiters.append(Waiter(id: state.nextID, condition: condition, continuation: continuation))
-                return state.nextID
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let registered: Bool = state.withLock { state in
+                    if condition.isSatisfied(state.current) || state.finished || Task.isCancelled { return false }
+                    state.waiters.append(Waiter(id: id, condition: condition, continuation: continuation))
+                    return true
+                }
+                guard registered else {
+                    let current = self.current
+                    continuation.resume(returning: condition.isSatisfied(current) ? current : nil)
+                    return
+                }
+                let timer = Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    guard !Task.isCancelled else { return }
+                    self?.expire(id)
+                }
+                // The timer outlives an early answer otherwise, for as long as the timeout.
+                state.withLock { state in
+                    if let position = state.waiters.firstIndex(where: { $0.id == id }) {
+                        state.waiters[position].timer = timer
+                    } else {
+                        timer.cancel()
+                    }
+                }
             }
-            guard let id = registered else {
-                let current = self.current
-                continuation.resume(returning: condition.isSatisfied(current) ? current : nil)
-                return
-            }
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                self?.expire(id)
-            }
+        } onCancel: {
+            self.expire(id)
         }
     }
 
@@ -83,6 +107,7 @@ import Synchronization
             guard let position = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             return state.waiters.remove(at: position)
         }
+        waiter?.timer?.cancel()
         waiter?.continuation.resume(returning: nil)
     }
 
@@ -115,6 +140,7 @@ import Synchronization
             return result
         }
         for waiter in waiters {
+            waiter.timer?.cancel()
             let current = self.current
             waiter.continuation.resume(returning: waiter.condition.isSatisfied(current) ? current : nil)
         }

@@ -1,5 +1,6 @@
 /// Whether a node is running, and if not, why.
 public enum RunningState: Sendable, Hashable, Codable {
+    /// Running: taking requests.
     case running
     /// Stopped by `shutdown()`.
     case stopped
@@ -35,6 +36,7 @@ public struct RaftMetrics<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
     public var purged: LogID?
     /// The membership in effect (the newest in the log, committed or not).
     public var membership: StoredMembership<Types>
+    /// The newest membership known committed.
     public var committedMembership: StoredMembership<Types>
     /// Per-peer replication (leader only).
     public var replication: [NodeID: ReplicationStatus]

@@ -97,7 +97,9 @@ public enum SnapshotChunkResponse: Sendable, Codable, Hashable {
 /// Makes the client used to reach each peer. Implemented by transports (`RaftNIO`, the
 /// in-process router of `RaftTesting`, or an application's gRPC/HTTP layer).
 public protocol RaftNetworkFactory<Types>: Sendable {
+    /// The application's types.
     associatedtype Types: RaftTypeConfig
+    /// The client this factory makes for each peer.
     associatedtype Client: RaftNetworkClient where Client.Types == Types
 
     /// A client for `target`, reachable at `address` (from the membership, nil if unknown).
@@ -109,6 +111,7 @@ public protocol RaftNetworkFactory<Types>: Sendable {
 /// RPCs to one peer. Every call must return within `timeout` (throwing ``RPCError/timeout``)
 /// so a hung peer never blocks the node (field lesson 24).
 public protocol RaftNetworkClient<Types>: Sendable {
+    /// The application's types.
     associatedtype Types: RaftTypeConfig
 
     /// Whether this client starts append and vote RPCs itself, without the caller waiting:
@@ -127,10 +130,14 @@ public protocol RaftNetworkClient<Types>: Sendable {
     /// Starts a vote or pre-vote RPC and returns at once; `onAnswer` as for appends.
     func sendVote(_ request: VoteRequest, timeout: Duration, onAnswer: @escaping @Sendable (Result<VoteResponse, RPCError>) -> Void)
 
+    /// An append-entries (or heartbeat) request, answered by the peer within `timeout`.
     func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration) async throws(RPCError) -> AppendEntriesResponse
     /// A vote or pre-vote request.
     func vote(_ request: VoteRequest, timeout: Duration) async throws(RPCError) -> VoteResponse
+    /// One chunk of a snapshot; the peer answers with the offset it expects next, or that the
+    /// snapshot is installed.
     func installSnapshotChunk(_ chunk: SnapshotChunk<Types>, timeout: Duration) async throws(RPCError) -> SnapshotChunkResponse
+    /// Asks the peer to campaign at once (a leadership transfer), within `timeout`.
     func timeoutNow(_ request: TimeoutNowRequest, timeout: Duration) async throws(RPCError)
     /// Asks the peer (believed to lead) for a linearizable read index, for follower reads.
     func readIndex(timeout: Duration) async throws(RPCError) -> LogID?

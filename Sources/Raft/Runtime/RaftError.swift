@@ -24,8 +24,11 @@ public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, 
     case outcomeUnknown(UnknownOutcome)
     /// Leadership is being handed over; retry shortly at the new leader.
     case transferringLeadership(to: NodeID)
+    /// A membership change was refused; the error says why (`changeInProgress` is retryable).
     indirect case membershipChange(MembershipChangeError)
+    /// A leadership transfer was refused or did not complete.
     indirect case leaderTransfer(LeaderTransferError)
+    /// ``RaftNode/initialize(_:)`` was refused (`alreadyInitialized` is harmless).
     indirect case initialize(InitializeError)
     /// The call did not complete within its timeout. Only calls that change nothing answer
     /// this (reads, waits, transfers); writes and membership changes that time out answer

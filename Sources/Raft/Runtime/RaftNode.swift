@@ -15,9 +15,12 @@ import Synchronization
 /// Every call is answered: with the state machine's response, or with a typed ``RaftError``
 /// (for instance ``RaftError/forwardToLeader(leaderID:address:)`` on a follower).
 public final class RaftNode<Types: RaftTypeConfig>: Sendable {
+    /// The error every call of this node throws.
     public typealias Failure = RaftError<Types.NodeAddress>
 
+    /// This node's id.
     public let id: NodeID
+    /// The configuration the node was started with.
     public let config: RaftConfig
     @usableFromInline let mailbox: Mailbox<NodeEvent<Types>>
     @usableFromInline let publisher: MetricsPublisher<Types>
@@ -39,12 +42,23 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// Starts a node: recovers its vote, log, commit point, snapshot and membership from
     /// storage, then runs until ``shutdown()`` or a fatal storage error.
     ///
-    /// - Parameter storageLost: set when this node's storage was wiped or found corrupt after
-    ///   it had acknowledged data: the node then replicates but never votes or campaigns until
-    ///   ``resumeVoting()`` (see "Disaster recovery" in the documentation).
-    /// - Parameter executor: where the node's loop runs (nil: the global concurrent pool). A
-    ///   ``RaftThreadExecutor`` shared with the node's callers makes hand-offs between them
-    ///   queue appends instead of thread wake-ups.
+    /// - Parameters:
+    ///   - id: this node's id, unique in the cluster and never reused with a fresh log.
+    ///   - config: timeouts, limits and the engine's settings; validated first (an invalid one
+    ///     fails with ``RaftError/config(_:)``).
+    ///   - logStore: the node's log, vote and commit point.
+    ///   - stateMachine: the replicated state the node applies committed entries to.
+    ///   - network: makes the client the node reaches each peer through.
+    ///   - logger: receives changes of role, leader and membership at `info`, per-message
+    ///     detail at `debug`.
+    ///   - storageLost: set when this node's storage was wiped or found corrupt after it had
+    ///     acknowledged data: the node then replicates but never votes or campaigns until
+    ///     ``resumeVoting()`` (see <doc:DisasterRecovery>).
+    ///   - randomSeed: seeds the randomized election timeouts (nil: a random seed); set it to
+    ///     make a test's elections repeatable.
+    ///   - executor: where the node's loop runs (nil: the global concurrent pool). A
+    ///     ``RaftThreadExecutor`` shared with the node's callers makes hand-offs between them
+    ///     queue appends instead of thread wake-ups.
     @inlinable public static func start<Log: RaftLogStorage<Types>, Machine: RaftStateMachine<Types>, Network: RaftNetworkFactory<Types>>(
         id: NodeID, config: RaftConfig = RaftConfig(), logStore: Log,
         stateMachine: Machine, network: Network,
@@ -122,7 +136,8 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
 
     /// Makes a pristine node the first member of a new cluster with `membership`. Call it on
     /// one node, or on every node with the same membership. A node that already has state
-    /// fails with ``InitializeError/alreadyInitialized(lastLogID:vote:)``, which is harmless.
+    /// fails with ``RaftError/initialize(_:)`` carrying `InitializeError.alreadyInitialized`,
+    /// which is harmless.
     @inlinable public func initialize(_ membership: Membership<Types>) async throws(Failure) {
         let result: Result<Void, Failure> = await withUnsafeContinuation { continuation in
             if !mailbox.push(.initialize(membership, continuation)) { continuation.resume(returning: .failure(stoppedError)) }
@@ -142,7 +157,9 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// `timeout` passed, the task was cancelled after the command was proposed): retry those
     /// only for idempotent or deduplicated commands (``ClientSessions``).
     ///
-    /// - Parameter timeout: how long to wait (nil: ``RaftConfig/requestTimeout``).
+    /// - Parameters:
+    ///   - command: the command to replicate and apply.
+    ///   - timeout: how long to wait (nil: ``RaftConfig/requestTimeout``).
     @inlinable nonisolated(nonsending) public func write(_ command: Types.Command, timeout: Duration? = nil) async throws(Failure) -> Types.Response {
         // On the caller's executor (nonsending): pushing to the mailbox never blocks, so a hop
         // to the global executor first only added an executor switch to every write. Written
@@ -177,10 +194,13 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     // MARK: Reads
 
     /// Makes a following read linearizable: returns once leadership is confirmed (by a quorum
-    /// round trip, or by the lease with ``ReadPolicy/lease``) and the state machine has applied
+    /// round trip, or by the lease with `ReadPolicy.lease`) and the state machine has applied
     /// everything committed before the call. Read the state machine right after.
     ///
-    /// - Parameter timeout: how long to wait (nil: ``RaftConfig/requestTimeout``); past it the
+    /// - Parameters:
+    ///   - policy: `.readIndex` (a quorum round trip) or `.lease` (no round trip while the
+    ///     leader's lease holds; assumes bounded clock drift).
+    ///   - timeout: how long to wait (nil: ``RaftConfig/requestTimeout``); past it the
     ///   call fails with ``RaftError/timeout``.
     @discardableResult
     @inlinable public func ensureLinearizable(policy: ReadPolicy = .readIndex, timeout: Duration? = nil) async throws(Failure) -> LogID? {
@@ -214,6 +234,7 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// nothing and returns the current membership's log id.
     ///
     /// - Parameters:
+    ///   - change: what to change, applied to the effective membership.
     ///   - retainRemovedVoters: removed voters stay as learners (true) or leave (false).
     ///   - ifCurrent: when set, the change applies only if the effective membership is still
     ///     the one carried by that log entry.
@@ -332,11 +353,13 @@ public final class RaftNode<Types: RaftTypeConfig>: Sendable {
     /// Every change of the metrics, newest first when a reader falls behind.
     @inlinable public var metricsUpdates: AsyncStream<RaftMetrics<Types>> { publisher.subscribe() }
 
-    /// Waits until `condition` holds; fails with ``RaftError/timeout`` after `timeout`.
+    /// Waits until `condition` holds; fails with ``RaftError/timeout`` after `timeout`, and
+    /// with ``RaftError/cancelled`` as soon as the caller's task is cancelled.
     @discardableResult
     @inlinable public func wait(until condition: MetricsCondition<Types>, timeout: Duration) async throws(Failure) -> RaftMetrics<Types> {
         guard let metrics = await publisher.wait(for: condition, timeout: timeout) else {
             if publisher.current.runningState != .running { throw stoppedError }
+            if Task.isCancelled { throw .cancelled }
             throw .timeout
         }
         return metrics

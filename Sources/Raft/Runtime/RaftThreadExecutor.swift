@@ -54,6 +54,7 @@ public final class RaftThreadExecutor: TaskExecutor, @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Queues a job for the executor's thread (or, once it has stopped, for the global executor).
     @inlinable public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         pthread_mutex_lock(mutex)

@@ -6,7 +6,7 @@
 /// A client picks an id unique in the cluster (random 64 bits will do) and numbers its
 /// requests 1, 2, 3, ...; a retry reuses the number. Its first ``Limits/responsesPerClient``
 /// requests open its session; once forgotten (idle while more than ``Limits/maxClients``
-/// others were active), its requests answer ``Outcome/expired`` and it should start again
+/// others were active), its requests answer ``Lookup/expired`` and it should start again
 /// under a new id. The state machine keeps the table as part
 /// of its state (and of its snapshots); for every command that carries a session it looks the
 /// request up first, and records the response of a new one:

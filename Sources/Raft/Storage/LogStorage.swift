@@ -7,6 +7,7 @@ public struct LogState: Hashable, Sendable, Codable {
     /// The id of the last entry in the log; equals `lastPurgedLogID` when every entry is purged.
     public var lastLogID: LogID?
 
+    /// A log state from its purge point and last entry.
     @inlinable public init(lastPurgedLogID: LogID?, lastLogID: LogID?) {
         self.lastPurgedLogID = lastPurgedLogID
         self.lastLogID = lastLogID
@@ -35,6 +36,7 @@ public typealias LogFlushCallback = @Sendable (Result<Void, StorageError>) -> Vo
 ///   blocks). A store may implement them as plain `async` functions, which hop to the global
 ///   executor first; declaring them `nonisolated(nonsending)` saves that executor switch.
 public protocol RaftLogStorage<Types>: AnyObject, Sendable {
+    /// The application's types.
     associatedtype Types: RaftTypeConfig
 
     /// Whether no operation ever waits (for a disk, another thread, or time): every call,

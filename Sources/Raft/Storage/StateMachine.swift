@@ -18,8 +18,10 @@ public struct Snapshot<Types: RaftTypeConfig>: Sendable, Codable {
 public struct AppliedState<Types: RaftTypeConfig>: Sendable, Equatable, Codable {
     /// The last entry applied.
     public var lastApplied: LogID?
+    /// The last membership applied (blank when none was).
     public var membership: StoredMembership<Types>
 
+    /// An applied state.
     @inlinable public init(lastApplied: LogID?, membership: StoredMembership<Types>) {
         self.lastApplied = lastApplied
         self.membership = membership
@@ -43,6 +45,7 @@ public struct AppliedState<Types: RaftTypeConfig>: Sendable, Equatable, Codable 
 ///   snapshot's last log id and membership.
 /// - Any thrown error is fatal for the node.
 public protocol RaftStateMachine<Types>: AnyObject, Sendable {
+    /// The application's types.
     associatedtype Types: RaftTypeConfig
 
     /// Whether `apply` always returns promptly without suspending (an in-memory state
@@ -63,12 +66,16 @@ public protocol RaftStateMachine<Types>: AnyObject, Sendable {
     /// `false`.
     var isDurable: Bool { get }
 
+    /// The last applied entry and membership: read at start, so the node knows where to resume,
+    /// and after an installed snapshot.
     func appliedState() async throws(StorageError) -> AppliedState<Types>
     /// Starts on the caller's executor (`nonisolated(nonsending)`): the node loop when
     /// `applyNeverBlocks`, else the state-machine worker. A plain `async` implementation hops
     /// to the global executor first; a `nonisolated(nonsending)` one saves that switch.
     nonisolated(nonsending) func apply(_ entries: [Entry<Types>]) async throws(StorageError) -> [Types.Response]
+    /// A snapshot of the state as of the last applied entry (see the contract).
     func buildSnapshot() async throws(StorageError) -> Snapshot<Types>
+    /// Replaces the whole state with `snapshot`'s.
     func installSnapshot(_ snapshot: Snapshot<Types>) async throws(StorageError)
     /// The last snapshot built or installed, if any.
     func currentSnapshot() async throws(StorageError) -> Snapshot<Types>?

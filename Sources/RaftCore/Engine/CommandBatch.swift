@@ -7,16 +7,23 @@
 public struct CommandBatch<T: RaftTypeConfig>: Sendable {
     /// A write to the log store.
     public enum LogWrite: Sendable {
+        /// Save the vote.
         case saveVote(Vote)
+        /// Append entries.
         case append([Entry<T>])
+        /// Delete every entry after the id (all when nil).
         case truncate(after: LogID?)
+        /// Delete every entry up to the id.
         case purge(upTo: LogID)
     }
 
     /// Work for the state machine.
     public enum StateMachineWork: Sendable {
+        /// Apply committed entries.
         case apply([Entry<T>])
+        /// Build a snapshot.
         case buildSnapshot
+        /// Install the received snapshot.
         case installSnapshot(SnapshotMeta<T>)
     }
 

@@ -51,7 +51,11 @@ extension RaftEngine {
     @inlinable mutating func checkCampaignQuorum() {
         guard let campaign else { return }
         let quorum = membership.effective.config.quorum
-        guard quorum.isElectionQuorum({ campaign.granted.contains($0) }) else { return }
+        // A candidate outside its configuration's voters (a learner, Engine+LearnerElection)
+        // counts only the voters' grants: the quorum ignores its own.
+        let countsLearnerVote = testingFaults.contains(.learnerCampaignsAsVoter) && !isVoter
+        guard countsLearnerVote ? isElectionQuorumCountingLearnerVote(campaign.granted) : quorum.isElectionQuorum({ campaign.granted.contains($0) })
+        else { return }
         if campaign.isPreVote {
             startElection(leadershipTransfer: false)
         } else if campaign.granted.contains(id) {

@@ -26,6 +26,7 @@ extension RaftEngine {
         lastLeaderContact = now
         let blank = Entry<T>(logID: LogID(leaderID: leaderID, index: log.lastIndex + 1), payload: .blank)
         leader = LeaderState(leaderID: leaderID, firstLogID: blank.logID, heartbeatDeadline: now + config.heartbeatInterval, electedAt: now)
+        leader!.leadsAsNonVoter = !isVoter
         syncProgressWithMembership()
         emitEvent(.becameLeader(leaderID))
         settleTransfer(newLeader: id)
@@ -43,7 +44,7 @@ extension RaftEngine {
         // passes here.
         guard role == .leader, leader != nil else { throw .forwardToLeader(forwardTarget) }
         if let target = leader!.transfer?.target { throw .transferringLeadership(to: target) }
-        if leader!.removedFromMembership { throw .forwardToLeader(forwardTarget) }
+        if leader!.removedFromMembership || leader!.leadsAsNonVoter { throw .forwardToLeader(forwardTarget) }
         let leaderID = leader!.leaderID
         guard !commands.isEmpty else { return nil }
         var entries: [Entry<T>] = []

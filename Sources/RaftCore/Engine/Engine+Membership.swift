@@ -7,13 +7,15 @@ extension RaftEngine {
     /// reply once the final configuration commits.
     ///
     /// - Parameters:
+    ///   - change: the change, applied to the effective (uniform) membership.
+    ///   - token: names the caller in the reply.
     ///   - retainRemovedVoters: removed voters stay as learners instead of leaving.
     ///   - expectedMembershipLogID: when set, the change applies only if the effective
     ///     membership is still the one carried by this entry (a conditional change).
     @inlinable public mutating func changeMembership(
         _ change: MembershipChange<T>, retainRemovedVoters: Bool, expectedMembershipLogID: LogID?? = nil, token: RequestToken?
     ) throws(MembershipChangeFailure) {
-        guard role == .leader, let state = leader, !state.removedFromMembership else { throw .forwardToLeader(forwardTarget) }
+        guard role == .leader, let state = leader, !state.removedFromMembership, !state.leadsAsNonVoter else { throw .forwardToLeader(forwardTarget) }
         let current = membership.effective
         if let expected = expectedMembershipLogID, expected != current.logID {
             throw .rejected(.membershipChanged(expected: expected, actual: current.logID))
@@ -73,24 +75,23 @@ extension RaftEngine {
         }
     }
 
-    /// A leader removed from the voters has just had the final configuration committed:
-    /// followers learn the commit point in this step; then the most caught-up voter is told to
+    /// A leader removed from the voters has just had the final configuration committed (or a
+    /// learner elected for its newer log has had its first entry committed): followers learn
+    /// the commit point in this step; then the most caught-up voter that may vote is told to
     /// campaign at once and this node steps down (Raft §6: the leader manages the cluster until
     /// the configuration without it commits).
-    @inlinable mutating func handOverAfterRemoval() {
+    @inlinable mutating func handOver(_ reason: StepDownReason) {
         guard let state = leader else { return }
         let voters = membership.effective.config.voterIDs
         var best: (peer: NodeID, matched: LogID?)?
-        for peer in state.peerOrder where voters.contains(peer) {
+        for peer in state.peerOrder where voters.contains(peer) && state.progress[peer]!.votingSuspended != true {
             let matched = state.progress[peer]!.matched
             if best == nil || logIDLess(best!.matched, matched) { best = (peer, matched) }
         }
         if let best {
             output.append(.send(to: best.peer, .timeoutNow(TimeoutNowRequest(vote: vote, lastLogID: log.last, rpcID: nextRPC()))))
-            stepDown(.removedFromMembership)
-        } else {
-            stepDown(.removedFromMembership)
         }
+        stepDown(reason)
     }
 
     /// On becoming leader, finish a joint change a previous leader left behind.

@@ -47,7 +47,11 @@ extension RaftEngine {
             }
         }
         if let transfer = leader!.transfer { sendTimeoutNowIfCaughtUp(transfer.target) }
-        if leader!.removedFromMembership { handOverAfterRemoval() }
+        if leader!.removedFromMembership {
+            handOver(.removedFromMembership)
+        } else if learnerLeaderMayHandOver {
+            handOver(.handedOverToVoter)
+        }
     }
 
     /// Sends entries to `peer` as its mode and the in-flight limits allow. Returns whether a

@@ -49,6 +49,7 @@ extension RaftEngine {
         let logOK = isLogUpToDate(request.lastLogID)
         let stickyLeader = hasLiveLeader && !request.isLeadershipTransfer
         let mayVote = !votingSuspended && isFresh && logOK && !stickyLeader
+        if !logOK { allowLearnerCampaign(askedBy: request.lastLogID) }
 
         if request.isPreVote {
             if testingFaults.contains(.preVoteSavesTerm), request.vote.term > vote.term { updateVote(Vote(term: request.vote.term, votedFor: nil)) }

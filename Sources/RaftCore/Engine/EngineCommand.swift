@@ -65,19 +65,34 @@ public enum EngineReply: Sendable, Equatable {
 
 /// Noteworthy transitions, for logs and metrics.
 public enum EngineEvent: Sendable, Equatable, Codable {
+    /// This node started a campaign (a pre-vote, or an election of `term`).
     case becameCandidate(term: Term, preVote: Bool)
+    /// This node was elected.
     case becameLeader(LeaderID)
+    /// This node follows `leader` (nil while unknown) in `term`.
     case becameFollower(leader: NodeID?, term: Term)
+    /// This node stopped leading.
     case steppedDown(reason: StepDownReason)
+    /// A follower's log is shorter than it acknowledged (it lost storage): it is replicated to again from the start.
     case followerLogReverted(peer: NodeID, previouslyMatched: LogID?)
+    /// A message was rejected, with why.
     case rejectedMessage(from: NodeID, reason: String)
+    /// A membership entry committed.
     case membershipCommitted(LogID, MembershipConfig)
+    /// A follower needs entries that were purged: it will be sent a snapshot.
     case snapshotNeeded(peer: NodeID)
 }
 
 /// Why a leader stopped leading.
 public enum StepDownReason: Sendable, Equatable, Codable {
+    /// A node with a higher vote was seen.
     case higherVote(Vote)
+    /// Check-quorum: no quorum acknowledged this leader within an election timeout.
     case lostQuorumContact
+    /// The committed membership no longer includes this node as a voter.
     case removedFromMembership
+    /// This node led without being a voter of its membership (a learner elected because it held
+    /// the newest log, see `Engine+LearnerElection.swift`) and handed leadership to a voter
+    /// once its first entry committed.
+    case handedOverToVoter
 }

@@ -7,6 +7,7 @@ public struct ForwardToLeader: Error, Hashable, Sendable, Codable, CustomStringC
     /// succeed; ask another member.
     public var notAMember: Bool
 
+    /// A redirection to `leaderID` (nil when unknown); `notAMember` when this node was removed.
     @inlinable public init(leaderID: NodeID?, notAMember: Bool = false) {
         self.leaderID = leaderID
         self.notAMember = notAMember
@@ -23,6 +24,8 @@ extension RaftEngine {
     /// Where a request only a leader serves should go, as this node sees it.
     @inlinable var forwardTarget: ForwardToLeader {
         if role == .leader, leader != nil, leader!.removedFromMembership { return ForwardToLeader(leaderID: nil, notAMember: true) }
+        // A learner leads only to hand over to a voter (Engine+LearnerElection): ask again shortly.
+        if role == .leader, leader != nil, leader!.leadsAsNonVoter { return ForwardToLeader(leaderID: nil) }
         let leaderID = currentLeader
         let removed = leaderID == nil && membership.effective.logID != nil && !membership.effective.config.allNodeIDs.contains(id)
         return ForwardToLeader(leaderID: leaderID, notAMember: removed)
@@ -31,6 +34,7 @@ extension RaftEngine {
 
 /// Why a proposal was refused. Nothing was appended.
 public enum ProposeError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// This node does not lead.
     case forwardToLeader(ForwardToLeader)
     /// Leadership is being handed to `target`; retry there shortly.
     case transferringLeadership(to: NodeID)
@@ -45,6 +49,7 @@ public enum ProposeError: Error, Hashable, Sendable, Codable, CustomStringConver
 
 /// Why a read index could not be provided.
 public enum ReadIndexError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// This node does not lead.
     case forwardToLeader(ForwardToLeader)
     /// Leadership was lost before a quorum confirmed it.
     case leadershipLost(ForwardToLeader)
@@ -59,7 +64,9 @@ public enum ReadIndexError: Error, Hashable, Sendable, Codable, CustomStringConv
 
 /// Why a membership change failed after it was accepted.
 public enum MembershipChangeFailure: Error, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The change itself was refused.
     case rejected(MembershipChangeError)
+    /// This node does not lead.
     case forwardToLeader(ForwardToLeader)
     /// Leadership was lost mid-change; the change may still complete under the next leader.
     case leadershipLost(ForwardToLeader)
@@ -75,12 +82,14 @@ public enum MembershipChangeFailure: Error, Hashable, Sendable, Codable, CustomS
 
 /// Why a leadership transfer failed.
 public enum LeaderTransferError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// This node does not lead.
     case forwardToLeader(ForwardToLeader)
     /// The target is not a voter of the current configuration.
     case targetNotVoter(NodeID)
     /// The target may not vote or campaign: it lost its storage and waits for
     /// `resumeVoting` (see disaster recovery).
     case targetVotingSuspended(NodeID)
+    /// Another transfer, to this node, is under way.
     case transferInProgress(to: NodeID)
     /// The target did not take over in time; this node leads on and accepts writes again.
     case timedOut
@@ -106,6 +115,7 @@ public enum InitializeError: Error, Hashable, Sendable, Codable, CustomStringCon
     case alreadyInitialized(lastLogID: LogID?, vote: Vote)
     /// The membership does not include this node as a voter.
     case notAVoter(NodeID)
+    /// The membership is unusable (no voter, or a voter without an address); the reason says why.
     case invalidMembership(String)
 
     @inlinable public var description: String {

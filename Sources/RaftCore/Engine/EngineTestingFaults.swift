@@ -37,4 +37,8 @@
     /// precondition stays on: the node traps. It stands for any seed that trips a precondition
     /// (`raft-sim` must name the seed and go on with the batch).
     @usableFromInline package static let trapsOnSecondVoteInATerm = EngineTestingFaults(rawValue: 1 << 10)
+    /// Every learner campaigns on its election timer, and counts its own vote as if it were
+    /// the vote of a voter that did not grant (the safe rule lets a learner campaign only when
+    /// a candidate needs its newer log, and counts only voters' grants).
+    @usableFromInline package static let learnerCampaignsAsVoter = EngineTestingFaults(rawValue: 1 << 11)
 }

@@ -58,6 +58,9 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     @usableFromInline var committedSaved: LogID?
     /// A peer's report that this node was removed, holding campaigns back (Engine+Removal).
     @usableFromInline var removalNotice: RemovalNotice?
+    /// Until when this learner may campaign: a candidate with an older log asked it for a vote
+    /// (Engine+LearnerElection).
+    @usableFromInline var learnerCampaignAllowedUntil: RaftInstant?
     /// When false the node never starts an election (for tests and maintenance).
     public var electionEnabled = true
     /// When false a leader sends no periodic heartbeats (for tests).
@@ -86,7 +89,12 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 
     /// Creates the engine of node `id` from what it recovered from storage.
     ///
-    /// - Parameter randomSeed: seeds the randomized election timeouts.
+    /// - Parameters:
+    ///   - id: this node's id.
+    ///   - config: the engine's settings; an invalid one stops the process (validate first).
+    ///   - recovered: the vote, log, commit point, snapshot and membership read from storage.
+    ///   - now: the current time, from which the first election timeout counts.
+    ///   - randomSeed: seeds the randomized election timeouts.
     @inlinable public init(id: NodeID, config: EngineConfig, recovered: RecoveredState<T>, now: RaftInstant, randomSeed: UInt64) {
         if let error = config.validate() { preconditionFailure(error.description) }
         self.id = id
@@ -211,7 +219,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
             if let deadline = leader!.transfer?.deadline { consider(deadline) }
             for progress in leader!.progress.values where progress.retryAfter > now { consider(progress.retryAfter) }
         case .follower, .preCandidate, .candidate:
-            if canCampaign {
+            if canCampaign || (campaign != nil && !isElectable) {
                 consider(electionDeadline)
             } else if isHeldBackByRemovalNotice, let expiry = removalNoticeExpiry {
                 consider(expiry)
@@ -289,7 +297,12 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
             leaderTick()
         case .follower, .preCandidate, .candidate:
             settleTransfer(newLeader: nil)
-            if canCampaign && now >= electionDeadline { startCampaign(leadershipTransfer: false) }
+            if canCampaign && now >= electionDeadline {
+                startCampaign(leadershipTransfer: false)
+            } else if campaign != nil && !isElectable && now >= electionDeadline {
+                // A learner's campaign outlived the window that allowed it.
+                abandonCampaign()
+            }
         }
     }
 
@@ -310,9 +323,11 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     /// died after appending the final configuration of a joint change can deadlock: the nodes
     /// holding that entry see themselves as learners, and the remaining voters cannot win
     /// without their votes. Joint consensus keeps this safe: every quorum of the committed
-    /// joint configuration meets every quorum of its final one.
+    /// joint configuration meets every quorum of its final one. A learner is electable for a
+    /// while when a candidate needs its newer log (Engine+LearnerElection).
     @inlinable var isElectable: Bool {
-        isVoter || membership.committed.config.isVoter(id)
+        if isVoter || membership.committed.config.isVoter(id) || mayCampaignAsLearner { return true }
+        return testingFaults.contains(.learnerCampaignsAsVoter) && membership.effective.config.learners.contains(id)
     }
 
     // MARK: Operator switches
@@ -329,7 +344,14 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 /// What a leader reports about replication to one peer.
 public struct ReplicationStatus: Hashable, Sendable, Codable {
     /// How the leader replicates to the peer.
-    public enum Mode: String, Hashable, Sendable, Codable { case probe, replicate, snapshot }
+    public enum Mode: String, Hashable, Sendable, Codable {
+        /// Finding where the follower's log matches the leader's, one message at a time.
+        case probe
+        /// Streaming entries, pipelined within the in-flight limits.
+        case replicate
+        /// Sending a snapshot.
+        case snapshot
+    }
     /// The highest entry known durable on the peer.
     public var matched: LogID?
     /// How the leader replicates to it.

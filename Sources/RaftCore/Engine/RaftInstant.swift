@@ -25,6 +25,7 @@ public struct RaftInstant: Hashable, Comparable, Sendable, Codable, CustomString
     @inlinable public var description: String { "t=\(nanoseconds / 1_000_000)ms" }
 }
 
+/// Conversions the engine uses for its timers.
 extension Duration {
     /// This duration in whole nanoseconds, 0 if negative, clamped to `UInt64`.
     @inlinable public var nanosecondsClamped: UInt64 {

@@ -1,9 +1,17 @@
 import DequeModule
 
 /// The node's current role. Learner is not a role of its own: a follower that is not a voter
-/// of the effective membership never campaigns.
+/// of the effective membership campaigns only when a candidate needs its newer log
+/// (Engine+LearnerElection).
 public enum ServerState: String, Hashable, Sendable, Codable {
-    case follower, candidate, leader, learner
+    /// Follows a leader (or waits for one).
+    case follower
+    /// Campaigns for leadership.
+    case candidate
+    /// Leads.
+    case leader
+    /// Replicates the log but does not vote.
+    case learner
 }
 
 @usableFromInline enum Role: Sendable, Equatable {
@@ -89,6 +97,11 @@ public enum ServerState: String, Hashable, Sendable, Codable {
     @usableFromInline var membershipChange: MembershipChangeInFlight<T>?
     /// The final configuration removing this leader committed: it hands over and steps down.
     @usableFromInline var removedFromMembership = false
+    /// This node was elected while not a voter of its effective membership (a learner holding
+    /// the newest log, Engine+LearnerElection; or a voter of the committed joint configuration
+    /// whose appended final one drops it): it takes no writes and hands over to a voter once
+    /// its first entry commits.
+    @usableFromInline var leadsAsNonVoter = false
     /// The check-quorum deadline last computed, and under which membership (see
     /// `RaftEngine.checkQuorumDeadlineFloor`).
     @usableFromInline var checkQuorumFloor: (membership: LogID?, deadline: RaftInstant)?

@@ -1,11 +1,18 @@
 /// Every message one engine sends another.
 public enum RaftMessage<T: RaftTypeConfig>: Sendable {
+    /// A leader replicating entries.
     case appendEntries(AppendEntriesRequest<T>)
+    /// A follower's answer to an append.
     case appendEntriesResponse(AppendEntriesResponse)
+    /// A candidate asking for a vote (or a pre-vote).
     case vote(VoteRequest)
+    /// A voter's answer.
     case voteResponse(VoteResponse)
+    /// A leader sending a snapshot.
     indirect case installSnapshot(InstallSnapshotRequest<T>)
+    /// A follower's answer to a snapshot.
     case installSnapshotResponse(InstallSnapshotResponse)
+    /// A leader asking a voter to campaign at once.
     case timeoutNow(TimeoutNowRequest)
 
     /// The id that pairs a request with its response.

@@ -23,6 +23,7 @@ public struct Entry<T: RaftTypeConfig>: Sendable, Codable {
         self.payload = payload
     }
 
+    /// The entry's index.
     @inlinable public var index: LogIndex { logID.index }
 
     /// The membership this entry carries, if any.

@@ -31,6 +31,7 @@ public struct LogID: Hashable, Comparable, Codable, Sendable, CustomStringConver
     @inlinable public var description: String { "\(leaderID.term)-\(leaderID.nodeID)-\(index)" }
 }
 
+/// Helpers for optional log ids (nil: before the first entry).
 extension Optional where Wrapped == LogID {
     /// The index of an optional log id, 0 when there is none.
     @inlinable public var indexOrZero: LogIndex { self?.index ?? 0 }

@@ -29,9 +29,11 @@ extension RaftTypeConfig {
 }
 
 extension RaftTypeConfig where Command == [UInt8] {
+    /// A byte-array command counts its length.
     @inlinable public static func byteCount(of command: Command) -> Int { command.count }
 }
 
 extension RaftTypeConfig where Command == String {
+    /// A string command counts its UTF-8 length.
     @inlinable public static func byteCount(of command: Command) -> Int { command.utf8.count }
 }

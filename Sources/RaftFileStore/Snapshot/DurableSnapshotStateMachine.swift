@@ -17,6 +17,7 @@ import Synchronization
 ///                                     stateMachine: stateMachine, network: network)
 /// ```
 public final class DurableSnapshotStateMachine<Base: RaftStateMachine>: RaftStateMachine {
+    /// The wrapped state machine's types.
     public typealias Types = Base.Types
 
     /// The wrapped state machine.
@@ -43,6 +44,7 @@ public final class DurableSnapshotStateMachine<Base: RaftStateMachine>: RaftStat
     /// As the wrapped state machine's.
     @inlinable public var applyNeverBlocks: Bool { base.applyNeverBlocks }
 
+    /// The wrapped state machine's applied state.
     @inlinable public func appliedState() async throws(StorageError) -> AppliedState<Types> {
         try await base.appliedState()
     }

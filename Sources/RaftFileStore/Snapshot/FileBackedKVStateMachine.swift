@@ -10,6 +10,7 @@ import Synchronization
 /// know where to start). Building or installing a snapshot writes it to disk before it becomes
 /// current, so a restart never goes back behind a snapshot the log was purged up to.
 public final class FileBackedKVStateMachine: RaftStateMachine {
+    /// The example key-value types.
     public typealias Types = KVTypes
 
     private struct Guarded {
@@ -44,6 +45,7 @@ public final class FileBackedKVStateMachine: RaftStateMachine {
     /// A copy of the whole state.
     public var state: KVState { guarded.withLock { $0.state } }
 
+    /// The last applied entry and membership.
     public func appliedState() async throws(StorageError) -> AppliedState<KVTypes> {
         guarded.withLock { $0.state.appliedState }
     }
@@ -52,6 +54,7 @@ public final class FileBackedKVStateMachine: RaftStateMachine {
         guarded.withLock { $0.state.apply(entries) }
     }
 
+    /// Encodes the state and saves it to the snapshot directory before returning it.
     public func buildSnapshot() async throws(StorageError) -> Snapshot<KVTypes> {
         let state = guarded.withLock { $0.state }
         // The file sequence number keeps ids unique across restarts.
@@ -62,6 +65,7 @@ public final class FileBackedKVStateMachine: RaftStateMachine {
         return snapshot
     }
 
+    /// Saves the snapshot to the snapshot directory and replaces the state with its own.
     public func installSnapshot(_ snapshot: Snapshot<KVTypes>) async throws(StorageError) {
         let state = try KVState(snapshot: snapshot)
         try snapshots.save(snapshot)

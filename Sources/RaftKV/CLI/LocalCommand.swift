@@ -23,9 +23,10 @@ public struct LocalCommand: AsyncParsableCommand {
     public func run() async throws {
         guard (1...9).contains(nodes) else { throw ValidationError("--nodes takes 1 to 9") }
         let root = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
-        let firstRun = !FileManager.default.fileExists(atPath: root)
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let ids = Array(1...nodes)
+        // An empty directory made beforehand (`mktemp -d`) is a first run too.
+        let firstRun = !ids.contains { FileManager.default.fileExists(atPath: root + "/node-\($0)") }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let raftPort = self.raftPort
         let httpPort = self.httpPort
         let raft: @Sendable (Int) -> String = { "127.0.0.1:\(raftPort + $0 - 1)" }

@@ -39,6 +39,18 @@ public struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("raft-on-one-event-loop"), help: "Run the node's loop, Raft server and transport on one event loop.")
     var raftOnOneEventLoop = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @Option(name: .customLong("dial"), help: "Dial member ID at HOST:PORT instead of its advertised Raft address: ID=HOST:PORT (repeat for each; for a member behind a proxy or NAT).")
+    var dial: [String] = []
+    @Flag(name: .customLong("storage-lost"), help: "This node's data was wiped or is corrupt: start with voting suspended until POST /v1/cluster/resume-voting (see disaster recovery).")
+    var storageLost = false
+    @Option(name: .customLong("election-timeout-ms"), help: "The election timeout range, MIN-MAX milliseconds (heartbeats at a fifth of MIN, the leader's lease four fifths).")
+    var electionTimeout: String?
+    @Option(name: .customLong("snapshot-every"), help: "Build a snapshot every this many applied entries.")
+    var snapshotEvery: UInt64?
+    @Option(name: .customLong("logs-kept"), help: "Entries kept in the log behind a snapshot (for lagging followers).")
+    var logsKept: UInt64?
+    @Flag(name: .customLong("unsafe-local-reads"), help: ArgumentHelp("Testing only: answer linearizable and lease reads from this node's own state (breaks linearizability on purpose).", visibility: .hidden))
+    var unsafeLocalReads = false
 
     public init() {}
 
@@ -66,6 +78,32 @@ public struct ServeCommand: AsyncParsableCommand {
             guard maxInflightAppends > 0 else { throw ValidationError("--max-inflight-appends must be at least 1") }
             configuration.raft.engine.maxInflightMessages = maxInflightAppends
         }
+        for entry in dial {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let member = NodeID(parts[0]), HTTPClientPool.split(String(parts[1])) != nil else {
+                throw ValidationError("--dial takes ID=HOST:PORT, not \(entry)")
+            }
+            configuration.dial[member] = String(parts[1])
+        }
+        configuration.storageLost = storageLost
+        configuration.unsafeLocalReads = unsafeLocalReads
+        if let electionTimeout {
+            let bounds = electionTimeout.split(separator: "-").compactMap { Int($0) }
+            guard bounds.count == 2, bounds[0] >= 10, bounds[1] > bounds[0] else {
+                throw ValidationError("--election-timeout-ms takes MIN-MAX milliseconds with MIN >= 10 and MAX > MIN, not \(electionTimeout)")
+            }
+            configuration.raft.engine.electionTimeoutMin = .milliseconds(bounds[0])
+            configuration.raft.engine.electionTimeoutMax = .milliseconds(bounds[1])
+            configuration.raft.engine.heartbeatInterval = .milliseconds(max(bounds[0] / 5, 5))
+            // The lease stays below the shortest election timeout by the same margin as the defaults.
+            configuration.raft.engine.leaseDuration = .milliseconds(bounds[0] * 4 / 5)
+        }
+        if let snapshotEvery {
+            guard snapshotEvery > 0 else { throw ValidationError("--snapshot-every must be positive") }
+            configuration.raft.engine.snapshotPolicy = .everyAppliedEntries(snapshotEvery)
+        }
+        if let logsKept { configuration.raft.engine.logsKeptAfterSnapshot = logsKept }
+        if let error = configuration.raft.validate() { throw ValidationError("\(error)") }
         switch (tlsCertificate, tlsKey, tlsCA) {
         case (nil, nil, nil): break
         case let (certificate?, key?, ca?):

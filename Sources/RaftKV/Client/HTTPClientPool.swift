@@ -21,30 +21,42 @@ public final class HTTPClientPool: Sendable {
 
     /// Sends a request to `address` (`host:port`) and returns its response.
     ///
-    /// A reused connection may have been closed by the server while it sat idle. With
-    /// `resendOnStaleConnection` (for requests that may safely reach the server twice: reads,
-    /// writes with a request id), a request whose reused connection closes before any of the
-    /// response arrived is sent once more on a new connection; otherwise that failure is
-    /// thrown (``HTTPClientError/connectionClosed(receivedAny:)``), since the server may have
-    /// acted on it.
+    /// A reused connection may have been closed by the server while it sat idle; when one
+    /// fails before any of the response arrived, and `resendIfStale` allows it, the request
+    /// is sent once more on a new connection. The first copy may have reached the server just
+    /// before the connection closed, so only requests that may arrive twice allow it: reads,
+    /// and writes with a request id (which the store applies once). Otherwise the failure is
+    /// thrown as it is, and a write's outcome is unknown.
+    ///
+    /// `HTTPClientError.connect` means no copy of the request left this process: it
+    /// definitely did not take effect.
     public func send(
         to address: String, method: HTTPMethod, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration,
-        resendOnStaleConnection: Bool = true
+        resendIfStale: Bool = true
     ) async throws -> HTTPReply {
         let start = ContinuousClock.now
+        var sentBefore = false
         if let reused = takeIdle(address) {
             do {
                 let reply = try await reused.send(method: method, path: path, headers: headers, body: body, timeout: timeout)
                 release(reused, address: address, reply: reply)
                 return reply
-            } catch HTTPClientError.connectionClosed(receivedAny: false) where resendOnStaleConnection {
+            } catch HTTPClientError.connectionClosed(receivedAny: false) {
                 await reused.close()
+                guard resendIfStale else { throw HTTPClientError.connectionClosed(receivedAny: false) }
+                sentBefore = true
             }
         }
         let remaining = timeout - (ContinuousClock.now - start)
         guard remaining > .zero else { throw HTTPClientError.timeout }
         guard let (host, port) = Self.split(address) else { throw HTTPClientError.connect("not a host:port address: \(address)") }
-        let connection = try await HTTPConnection.connect(host: host, port: port, tls: tls, group: group, connectTimeout: min(remaining, .seconds(2)))
+        let connection: HTTPConnection
+        do {
+            connection = try await HTTPConnection.connect(host: host, port: port, tls: tls, group: group, connectTimeout: min(remaining, .seconds(2)))
+        } catch HTTPClientError.connect where sentBefore {
+            // The copy sent on the stale connection may have arrived: not "definitely not sent".
+            throw HTTPClientError.connectionClosed(receivedAny: false)
+        }
         let reply = try await connection.send(method: method, path: path, headers: headers, body: body, timeout: timeout - (ContinuousClock.now - start))
         release(connection, address: address, reply: reply)
         return reply

@@ -151,6 +151,15 @@ extension KVAPI {
             .max { (metrics.replication[$0]?.matched.indexOrZero ?? 0, $1) < (metrics.replication[$1]?.matched.indexOrZero ?? 0, $0) }
     }
 
+    /// Ends the voting suspension of a node started as storage-lost. Only safe once the
+    /// cluster's term is above every term this node could have voted in before it lost its
+    /// storage (the disaster-recovery procedure); the node cannot tell that by itself.
+    func resumeVoting() -> Response {
+        let wasSuspended = node.metrics.votingSuspended
+        node.resumeVoting()
+        return Self.json(.ok, ["votingSuspended": false, "wasSuspended": wasSuspended])
+    }
+
     func snapshot(_ request: Request) async throws -> Response {
         let applied = node.metrics.appliedIndex
         node.triggerSnapshot()

@@ -38,7 +38,7 @@ extension KVAPI {
     /// Nil when the read may be served here (after confirming leadership as asked).
     private func prepareRead(_ request: Request, _ target: ParsedTarget) async throws -> Response? {
         let consistency = try consistency(target)
-        if consistency == .stale { return nil }
+        if consistency == .stale || configuration.unsafeLocalReads { return nil }
         if let forwarded = try await forwardUnlessLeader(request, target, body: nil, isWrite: false) { return forwarded }
         do {
             try await node.ensureLinearizable(policy: consistency == .lease ? .lease : .readIndex, timeout: configuration.requestTimeout)

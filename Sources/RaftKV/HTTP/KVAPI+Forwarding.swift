@@ -43,15 +43,17 @@ extension KVAPI {
         }
         let reply: HTTPReply
         do {
-            // A write without a request id must not reach the leader twice.
-            let resendable = !isWrite || request.headers[.raftRequestID] != nil
             reply = try await pool.send(
                 to: http, method: HTTPMethod(rawValue: request.method.rawValue), path: target.raw, headers: headers, body: body,
-                timeout: configuration.forwardTimeout, resendOnStaleConnection: resendable)
+                timeout: configuration.forwardTimeout,
+                // A write without a request id must not reach the leader twice.
+                resendIfStale: !isWrite || request.headers[.raftRequestID] != nil)
         } catch let error as HTTPClientError {
             var answer: APIError
             switch error {
             case .connect:
+                // No copy of the request reached the leader (the pool reports a failed
+                // resend after a stale connection as connectionClosed): not applied.
                 answer = APIError(.serviceUnavailable, "leader_unreachable", "the leader (node \(leaderID) at \(http)) is unreachable: \(error)")
                 answer.retryable = true
                 answer.retryAfter = 1
@@ -64,6 +66,14 @@ extension KVAPI {
                 answer.mayHaveBeenApplied = isWrite
                 answer.retryable = !isWrite
             }
+            answer.leader = hint(leaderID)
+            throw answer
+        } catch {
+            // Anything else (a write that failed on the channel, say) happened after the
+            // request may have left: a write's outcome is unknown.
+            var answer = APIError(.badGateway, "forward_failed", "forwarding to the leader (node \(leaderID) at \(http)) failed: \(error)")
+            answer.mayHaveBeenApplied = isWrite
+            answer.retryable = !isWrite
             answer.leader = hint(leaderID)
             throw answer
         }

@@ -103,7 +103,7 @@ final class KVAPI: Sendable {
             try authorize(request)
             let admin = String(path.dropFirst("/v1/cluster/".count))
             let allowed = admin == "status" ? HTTPRequest.Method.get : .post
-            guard ["status", "init", "learners", "members", "transfer-leader", "snapshot"].contains(admin) else {
+            guard ["status", "init", "learners", "members", "transfer-leader", "snapshot", "resume-voting"].contains(admin) else {
                 throw APIError.notFound("no route \(path)", code: "unknown_route")
             }
             guard method == allowed else { throw Self.methodNotAllowed(path, allowed: allowed.rawValue) }
@@ -113,6 +113,7 @@ final class KVAPI: Sendable {
             case "learners": return try await addLearner(request, target)
             case "members": return try await changeMembers(request, target)
             case "transfer-leader": return try await transferLeader(request, target)
+            case "resume-voting": return resumeVoting()
             default: return try await snapshot(request)
             }
         }

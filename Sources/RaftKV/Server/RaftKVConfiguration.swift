@@ -20,6 +20,18 @@ public struct RaftKVConfiguration: Sendable {
     /// bodiless `POST /v1/cluster/init`) forms, and where peers are dialled before the
     /// membership names them.
     public var peers: [NodeID: MemberAddress]
+    /// Where to dial members instead of their advertised Raft address (`--dial`): for a
+    /// member behind a proxy or NAT that this node reaches by another way. The membership
+    /// keeps the advertised address; only this node's dialling changes.
+    public var dial: [NodeID: String] = [:]
+    /// This node's storage was wiped or found corrupt: it starts with its voting suspended
+    /// until an operator resumes it (`POST /v1/cluster/resume-voting`), as the guide's
+    /// disaster-recovery procedure says.
+    public var storageLost = false
+    /// Testing only: answer linearizable and lease reads from this node's own applied state,
+    /// asking no one. This breaks linearizability on purpose, so that a chaos test can show
+    /// its checker catches stale reads; never set it for a real cluster.
+    public var unsafeLocalReads = false
     /// Form the cluster from `peers` (plus this member) at start when this node is pristine;
     /// a node that already has state ignores it.
     public var initialize: Bool

@@ -98,14 +98,15 @@ public final class RaftKVServer: Sendable {
         let raftServer = try RaftNIOServer<StoreTypes>(nodeID: configuration.id, configuration: nio, group: raftGroup, logger: logger)
         let raftPort = try await raftServer.start(host: raftListen.host, port: raftListen.port)
         let peers = configuration.peers
+        let dial = configuration.dial
         let transport = try RaftNIOTransport<StoreTypes>(nodeID: configuration.id, configuration: nio, group: raftGroup, logger: logger) { id, address in
-            (address?.raft ?? peers[id]?.raft).flatMap(PeerAddress.init)
+            (dial[id] ?? address?.raft ?? peers[id]?.raft).flatMap(PeerAddress.init)
         }
         let node: RaftNode<StoreTypes>
         do {
             node = try await RaftNode.start(
                 id: configuration.id, config: configuration.raft, logStore: logStore, stateMachine: stateMachine,
-                network: transport.network(), logger: logger, executor: raftLoop.map { EventLoopTaskExecutor($0) })
+                network: transport.network(), logger: logger, storageLost: configuration.storageLost, executor: raftLoop.map { EventLoopTaskExecutor($0) })
         } catch {
             await raftServer.shutdown()
             await transport.shutdown()
@@ -216,12 +217,39 @@ public final class RaftKVServer: Sendable {
     }
 }
 
+/// A `raft-kv` member whose node stopped on a storage failure: the process should end (and a
+/// supervisor restart it, which runs the store's recovery) rather than linger unable to write.
+public struct RaftKVStoppedError: Error, CustomStringConvertible, Sendable {
+    public var cause: StorageError
+    public var description: String { "the node stopped on a storage failure: \(cause)" }
+}
+
 extension RaftKVServer: Service {
-    /// Starts, serves until graceful shutdown is triggered, then shuts down gracefully.
+    /// Starts, serves until graceful shutdown is triggered or the node stops on a storage
+    /// failure, then shuts down gracefully; the storage failure is thrown.
     public func run() async throws {
         try await start()
-        try? await gracefulShutdown()
+        let node = self.node
+        let failure: StorageError? = await withTaskGroup(of: StorageError?.self) { group in
+            group.addTask {
+                try? await gracefulShutdown()
+                return nil
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    guard let metrics = try? await node.wait(until: .stopped, timeout: .seconds(3600)) else { continue }
+                    if case .fatal(let error) = metrics.runningState { return error }
+                    return nil
+                }
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if let failure { logger.critical("raft-kv node \(configuration.id) stops: its storage failed: \(failure)") }
         await shutdown()
+        if let failure { throw RaftKVStoppedError(cause: failure) }
     }
 }
 

@@ -62,6 +62,7 @@ public struct RaftNIOClient<Types: RaftWireTypes>: RaftNetworkClient {
         main.send(frame, correlation: correlation, bulk: false, timeout: timeout, handler: .vote(onAnswer))
     }
 
+    /// Sends an append and waits for its answer (the node uses `sendAppendEntries` instead).
     @inlinable public func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration) async throws(RPCError) -> AppendEntriesResponse {
         let result = await withUnsafeContinuation { continuation in
             sendAppendEntries(request, timeout: timeout) { continuation.resume(returning: $0) }
@@ -109,6 +110,8 @@ public struct RaftNIOClient<Types: RaftWireTypes>: RaftNetworkClient {
         }
     }
 
+    /// Sends a timeout-now request; returns once the peer acknowledged it, or fails within
+    /// `timeout`.
     @inlinable public func timeoutNow(_ request: TimeoutNowRequest, timeout: Duration) async throws(RPCError) {
         let correlation = main.nextCorrelation()
         let frame = Frames.timeoutNow(request, group: group, correlation: correlation, checksum: checksum)

@@ -16,10 +16,11 @@ import Synchronization
 /// ```
 ///
 /// Requests go out from the node's loop without waiting (``RaftNIOClient`` sends without
-/// waiting); each is answered within its timeout, by the peer or with an ``RPCError``.
+/// waiting); each is answered within its timeout, by the peer or with an `RPCError`.
 public final class RaftNIOTransport<Types: RaftWireTypes>: Sendable {
     /// This node's id, sent in every handshake.
     public let nodeID: NodeID
+    /// The configuration shared with the server: cluster id, limits, timeouts, TLS.
     public let configuration: RaftNIOConfiguration
     let context: ClientContext
     let resolve: @Sendable (NodeID, Types.NodeAddress?) -> PeerAddress?
@@ -33,7 +34,10 @@ public final class RaftNIOTransport<Types: RaftWireTypes>: Sendable {
     /// A transport for node `nodeID`.
     ///
     /// - Parameters:
+    ///   - nodeID: this node's id, sent in every handshake.
+    ///   - configuration: the cluster id, limits, timeouts and TLS shared with the server.
     ///   - group: the event loops connections run on (default: NIO's shared group).
+    ///   - logger: where connects, disconnects and refusals are logged.
     ///   - resolve: where a peer listens, given its id and the address the membership holds
     ///     for it (nil when unknown); nil when it cannot be reached.
     public init(
@@ -99,7 +103,7 @@ extension RaftNIOTransport where Types.NodeAddress == String {
     }
 }
 
-/// The ``RaftNetworkFactory`` of one group on a ``RaftNIOTransport``.
+/// The `RaftNetworkFactory` of one group on a ``RaftNIOTransport``.
 public struct RaftNIONetwork<Types: RaftWireTypes>: RaftNetworkFactory {
     @usableFromInline let transport: RaftNIOTransport<Types>
     /// The group every request of this factory's clients names.

@@ -79,9 +79,12 @@ public struct RaftNIOConfiguration: Sendable {
 
 /// Where a peer's server listens.
 public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
+    /// A host name or IP address.
     public var host: String
+    /// A TCP port.
     public var port: Int
 
+    /// An address from its host and port.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port

@@ -7,7 +7,7 @@ import RaftCore
 /// **Identity.** A node's identity is its node id, written in its certificate's subject
 /// common name as `node-<id>` (for example `CN=node-3`). The server compares it with the
 /// sender id of the handshake, the client with the node it dialled; a mismatch is refused
-/// (``RefusalReason/identityMismatch``). Host names are not verified: nodes are often
+/// (`RefusalReason.identityMismatch`). Host names are not verified: nodes are often
 /// reached by IP address, and the node id is what Raft trusts. To map certificates to node
 /// ids differently (a SAN, a lookup table), set ``identity``.
 public struct RaftNIOTLS: Sendable {
@@ -20,6 +20,9 @@ public struct RaftNIOTLS: Sendable {
     /// The node id a peer's (verified) certificate names, or nil if it names none.
     public var identity: @Sendable (NIOSSLCertificate) -> NodeID?
 
+    /// Mutual TLS from loaded certificates: this node's chain and key, the roots its peers'
+    /// certificates must chain to, and how a certificate names its node (by default the common name
+    /// `node-<id>`).
     public init(
         certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey, trustRoots: [NIOSSLCertificate],
         identity: @escaping @Sendable (NIOSSLCertificate) -> NodeID? = RaftNIOTLS.nodeIDFromCommonName

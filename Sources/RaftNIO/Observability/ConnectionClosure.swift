@@ -37,7 +37,22 @@ public enum ConnectionCloseReason: Hashable, Sendable, CustomStringConvertible {
 
     /// ``ConnectionCloseReason`` without details.
     public enum Category: String, Hashable, Sendable, CaseIterable {
-        case peerClosed, badFrame, refused, protocolViolation, handshakeTimeout, tlsFailure, ioError, shutdown
+        /// The peer closed the connection.
+        case peerClosed
+        /// A frame failed its checks.
+        case badFrame
+        /// One side refused the other at the handshake.
+        case refused
+        /// The peer broke the protocol.
+        case protocolViolation
+        /// The handshake did not complete in time.
+        case handshakeTimeout
+        /// TLS failed.
+        case tlsFailure
+        /// A socket error.
+        case ioError
+        /// This side shut down.
+        case shutdown
     }
 
     public var description: String {
@@ -60,6 +75,7 @@ public struct ConnectionClosure: Hashable, Sendable, CustomStringConvertible {
     public var peer: NodeID?
     /// The peer's socket address, when known.
     public var remoteAddress: String?
+    /// Why it closed.
     public var reason: ConnectionCloseReason
 
     public var description: String {
@@ -91,6 +107,7 @@ public struct RaftNIOServerStatistics: Hashable, Sendable {
     /// The most recent closures, newest last (at most 64).
     public var recentClosures: [ConnectionClosure] = []
 
+    /// Empty statistics.
     public init() {}
 
     mutating func record(_ closure: ConnectionClosure) {

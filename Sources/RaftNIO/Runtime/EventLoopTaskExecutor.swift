@@ -19,10 +19,12 @@ public final class EventLoopTaskExecutor: TaskExecutor, Sendable {
     /// The loop tasks run on.
     public let eventLoop: any EventLoop
 
+    /// An executor that runs its jobs on `eventLoop`.
     public init(_ eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 
+    /// Runs the job on the event loop.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }

@@ -7,7 +7,7 @@ import RaftCore
 import Synchronization
 
 /// The server side of one node's TCP transport: listens on one address and serves the
-/// node's Raft groups (one ``RaftNode`` per group id) to its peers.
+/// node's Raft groups (one `RaftNode` per group id) to its peers.
 ///
 /// ```swift
 /// let server = try RaftNIOServer<MyTypes>(nodeID: 1, configuration: RaftNIOConfiguration(clusterID: "prod"))
@@ -18,7 +18,9 @@ import Synchronization
 /// Every connection starts with a handshake (protocol version, cluster id, the two node ids,
 /// and with TLS the peer's certificate identity); see `Sources/RaftNIO/Wire/README.md`.
 public final class RaftNIOServer<Types: RaftWireTypes>: Sendable {
+    /// This node's id, sent in every handshake.
     public let nodeID: NodeID
+    /// The configuration shared with the transport: cluster id, limits, timeouts, TLS.
     public let configuration: RaftNIOConfiguration
     @usableFromInline let group: any EventLoopGroup
     @usableFromInline let shared: ServerShared<Types>

@@ -6,7 +6,7 @@ import RaftCore
 /// RaftNIO frames. Raft's own fields are always encoded by RaftNIO, field by field; only the
 /// application's types go through these functions.
 ///
-/// The defaults use the package's compact binary coder (``BinaryEncoder``/``BinaryDecoder``),
+/// The defaults use the package's compact binary coder (`BinaryEncoder`/`BinaryDecoder`),
 /// so conforming is one line:
 ///
 /// ```swift

@@ -7,6 +7,7 @@ public struct ConformanceFixtures<Types: RaftTypeConfig>: Sendable {
     /// A command distinguishable by `seed` (different seeds should give different commands,
     /// so the suite can tell entries apart).
     public var makeCommand: @Sendable (Int) -> Types.Command
+    /// An address for a node id, for the memberships the cases write.
     public var makeAddress: @Sendable (NodeID) -> Types.NodeAddress
 
     /// Fixtures from a command factory and an address factory.

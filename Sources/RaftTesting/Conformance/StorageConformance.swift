@@ -37,9 +37,11 @@ public enum StorageConformance {
     /// Runs the log store cases only.
     ///
     /// - Parameters:
+    ///   - fixtures: how the cases make commands and addresses of the store's types.
     ///   - make: a new, empty store (for a file store: in a new directory).
     ///   - reopen: shuts the store down cleanly and opens the same storage again.
     ///   - close: releases a store when a case is done with it.
+    ///   - cases: the cases to run (all by default); state machine cases are ignored.
     public static func runLogStore<LogStore: RaftLogStorage>(
         fixtures: ConformanceFixtures<LogStore.Types>,
         make: @escaping @Sendable () async throws -> LogStore,
@@ -62,8 +64,10 @@ public enum StorageConformance {
     /// Runs the state machine cases only.
     ///
     /// - Parameters:
+    ///   - fixtures: how the cases make commands and addresses of the state machine's types.
     ///   - make: a new state machine that has applied nothing.
     ///   - reopen: shuts the state machine down cleanly and opens it again from its storage.
+    ///   - cases: the cases to run (all by default); log store cases are ignored.
     public static func runStateMachine<StateMachine: RaftStateMachine>(
         fixtures: ConformanceFixtures<StateMachine.Types>,
         make: @escaping @Sendable () async throws -> StateMachine,

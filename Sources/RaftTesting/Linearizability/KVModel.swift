@@ -155,6 +155,7 @@ public protocol KVAppendable {
     func containsPart(_ part: Self) -> Bool
 }
 
+/// Strings append by concatenation.
 extension String: KVAppendable {
     /// The two strings concatenated.
     public func appending(_ suffix: String) -> String { self + suffix }
@@ -163,6 +164,7 @@ extension String: KVAppendable {
     public func containsPart(_ part: String) -> Bool { part.isEmpty || contains(part) }
 }
 
+/// Arrays append by concatenation.
 extension Array: KVAppendable where Element: Equatable {
     /// The two arrays concatenated: appending a one-element array appends to a list.
     public func appending(_ suffix: [Element]) -> [Element] { self + suffix }

@@ -4,7 +4,9 @@
 /// every step is accepted by this specification. The specification must be deterministic in
 /// the sense that `step` is a function of its arguments: the checker memoizes on `State`.
 public protocol LinearizabilityModel: Sendable {
+    /// What a client asks of the object.
     associatedtype Input: Sendable
+    /// What the object answers.
     associatedtype Output: Sendable
     /// A value of the object. Hashable because the search remembers which
     /// (linearized operations, state) pairs it has already ruled out.

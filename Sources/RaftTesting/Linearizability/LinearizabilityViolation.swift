@@ -5,6 +5,7 @@
 /// `description` prints the end of that prefix, the operation that could not follow it and
 /// the other operations that could have gone first.
 public struct LinearizabilityViolation<Model: LinearizabilityModel>: Sendable {
+    /// An operation of the history.
     public typealias Operation = HistoryOperation<Model.Input, Model.Output>
 
     /// The partition (for a key-value model, the key) that has no linearization.

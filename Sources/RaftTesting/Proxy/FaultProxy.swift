@@ -27,6 +27,7 @@ public final class FaultProxy: Sendable {
     public let port: Int
     /// Where connections are forwarded.
     public let targetHost: String
+    /// The port the proxy forwards to.
     public let targetPort: Int
     private let listener: Int32
     private let state = Mutex(State())

@@ -1,7 +1,7 @@
 import Raft
 import Synchronization
 
-/// Connects ``RaftNode``s in one process through the network protocol, with fault injection:
+/// Connects `RaftNode`s in one process through the network protocol, with fault injection:
 /// isolate a node, cut one direction of a link, delay traffic to a node. Used by integration
 /// tests and the in-memory benchmark (with no faults, a call is a direct function call).
 public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
@@ -22,7 +22,7 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
     /// RPCs attempted, per target, for tests that assert traffic (e.g. a removed node gets none).
     private let rpcCounts = Mutex<[NodeID: Int]>([:])
 
-    /// Whether clients send appends and votes without waiting (``RaftNetworkClient/sendsWithoutWaiting``),
+    /// Whether clients send appends and votes without waiting (`RaftNetworkClient.sendsWithoutWaiting`),
     /// the way a socket transport does, instead of through the runtime's per-peer tasks.
     public let sendsWithoutWaiting: Bool
 
@@ -32,8 +32,11 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
         self.sendsWithoutWaiting = sendsWithoutWaiting
     }
 
+    /// Makes `node` reachable under its id.
     public func register(_ node: RaftNode<Types>) { nodes.withLock { $0[node.id] = node } }
+    /// Makes node `id` unreachable (its requests fail as unreachable).
     public func unregister(_ id: NodeID) { _ = nodes.withLock { $0.removeValue(forKey: id) } }
+    /// The node registered under `id`.
     public func node(_ id: NodeID) -> RaftNode<Types>? { nodes.withLock { $0[id] } }
 
     /// Drops all traffic to and from `id`.
@@ -44,6 +47,7 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
     public func delay(to id: NodeID, by delay: Duration) { faults.withLock { $0.delays[id] = delay } }
     /// Removes every fault.
     public func healAll() { faults.withLock { $0 = Faults() } }
+    /// Removes every fault that involves `id`.
     public func heal(_ id: NodeID) {
         faults.withLock { faults in
             faults.isolated.remove(id)
@@ -52,6 +56,7 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
         }
     }
 
+    /// RPCs delivered to `id` so far.
     public func rpcCount(to id: NodeID) -> Int { rpcCounts.withLock { $0[id] ?? 0 } }
 
     /// The network a node with id `source` uses.
@@ -99,7 +104,7 @@ public final class InProcessRouter<Types: RaftTypeConfig>: Sendable {
     }
 }
 
-/// The ``RaftNetworkFactory`` of one node on an ``InProcessRouter``.
+/// The `RaftNetworkFactory` of one node on an ``InProcessRouter``.
 public struct RouterNetwork<Types: RaftTypeConfig>: RaftNetworkFactory {
     let router: InProcessRouter<Types>
     let source: NodeID
@@ -152,6 +157,7 @@ public struct RouterClient<Types: RaftTypeConfig>: RaftNetworkClient {
         return value
     }
 
+    /// Hands the append to the target node's handler, applying the router's faults.
     public func appendEntries(_ request: AppendEntriesRequest<Types>, timeout: Duration) async throws(RPCError) -> AppendEntriesResponse {
         let (node, remaining) = try await router.route(from: source, to: target, timeout: timeout)
         return try answered(try await node.appendEntries(request, timeout: remaining))
@@ -162,11 +168,13 @@ public struct RouterClient<Types: RaftTypeConfig>: RaftNetworkClient {
         return try answered(try await node.vote(request, timeout: remaining))
     }
 
+    /// Hands the chunk to the target node, applying the router's faults.
     public func installSnapshotChunk(_ chunk: SnapshotChunk<Types>, timeout: Duration) async throws(RPCError) -> SnapshotChunkResponse {
         let (node, _) = try await router.route(from: source, to: target, timeout: timeout)
         return try answered(await node.installSnapshotChunk(chunk))
     }
 
+    /// Hands the request to the target node, applying the router's faults.
     public func timeoutNow(_ request: TimeoutNowRequest, timeout: Duration) async throws(RPCError) {
         let (node, _) = try await router.route(from: source, to: target, timeout: timeout)
         node.timeoutNow(request)

@@ -57,6 +57,37 @@ struct SimulatorFoundTests {
         #expect(cluster[2].committedMembership.config.voterIDs == [2])
     }
 
+    /// raft-sim seed 1757 (`--faults all,-clock-jumps`; also 13393 and 40082 when they were
+    /// found): the committed configuration is {1,2,3} with learner 4. Leader 3 appended, without
+    /// committing, the joint configuration promoting 4; leader 1 of the next term, elected
+    /// without it, replicated its first entry only to learner 4, then lost its data (voting
+    /// suspended). Node 3 needs 3 of {1,2,3,4} but learner 4's log is newer; node 2 needs node 3,
+    /// whose log is newer. Learner 4, asked for a vote by a candidate whose log is older than
+    /// its own, campaigns under its own configuration without counting itself, wins on {2,3},
+    /// commits its entry and hands leadership to a voter; with pre-vote or without.
+    @Test(arguments: [true, false])
+    func learnerHoldingTheNewestLogIsElectedAndHandsOverToAVoter(preVote: Bool) throws {
+        let cluster = ManualCluster.newestLogOnALearner(config: .testing { $0.preVote = preVote })
+        #expect(cluster[3].effectiveMembership.config.isJoint)
+        #expect(cluster[4].serverState == .learner)
+        #expect(cluster[1].votingSuspended)
+
+        cluster.run(for: .seconds(3))
+        #expect(cluster.events(4).contains { if case .becameLeader = $0 { true } else { false } }, "the learner with the newest log is elected")
+        #expect(cluster.events(4).contains(.steppedDown(reason: .handedOverToVoter)))
+        let leader = try #require(cluster.leaders.first, "a voter leads")
+        #expect(cluster.leaders.count == 1 && [2, 3].contains(leader))
+        #expect(cluster[4].serverState == .learner)
+        let entry = try #require(try cluster.propose(["after"], on: leader))
+        cluster.stabilize()
+        for id: NodeID in [2, 3, 4] {
+            #expect(cluster[id].committed.indexOrZero >= entry.index, "node \(id)")
+            #expect(cluster.appliedCommands(id) == ["a", "after"], "node \(id)")
+        }
+        #expect(cluster[4].logID(at: 4) == lid(3, 1, 4), "the learner's entry survived; node 3's uncommitted joint configuration did not")
+        #expect(!cluster[3].effectiveMembership.config.isVoter(4))
+    }
+
     /// Found while building the simulator (its traces showed every apply after a restart
     /// reading storage one batch at a time): the recovered tail entries never reached the
     /// entry cache, which started past the last entry.

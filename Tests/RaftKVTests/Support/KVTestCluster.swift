@@ -60,7 +60,18 @@ final class KVTestCluster: @unchecked Sendable {
     }
 
     /// Starts `count` nodes and forms a cluster of them through node 1's init route.
+    /// On failure everything started is shut down first: a client dropped without its
+    /// shutdown stops the whole test process.
     func formed(nodes count: Int) async throws -> KVTestCluster {
+        do {
+            return try await form(nodes: count)
+        } catch {
+            await shutdown()
+            throw error
+        }
+    }
+
+    private func form(nodes count: Int) async throws -> KVTestCluster {
         let cluster = self
         for id in 1...NodeID(count) { try await cluster.startNode(id) }
         let members = cluster.addresses.keys.sorted().map { id in
@@ -126,7 +137,19 @@ final class KVTestCluster: @unchecked Sendable {
         if graceful { await server.shutdown() } else { await server.kill() }
     }
 
+    private var shutDown = false
+
+    deinit {
+        // A test that threw before its shutdown: AsyncHTTPClient stops the process when a
+        // client is dropped unshut, so the task keeps it until it is.
+        if !shutDown {
+            let http = self.http
+            Task { try? await http.shutdown() }
+        }
+    }
+
     func shutdown() async {
+        shutDown = true
         // The client's idle keep-alive connections first: a server's graceful shutdown waits
         // for open connections to close.
         try? await http.shutdown()

@@ -64,4 +64,13 @@ struct BrokenEngineTests {
     @Test func savingTheTermOfAPreVote() {
         caught(.preVoteSavesTerm, within: 20, expecting: ["pre-vote changes no vote"])
     }
+
+    /// Any learner campaigns and counts its own vote: with learners (membership changes) cut
+    /// off from their leader (partitions, loss), a learner with a stale log wins on too few
+    /// voters' grants.
+    @Test func aLearnerCampaigningAndCountingItsOwnVote() {
+        caught(
+            .learnerCampaignsAsVoter, injecting: [.membership, .asymmetricPartitions, .partitions, .loss], within: 20,
+            expecting: ["leader completeness", "election safety"])
+    }
 }

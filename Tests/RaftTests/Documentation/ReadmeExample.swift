@@ -27,7 +27,7 @@ func runThreeNodeCluster() async throws -> String? {
     // (leader unknown while an election runs): follow the hint and retry. A write whose
     // outcome is unknown (mayHaveBeenApplied) is retried too: repeating these two is harmless
     // (the same put; a compare-and-set that finds its value set). For commands that must not
-    // apply twice, see "Writes, errors and retries".
+    // apply twice, see the guide's "Writes and their errors".
     func onLeader<Value>(_ request: (RaftNode<KVTypes>) async throws -> Value) async throws -> Value {
         var target = nodes[0]
         while true {

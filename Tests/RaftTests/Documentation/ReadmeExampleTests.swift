@@ -7,12 +7,8 @@ struct ReadmeExampleTests {
         #expect(try await runThreeNodeCluster() == "hello, raft")
     }
 
-    @Test func readmeCounterExampleAddsEachRequestOnce() async throws {
-        #expect(try await runCounterCluster() == 42)
-    }
-
     /// The README shows exactly the code these tests compile and run.
-    @Test(arguments: ["ReadmeExample.swift", "ReadmeCounterExample.swift"])
+    @Test(arguments: ["ReadmeExample.swift"])
     func readmeShowsTheCompiledExample(file: String) throws {
         let here = URL(fileURLWithPath: #filePath)
         let root = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -90,6 +90,33 @@ struct CallsEndTests {
         await cluster.shutdownAll()
     }
 
+    /// A wait for a condition that never comes ends when its task is cancelled, not at its
+    /// timeout: a task group that waits for the node to stop, and stops the node only after
+    /// the group ends, must not deadlock (raft-kv's SIGTERM hung this way). Both orders: the
+    /// cancellation before the waiter is listed and after.
+    @Test(arguments: [false, true])
+    func waitOfACancelledTaskEnds(cancelFirst: Bool) async throws {
+        let cluster = try await TestCluster.started([1])
+        let node = try await cluster.leader()
+        let start = ContinuousClock.now
+        let outcome = await withTaskGroup(of: RaftError<String>?.self) { group in
+            group.addTask {
+                if cancelFirst { withUnsafeCurrentTask { $0?.cancel() } }
+                do throws(RaftError<String>) {
+                    try await node.wait(until: .stopped, timeout: .seconds(3600))
+                    return nil
+                } catch { return error }
+            }
+            if !cancelFirst { try? await Task.sleep(for: .milliseconds(100)) }
+            group.cancelAll()
+            return await group.next() ?? nil
+        }
+        #expect(outcome == .cancelled)
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(node.metrics.runningState == .running)
+        await cluster.shutdownAll()
+    }
+
     /// A task already cancelled when it writes is refused before anything is proposed.
     @Test func writeOfACancelledTaskIsNotProposed() async throws {
         let cluster = try await TestCluster.started([1])

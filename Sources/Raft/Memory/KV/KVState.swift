@@ -24,6 +24,7 @@ public struct KVState: Sendable, Equatable, Codable {
         self.sessions = ClientSessions(limits: sessionLimits)
     }
 
+    /// The last applied entry and membership, as the node reads them back.
     public var appliedState: AppliedState<KVTypes> {
         AppliedState(lastApplied: lastApplied, membership: membership)
     }

@@ -6,6 +6,7 @@ import Synchronization
 /// Its state lives in memory; after a restart the runtime rebuilds it from the latest snapshot
 /// (if the application keeps one, see `FileBackedKVStateMachine` in RaftFileStore) and the log.
 public final class MemoryKVStateMachine: RaftStateMachine {
+    /// The example key-value types.
     public typealias Types = KVTypes
 
     private struct Guarded {
@@ -32,6 +33,7 @@ public final class MemoryKVStateMachine: RaftStateMachine {
         guarded.withLock { $0.state }
     }
 
+    /// The last applied entry and membership.
     public func appliedState() async throws(StorageError) -> AppliedState<KVTypes> {
         guarded.withLock { $0.state.appliedState }
     }
@@ -40,6 +42,7 @@ public final class MemoryKVStateMachine: RaftStateMachine {
         guarded.withLock { $0.state.apply(entries) }
     }
 
+    /// Encodes the whole state as of the last applied entry.
     public func buildSnapshot() async throws(StorageError) -> Snapshot<KVTypes> {
         // Copy under the lock (copy-on-write, so O(1)), encode outside it.
         let (state, sequence) = guarded.withLock { guarded -> (KVState, UInt64) in
@@ -55,6 +58,7 @@ public final class MemoryKVStateMachine: RaftStateMachine {
         return snapshot
     }
 
+    /// Replaces the state with a snapshot's.
     public func installSnapshot(_ snapshot: Snapshot<KVTypes>) async throws(StorageError) {
         let state = try KVState(snapshot: snapshot)
         guarded.withLock { guarded in

@@ -49,9 +49,13 @@ public struct FaultSet: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public static let network: FaultSet = [
         .loss, .duplication, .reordering, .delay, .partitions, .asymmetricPartitions, .staleMessages, .deposedLeader,
     ]
+    /// Every disk fault.
     public static let storage: FaultSet = [.lostWrites, .tornWrites, .bitFlips, .diskErrors, .wipes]
+    /// Every clock fault.
     public static let clocks: FaultSet = [.clockJumps, .clockDrift]
+    /// Membership changes, transfers and snapshots.
     public static let operations: FaultSet = [.membership, .transfers, .snapshots]
+    /// Every fault class.
     public static let all: FaultSet = [.network, .crashes, .storage, .clocks, .operations]
 
     /// Every single class with its command-line name, in a fixed order.

@@ -5,6 +5,7 @@ public struct SimulationViolation: Error, Hashable, Sendable, Codable, CustomStr
     /// What was seen, naming nodes and log ids.
     public var detail: String
 
+    /// A violation of `property`, with the details.
     public init(property: String, detail: String) {
         self.property = property
         self.detail = detail
@@ -17,11 +18,13 @@ public struct SimulationViolation: Error, Hashable, Sendable, Codable, CustomStr
 public struct SimulationStats: Hashable, Sendable, Codable {
     /// Raft messages handed to the network, and those it lost (loss, partitions, down nodes).
     public var messagesSent = 0
+    /// Messages the network dropped.
     public var messagesDropped = 0
     /// Requests the network held back to deliver after terms moved on.
     public var staleMessages = 0
     /// Process crashes of any cause, and the restarts among them with a wiped data directory.
     public var crashes = 0
+    /// Restarts with an empty data directory.
     public var wipes = 0
     /// Bits flipped in synced entries or votes.
     public var bitFlips = 0
@@ -35,7 +38,9 @@ public struct SimulationStats: Hashable, Sendable, Codable {
     public var membershipChanges = 0
     /// Leadership transfers the operator started at random.
     public var transfers = 0
+    /// Snapshots built.
     public var snapshotsBuilt = 0
+    /// Snapshots installed from a leader.
     public var snapshotsInstalled = 0
     /// Nodes that lost data and were allowed to vote again.
     public var readmissions = 0
@@ -48,13 +53,16 @@ public struct SimulationStats: Hashable, Sendable, Codable {
     public var readIndexReads = 0
     /// Client operations by outcome.
     public var operationsOK = 0
+    /// Client operations that certainly did not take effect.
     public var operationsFailed = 0
+    /// Client operations whose outcome stayed unknown.
     public var operationsUnknown = 0
     /// Simulated time from the end of faults to full recovery (liveness).
     public var recoveryNanoseconds: UInt64 = 0
     /// Keys whose history the linearizability search could not decide within its budget.
     public var linearizabilityTimeouts = 0
 
+    /// All counters at zero.
     public init() {}
 }
 
