@@ -83,6 +83,13 @@ extension RaftKVTests {
                 let alone = try await cluster.send(.PUT, to: follower, "/v1/kv/x", body: "y")
                 #expect(alone.status == 503 && ["no_leader", "leader_unreachable"].contains(alone.code), "\(alone)")
                 #expect(alone.headers["Retry-After"] == ["1"] && alone.json["retryable"] as? Bool == true)
+                // Once it has campaigned in vain it names no leader: writes say no_leader and
+                // /ready says not ready (it used to keep naming the leader of its vote).
+                try await cluster.eventually("the lone node names no leader", timeout: .seconds(15)) {
+                    try await cluster.send(.PUT, to: follower, "/v1/kv/x", body: "y").code == "no_leader"
+                }
+                #expect(try await cluster.send(.GET, to: follower, "/ready").status == 503)
+                #expect(restarted.node.metrics.currentLeader == nil)
                 // The others come back; the cluster serves again.
                 for id: NodeID in [1, 2, 3] where id != follower { try await cluster.startNode(id) }
                 _ = try await cluster.waitForLeader()

@@ -5,6 +5,7 @@ extension RaftEngine {
     /// node that cannot win never raises the term.
     @inlinable mutating func startCampaign(leadershipTransfer: Bool) {
         resetElectionDeadline()
+        leaderPresumedLost = true
         if config.preVote && !leadershipTransfer {
             startPreVote()
         } else {

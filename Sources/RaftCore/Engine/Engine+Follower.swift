@@ -21,6 +21,7 @@ extension RaftEngine {
             abandonCampaign()
         }
         lastLeaderContact = now
+        leaderPresumedLost = false
         resetElectionDeadline()
         settleTransfer(newLeader: sender)
         return (true, voteDurabilityDependency)

@@ -24,6 +24,7 @@ extension RaftEngine {
         role = .leader
         campaign = nil
         lastLeaderContact = now
+        leaderPresumedLost = false
         let blank = Entry<T>(logID: LogID(leaderID: leaderID, index: log.lastIndex + 1), payload: .blank)
         leader = LeaderState(leaderID: leaderID, firstLogID: blank.logID, heartbeatDeadline: now + config.heartbeatInterval, electedAt: now)
         leader!.leadsAsNonVoter = !isVoter

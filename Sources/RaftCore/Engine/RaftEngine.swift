@@ -45,6 +45,11 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
     @usableFromInline var electionDeadline: RaftInstant
     /// When the current leader was last heard from (leader stickiness).
     @usableFromInline var lastLeaderContact: RaftInstant?
+    /// Set when this node starts campaigning while its vote still names a leader (a pre-vote
+    /// leaves the vote as it is): it gave up on that leader, so it names none until a leader
+    /// is heard from again. A node that cannot reach a quorum would otherwise keep pointing
+    /// clients at a leader it has not heard from in many election timeouts.
+    @usableFromInline var leaderPresumedLost = false
     @usableFromInline var highestTermSeen: Term
     @usableFromInline var nextRPCID: UInt64 = 1
     @usableFromInline var nextReadID: ReadID = 1
@@ -161,7 +166,7 @@ public struct RaftEngine<T: RaftTypeConfig>: Sendable {
 
     /// The leader this node currently follows (itself when leading), if known.
     @inlinable public var currentLeader: NodeID? {
-        guard vote.committed, let votedFor = vote.votedFor else { return nil }
+        guard vote.committed, let votedFor = vote.votedFor, !leaderPresumedLost else { return nil }
         if votedFor == id && role != .leader { return nil }
         return votedFor
     }

@@ -117,6 +117,28 @@ struct ElectionTests {
         #expect(cluster[3].currentLeader == 1)
     }
 
+    /// A follower cut off from a quorum keeps its vote through failed pre-votes, but stops
+    /// naming that vote's leader once it campaigns: clients asking it are told "no leader"
+    /// rather than sent to one it has not heard from in many election timeouts. It names the
+    /// leader again as soon as that leader is heard from.
+    @Test(arguments: [false, true])
+    func followerThatLostItsLeaderNamesNoneUntilItHearsFromOne(restarted: Bool) throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        let vote = cluster[3].vote
+        #expect(cluster[3].currentLeader == 1)
+        cluster.isolated = [3]
+        if restarted { cluster.restart(3) }
+        #expect(cluster[3].currentLeader == 1, "within one election timeout the leader may still be alive")
+        cluster.run(for: cluster.config.electionTimeoutMax * 3)
+        #expect(cluster[3].vote == vote, "pre-vote failed: the vote is unchanged")
+        #expect(cluster[3].currentLeader == nil)
+        #expect(cluster[1].currentLeader == 1 && cluster[2].currentLeader == 1, "the majority still has its leader")
+        cluster.isolated = []
+        cluster.run(for: .seconds(1))
+        #expect(cluster[3].currentLeader == 1)
+        #expect(cluster.leaders == [1])
+    }
+
     @Test func followersElectANewLeaderWithinTheElectionTimeout() throws {
         let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
         cluster.isolated = [1]
