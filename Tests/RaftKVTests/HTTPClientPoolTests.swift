@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import NIOHTTP1
 import Testing
 @testable import RaftKV
@@ -14,7 +15,7 @@ import Testing
     final class DyingServer: @unchecked Sendable {
         let port: Int
         private let listener: Int32
-        private let done = DispatchSemaphore(value: 0)
+        private let dead = Mutex(false)
 
         init() throws {
             let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -27,8 +28,7 @@ import Testing
             _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
             port = Int(UInt16(bigEndian: address.sin_port))
             guard listen(listener, 4) == 0 else { throw POSIXError(.EADDRINUSE) }
-            let done = self.done
-            Thread.detachNewThread {
+            Thread.detachNewThread { [self] in
                 var connection: Int32
                 repeat { connection = accept(listener, nil, nil) } while connection < 0 && errno == EINTR
                 Self.readRequest(connection)
@@ -37,7 +37,7 @@ import Testing
                 Self.readRequest(connection)
                 close(listener)
                 close(connection)
-                done.signal()
+                self.dead.withLock { $0 = true }
             }
         }
 
@@ -55,17 +55,21 @@ import Testing
             }
         }
 
-        func waitUntilDead() { done.wait() }
+        /// Polls rather than blocks: a blocked thread of Swift's small cooperative pool stalls
+        /// every other test of the process.
+        func waitUntilDead() async throws {
+            while !dead.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        }
     }
 
     @Test(arguments: [false, true])
     func aRequestLostWithAStaleConnectionIsNotReportedAsNeverSent(resendIfStale: Bool) async throws {
         let server = try DyingServer()
         let pool = HTTPClientPool()
-        let first = try await pool.send(to: "127.0.0.1:\(server.port)", method: .GET, path: "/first", timeout: .seconds(10))
+        let first = try await pool.send(to: "127.0.0.1:\(server.port)", method: .GET, path: "/first", timeout: .seconds(60))
         #expect(first.status == 200)
         do {
-            _ = try await pool.send(to: "127.0.0.1:\(server.port)", method: .PUT, path: "/second", timeout: .seconds(10), resendIfStale: resendIfStale)
+            _ = try await pool.send(to: "127.0.0.1:\(server.port)", method: .PUT, path: "/second", timeout: .seconds(60), resendIfStale: resendIfStale)
             Issue.record("the second request cannot have been answered")
         } catch let error as HTTPClientError {
             // The server read the request before dying: it may have acted on it. A refused
@@ -75,7 +79,7 @@ import Testing
                 return
             }
         }
-        server.waitUntilDead()
+        try await server.waitUntilDead()
         await pool.shutdown()
     }
 }
