@@ -17,13 +17,17 @@ public struct MemberAddress: Hashable, Sendable, Codable, CustomStringConvertibl
         self.http = http
     }
 
+    /// Both addresses, for logs.
     public var description: String { "raft \(raft), http \(http)" }
 }
 
 /// The type configuration of the `raft-kv` store.
 public enum StoreTypes: RaftTypeConfig, RaftWireTypes {
+    /// A write: one log entry.
     public typealias Command = StoreCommand
+    /// What an applied write answers.
     public typealias Response = StoreResult
+    /// A member's Raft and HTTP addresses, kept in the membership.
     public typealias NodeAddress = MemberAddress
 
     /// The key and value bytes: what a command costs in flow control.
@@ -63,8 +67,11 @@ public enum StoreCompare: Hashable, Sendable {
 /// Compares and writes applied atomically as one log entry: when every compare holds, the
 /// `success` writes apply, otherwise the `failure` writes.
 public struct StoreTransaction: Hashable, Sendable {
+    /// The conditions, all of which must hold for `success` to apply.
     public var compares: [StoreCompare]
+    /// The writes applied when every compare holds, in order.
     public var success: [StoreOperation]
+    /// The writes applied when a compare does not hold, in order.
     public var failure: [StoreOperation]
 
     /// A transaction.
@@ -86,7 +93,7 @@ public enum StoreCommand: Hashable, Sendable {
     /// Compares and writes applied atomically.
     case transaction(StoreTransaction)
     /// `command` as request `sequence` of `client`: applied at most once however often it is
-    /// retried (``ClientSessions``); a retry is answered with the first result.
+    /// retried (Raft's `ClientSessions`); a retry is answered with the first result.
     indirect case exactlyOnce(client: UInt64, sequence: UInt64, command: StoreCommand)
 
     var byteCount: Int {
@@ -129,6 +136,7 @@ public struct StoreResult: Hashable, Sendable, Codable {
     public var index: UInt64
     /// The term of that entry.
     public var term: UInt64
+    /// What the command did.
     public var outcome: Outcome
 
     /// A result.
