@@ -10,7 +10,8 @@ extension RaftKVTests {
     /// (`Sources/Raft/Raft.docc/RunningRaftKVInProduction.md`) are real: its openssl lines make
     /// certificates that `serve` loads, every `raft-kv` line parses with the command's own
     /// argument parser (and every `serve` line builds its configuration), the timing the article
-    /// states is the timing those lines configure, and its curl routes answer on a real node.
+    /// states is the timing those lines configure, its curl routes answer on a real node, and
+    /// its procedure for a wiped node re-admits one.
     @Suite("guide: running raft-kv in production")
     struct RunningRaftKVInProduction {
         static let article = URL(fileURLWithPath: #filePath)
@@ -150,6 +151,48 @@ extension RaftKVTests {
             let line = try #require(try Self.raftKVLines().first { $0.first == "serve" })
             #expect(throws: (any Error).self) { try RaftKVCommand.parseAsRoot(line + ["--election-timeout", "1000-2000"]) }
             #expect(try Self.words(#"curl -H 'Authorization: Bearer T' "a b""#) == ["curl", "-H", "Authorization: Bearer T", "a b"])
+        }
+
+        /// The article's procedure for a wiped node, step by step over the HTTP API: note the
+        /// highest term, restart the node empty as storage-lost (no init), let it catch up, raise
+        /// the term with a transfer, resume its voting on the node itself; then it counts toward
+        /// the quorum again (with another voter stopped, the leader commits through it).
+        @Test func aWipedNodeReadmittedByTheProcedureCountsTowardTheQuorumAgain() async throws {
+            let cluster = try await KVTestCluster.start(nodes: 3, adminToken: "T")
+            do {
+                let leader = try await cluster.waitForLeader()
+                _ = try await Cluster.writeAll(cluster, prefix: "before", count: 5, nodes: [leader])
+                let wiped = cluster.followers(of: leader)[0]
+                let other = cluster.followers(of: leader)[1]
+                var highestTerm = 0
+                for id in cluster.servers.keys.sorted() {
+                    highestTerm = max(highestTerm, try await cluster.send(.GET, to: id, "/v1/cluster/status").json["term"] as? Int ?? .max)
+                }
+                await cluster.stop(wiped, graceful: false)
+                try FileManager.default.removeItem(atPath: cluster.root + "/node-\(wiped)")
+
+                try await cluster.startNode(wiped) { $0.storageLost = true }
+                let suspended = try await cluster.send(.GET, to: wiped, "/v1/cluster/status")
+                #expect(suspended.json["votingSuspended"] as? Bool == true, "\(suspended)")
+                try await cluster.eventually("the wiped node caught up") {
+                    cluster.servers[wiped]!.node.metrics.appliedIndex >= cluster.servers[leader]!.node.metrics.committed.indexOrZero
+                }
+                let transfer = try await cluster.send(.POST, to: leader, "/v1/cluster/transfer-leader", body: #"{"to":\#(other)}"#)
+                #expect(transfer.status == 200, "\(transfer)")
+                try await cluster.eventually("the cluster's term passed the noted one") {
+                    cluster.servers[wiped]!.node.metrics.currentTerm > highestTerm
+                }
+                let resumed = try await cluster.send(.POST, to: wiped, "/v1/cluster/resume-voting")
+                #expect(resumed.status == 200 && resumed.json["wasSuspended"] as? Bool == true && resumed.json["votingSuspended"] as? Bool == false, "\(resumed)")
+
+                await cluster.stop(leader)
+                _ = try await Cluster.writeAll(cluster, prefix: "after", count: 3, nodes: [other, wiped])
+                #expect(cluster.servers[wiped]!.store.value(forKey: "before-4") == "v4")
+            } catch {
+                await cluster.shutdown()
+                throw error
+            }
+            await cluster.shutdown()
         }
 
         /// Every curl line's route, with its method, on a real node (plain HTTP on loopback; the
