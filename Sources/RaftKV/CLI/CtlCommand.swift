@@ -4,7 +4,12 @@ import NIOHTTP1
 import NIOSSL
 
 /// `raft-kv ctl`: talks to a cluster through any member, following the leader.
+///
+/// Writes follow redirects to the leader, answers that say a retry is safe are retried until
+/// `--timeout-ms`, and every write carries a client and request id, so a retry never applies
+/// twice. `--token` sends the admin token; `--tls-ca` trusts a CA for `https://` endpoints.
 public struct CtlCommand: AsyncParsableCommand {
+    /// The subcommand's name and help text and its own subcommands (`put`, `get`, `del`, `list`, `status`, `members`, `add-learner`, `promote`, `remove`, `transfer`, `snapshot`).
     public static let configuration = CommandConfiguration(
         commandName: "ctl", abstract: "Operate a raft-kv cluster through any of its members.",
         subcommands: [Put.self, Get.self, Delete.self, List.self, Status.self, Members.self, AddLearner.self, Promote.self,
@@ -13,6 +18,7 @@ public struct CtlCommand: AsyncParsableCommand {
     /// Accepted before the subcommand too (`ctl --endpoint URL status`).
     @OptionGroup var options: Options
 
+    /// The command before its arguments are parsed (ArgumentParser's requirement).
     public init() {}
 
     struct Options: ParsableArguments {

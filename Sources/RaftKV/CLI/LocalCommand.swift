@@ -4,7 +4,12 @@ import UnixSignals
 import Synchronization
 
 /// `raft-kv local`: a cluster of `serve` child processes on this machine, data on disk.
+///
+/// Node i listens on 127.0.0.1 at `--raft-port` + i - 1 and `--http-port` + i - 1 and keeps
+/// its data in `node-<i>/` under `--data-dir`; the first run forms the cluster (`--init`),
+/// later runs restart the nodes from their data.
 public struct LocalCommand: AsyncParsableCommand {
+    /// The subcommand's name and help text.
     public static let configuration = CommandConfiguration(
         commandName: "local",
         abstract: "Run a cluster on this machine: one `raft-kv serve` process per node, data on disk.",
@@ -18,8 +23,12 @@ public struct LocalCommand: AsyncParsableCommand {
     @Option(name: .customLong("serve-option"), help: "An option passed on to every `serve` (repeatable), e.g. --serve-option=--admin-token=T.")
     var serveOptions: [String] = []
 
+    /// The command before its arguments are parsed (ArgumentParser's requirement).
     public init() {}
 
+    /// Starts the nodes, prints their endpoints once every one is ready, and runs until SIGINT
+    /// or SIGTERM (or until a node exits on its own); then stops every node with SIGTERM
+    /// (SIGKILL after 20 s) and fails unless every one stopped cleanly.
     public func run() async throws {
         guard (1...9).contains(nodes) else { throw ValidationError("--nodes takes 1 to 9") }
         let root = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path

@@ -11,7 +11,16 @@ import RaftNIO
 import ServiceLifecycle
 
 /// `raft-kv serve`: one member, until SIGTERM or SIGINT (then a graceful shutdown).
+///
+/// The options describe a ``RaftKVConfiguration`` (`raft-kv serve --help` lists them): the
+/// node id, the data directory, the Raft and HTTP listen addresses, the peers (`--peer
+/// ID=RAFT_HOST:PORT,HTTP_HOST:PORT`, repeated), `--init` to form the cluster on a first
+/// start, TLS (`--tls-cert`, `--tls-key`, `--tls-ca`), the admin token, timeouts, and the Raft
+/// timing (`--election-timeout-ms`, `--snapshot-every`, `--logs-kept`). The process runs a
+/// ``RaftKVServer`` as a swift-service-lifecycle service, logs to standard error, and serves
+/// Raft's own swift-metrics instruments on `/metrics` beside the server's.
 public struct ServeCommand: AsyncParsableCommand {
+    /// The subcommand's name and help text.
     public static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run one member of a raft-kv cluster.")
 
@@ -52,6 +61,7 @@ public struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("unsafe-local-reads"), help: ArgumentHelp("Testing only: answer linearizable and lease reads from this node's own state (breaks linearizability on purpose).", visibility: .hidden))
     var unsafeLocalReads = false
 
+    /// The command before its arguments are parsed (ArgumentParser's requirement).
     public init() {}
 
     /// The configuration these options describe.
@@ -132,6 +142,10 @@ public struct ServeCommand: AsyncParsableCommand {
         return (id, MemberAddress(raft: String(addresses[0]), http: String(addresses[1])))
     }
 
+    /// Validates the options, bootstraps logging and metrics, and runs the member until
+    /// SIGTERM or SIGINT, then shuts it down gracefully (a leader hands leadership over first).
+    /// Throws a `ValidationError` for options that do not describe a valid member, and the
+    /// server's error when it cannot start or its node stops on a storage failure.
     public func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
         let configuration = try makeConfiguration()

@@ -28,6 +28,7 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// The address could not be parsed or reached.
     case connect(String)
 
+    /// The failure, for people.
     public var description: String {
         switch self {
         case .timeout: return "no HTTP response within the timeout"

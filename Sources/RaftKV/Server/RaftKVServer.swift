@@ -16,6 +16,7 @@ import Synchronization
 
 /// Why a `raft-kv` member could not start.
 public struct RaftKVStartError: Error, CustomStringConvertible, Sendable {
+    /// What was wrong, naming the setting (as its `raft-kv serve` option) and its value.
     public var description: String
 
     init(_ description: String) { self.description = description }
@@ -220,7 +221,9 @@ public final class RaftKVServer: Sendable {
 /// A `raft-kv` member whose node stopped on a storage failure: the process should end (and a
 /// supervisor restart it, which runs the store's recovery) rather than linger unable to write.
 public struct RaftKVStoppedError: Error, CustomStringConvertible, Sendable {
+    /// The storage error the node stopped on.
     public var cause: StorageError
+    /// The failure, for logs.
     public var description: String { "the node stopped on a storage failure: \(cause)" }
 }
 

@@ -6,6 +6,7 @@ extension StoreCommand: Codable {
         case put = 1, delete = 2, compareAndSet = 3, transaction = 4, exactlyOnce = 5
     }
 
+    /// Writes a tag, then the fields in order, into an unkeyed container.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.unkeyedContainer()
         switch self {
@@ -32,6 +33,7 @@ extension StoreCommand: Codable {
         }
     }
 
+    /// Reads what ``encode(to:)`` wrote; an unknown tag or extra fields are a `DecodingError`.
     public init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()
         let rawTag = try container.decode(UInt8.self)
@@ -61,6 +63,8 @@ extension StoreCommand: Codable {
 }
 
 extension StoreTransaction: Codable {
+    /// Writes the compares, the success writes and the failure writes, in order, into an
+    /// unkeyed container.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.unkeyedContainer()
         try container.encode(compares)
@@ -68,6 +72,7 @@ extension StoreTransaction: Codable {
         try container.encode(failure)
     }
 
+    /// Reads what ``encode(to:)`` wrote; extra fields are a `DecodingError`.
     public init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()
         compares = try container.decode([StoreCompare].self)
@@ -80,6 +85,7 @@ extension StoreTransaction: Codable {
 }
 
 extension StoreOperation: Codable {
+    /// Writes a tag, then the fields in order, into an unkeyed container.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.unkeyedContainer()
         switch self {
@@ -93,6 +99,7 @@ extension StoreOperation: Codable {
         }
     }
 
+    /// Reads what ``encode(to:)`` wrote; an unknown tag is a `DecodingError`.
     public init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()
         let tag = try container.decode(UInt8.self)
@@ -106,6 +113,7 @@ extension StoreOperation: Codable {
 }
 
 extension StoreCompare: Codable {
+    /// Writes a tag, then the fields in order, into an unkeyed container.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.unkeyedContainer()
         switch self {
@@ -120,6 +128,7 @@ extension StoreCompare: Codable {
         }
     }
 
+    /// Reads what ``encode(to:)`` wrote; an unknown tag is a `DecodingError`.
     public init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()
         let tag = try container.decode(UInt8.self)

@@ -6,6 +6,7 @@ import Synchronization
 /// snapshots are made durable by wrapping it in `DurableSnapshotStateMachine`; after a restart
 /// the node rebuilds it from the latest snapshot and the log after it.
 public final class StoreStateMachine: RaftStateMachine {
+    /// The store's types: its commands, results and member addresses.
     public typealias Types = StoreTypes
 
     private struct Guarded {
@@ -37,14 +38,19 @@ public final class StoreStateMachine: RaftStateMachine {
     /// How many keys the store holds.
     public var keyCount: Int { guarded.withLock { $0.state.values.count } }
 
+    /// The last applied log id and the membership applied with it.
     public func appliedState() async throws(StorageError) -> AppliedState<StoreTypes> {
         guarded.withLock { $0.state.appliedState }
     }
 
+    /// Applies committed entries in order and returns one result per command entry; a
+    /// retried exactly-once request gets its first result again.
     nonisolated(nonsending) public func apply(_ entries: [Entry<StoreTypes>]) async throws(StorageError) -> [StoreResult] {
         guarded.withLock { $0.state.apply(entries) }
     }
 
+    /// A snapshot of the applied state: the data, the exactly-once sessions, the last applied
+    /// log id and membership.
     public func buildSnapshot() async throws(StorageError) -> Snapshot<StoreTypes> {
         // Copy under the lock (copy-on-write, so O(1)), encode outside it.
         let (state, sequence) = guarded.withLock { guarded -> (StoreState, UInt64) in
@@ -63,6 +69,8 @@ public final class StoreStateMachine: RaftStateMachine {
         return snapshot
     }
 
+    /// Replaces the state with the snapshot's; fails with a corruption error when the data
+    /// cannot be decoded or disagrees with the snapshot's metadata.
     public func installSnapshot(_ snapshot: Snapshot<StoreTypes>) async throws(StorageError) {
         let state = try StoreState(snapshot: snapshot)
         guarded.withLock { guarded in
@@ -71,6 +79,7 @@ public final class StoreStateMachine: RaftStateMachine {
         }
     }
 
+    /// The newest snapshot this store built or installed, if any.
     public func currentSnapshot() async throws(StorageError) -> Snapshot<StoreTypes>? {
         guarded.withLock { $0.snapshot }
     }

@@ -17,13 +17,17 @@ public struct MemberAddress: Hashable, Sendable, Codable, CustomStringConvertibl
         self.http = http
     }
 
+    /// Both addresses, for logs.
     public var description: String { "raft \(raft), http \(http)" }
 }
 
 /// The type configuration of the `raft-kv` store.
 public enum StoreTypes: RaftTypeConfig, RaftWireTypes {
+    /// A write: one log entry.
     public typealias Command = StoreCommand
+    /// What an applied write answers.
     public typealias Response = StoreResult
+    /// A member's Raft and HTTP addresses, kept in the membership.
     public typealias NodeAddress = MemberAddress
 
     /// The key and value bytes: what a command costs in flow control.
@@ -89,7 +93,7 @@ public enum StoreCommand: Hashable, Sendable {
     /// Compares and writes applied atomically.
     case transaction(StoreTransaction)
     /// `command` as request `sequence` of `client`: applied at most once however often it is
-    /// retried (``ClientSessions``); a retry is answered with the first result.
+    /// retried (Raft's `ClientSessions`); a retry is answered with the first result.
     indirect case exactlyOnce(client: UInt64, sequence: UInt64, command: StoreCommand)
 
     var byteCount: Int {
