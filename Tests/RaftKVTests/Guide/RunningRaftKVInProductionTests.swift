@@ -137,12 +137,13 @@ extension RaftKVTests {
 
             // The timing table: the defaults, and what the example's options set.
             let defaults = first.raft.engine
-            #expect(defaults.electionTimeoutMin == .milliseconds(150) && defaults.electionTimeoutMax == .milliseconds(300))
+            #expect(defaults.electionTimeoutMin == .milliseconds(1000) && defaults.electionTimeoutMax == .milliseconds(2000))
+            #expect(defaults.heartbeatInterval == .milliseconds(100) && defaults.leaseDuration == .milliseconds(500))
             #expect(defaults.snapshotPolicy == .everyAppliedEntries(20_000) && defaults.logsKeptAfterSnapshot == 5000)
             #expect(first.requestTimeout == .seconds(5) && first.forwardTimeout == .seconds(5))
             let tuned = serves[2].raft.engine
-            #expect(tuned.electionTimeoutMin == .milliseconds(1000) && tuned.electionTimeoutMax == .milliseconds(2000))
-            #expect(tuned.heartbeatInterval == .milliseconds(200) && tuned.leaseDuration == .milliseconds(800), "every MIN/5 ms; a lease of 4/5 of MIN")
+            #expect(tuned.electionTimeoutMin == .milliseconds(3000) && tuned.electionTimeoutMax == .milliseconds(6000))
+            #expect(tuned.heartbeatInterval == .milliseconds(600) && tuned.leaseDuration == .milliseconds(2400), "every MIN/5 ms; a lease of 4/5 of MIN")
             #expect(tuned.snapshotPolicy == .everyAppliedEntries(100_000) && tuned.logsKeptAfterSnapshot == 20_000)
         }
 
