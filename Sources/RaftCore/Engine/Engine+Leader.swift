@@ -8,6 +8,7 @@ extension RaftEngine {
         guard log.last == nil, vote == .initial, snapshot == nil else {
             throw .alreadyInitialized(lastLogID: log.last, vote: vote)
         }
+        guard !votingSuspended else { throw .storageLost }
         if let error = initialMembership.config.validationError { throw .invalidMembership(error) }
         guard initialMembership.config.isJoint == false else { throw .invalidMembership("the first membership must be uniform") }
         guard initialMembership.config.isVoter(id) else { throw .notAVoter(id) }

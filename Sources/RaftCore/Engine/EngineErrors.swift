@@ -117,6 +117,10 @@ public enum InitializeError: Error, Hashable, Sendable, Codable, CustomStringCon
     case notAVoter(NodeID)
     /// The membership is unusable (no voter, or a voter without an address); the reason says why.
     case invalidMembership(String)
+    /// The node started with its storage lost (voting suspended): it belonged to a cluster,
+    /// whose log it must receive again. Forming a cluster of its own would write a first entry
+    /// the cluster's own first entry may differ from, under the same log id.
+    case storageLost
 
     @inlinable public var description: String {
         switch self {
@@ -124,6 +128,8 @@ public enum InitializeError: Error, Hashable, Sendable, Codable, CustomStringCon
             return "already initialized (last log id \(lastLogID.map(\.description) ?? "none"), term \(vote.term)): nothing to do"
         case .notAVoter(let id): return "the initial membership must include this node (\(id)) as a voter"
         case .invalidMembership(let reason): return "invalid initial membership: \(reason)"
+        case .storageLost:
+            return "this node started with its storage lost: it rejoins its cluster (the leader sends it the log) and cannot form a new one"
         }
     }
 }

@@ -95,6 +95,9 @@ public struct ServeCommand: AsyncParsableCommand {
             }
             configuration.dial[member] = String(parts[1])
         }
+        // A wiped member rejoins the cluster it belonged to; forming one of its own would give
+        // it a first entry that may differ from the cluster's under the same log id.
+        if storageLost && `init` { throw ValidationError("--storage-lost and --init exclude each other: a node whose storage was lost rejoins its cluster") }
         configuration.storageLost = storageLost
         configuration.unsafeLocalReads = unsafeLocalReads
         if let electionTimeout {

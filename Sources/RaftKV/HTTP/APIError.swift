@@ -146,10 +146,10 @@ extension APIError {
                 self.retryable = true
             }
         case .initialize(let initialize):
-            if case .alreadyInitialized = initialize {
-                self.init(.conflict, "already_initialized", error.description)
-            } else {
-                self.init(.badRequest, "invalid_membership", error.description)
+            switch initialize {
+            case .alreadyInitialized: self.init(.conflict, "already_initialized", error.description)
+            case .storageLost: self.init(.conflict, "storage_lost", error.description)
+            case .notAVoter, .invalidMembership: self.init(.badRequest, "invalid_membership", error.description)
             }
         }
     }

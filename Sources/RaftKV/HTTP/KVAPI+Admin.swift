@@ -154,8 +154,15 @@ extension KVAPI {
     /// Ends the voting suspension of a node started as storage-lost. Only safe once the
     /// cluster's term is above every term this node could have voted in before it lost its
     /// storage (the disaster-recovery procedure); the node cannot tell that by itself.
-    func resumeVoting() -> Response {
+    /// The data directory's storage-lost marker goes first: once it is gone a restart no
+    /// longer suspends voting, which is what resuming asks for.
+    func resumeVoting() throws(APIError) -> Response {
         let wasSuspended = node.metrics.votingSuspended
+        do {
+            try StorageLostMarker(dataDirectory: configuration.dataDirectory).remove()
+        } catch {
+            throw APIError(.internalServerError, "storage_failed", "voting stays suspended: \(error)")
+        }
         node.resumeVoting()
         return Self.json(.ok, ["votingSuspended": false, "wasSuspended": wasSuspended])
     }

@@ -113,7 +113,7 @@ final class KVAPI: Sendable {
             case "learners": return try await addLearner(request, target)
             case "members": return try await changeMembers(request, target)
             case "transfer-leader": return try await transferLeader(request, target)
-            case "resume-voting": return resumeVoting()
+            case "resume-voting": return try resumeVoting()
             default: return try await snapshot(request)
             }
         }

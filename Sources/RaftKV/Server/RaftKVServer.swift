@@ -90,6 +90,13 @@ public final class RaftKVServer: Sendable {
         if let error = nio.validate(for: configuration.raft) { throw RaftKVStartError("\(error)") }
 
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let storageLostMarker = StorageLostMarker(dataDirectory: configuration.dataDirectory)
+        if configuration.storageLost {
+            try storageLostMarker.create()
+        } else if storageLostMarker.isPresent {
+            logger.warning("\(storageLostMarker.path) is present: this node was started with --storage-lost and its voting stays suspended until POST /v1/cluster/resume-voting")
+        }
+        let storageLost = configuration.storageLost || storageLostMarker.isPresent
         let logStore = try FileLogStore<StoreTypes>(directory: configuration.dataDirectory + "/log")
         let store = StoreStateMachine()
         let stateMachine = try DurableSnapshotStateMachine(store, directory: configuration.dataDirectory + "/snapshots")
@@ -107,7 +114,7 @@ public final class RaftKVServer: Sendable {
         do {
             node = try await RaftNode.start(
                 id: configuration.id, config: configuration.raft, logStore: logStore, stateMachine: stateMachine,
-                network: transport.network(), logger: logger, storageLost: configuration.storageLost, executor: raftLoop.map { EventLoopTaskExecutor($0) })
+                network: transport.network(), logger: logger, storageLost: storageLost, executor: raftLoop.map { EventLoopTaskExecutor($0) })
         } catch {
             await raftServer.shutdown()
             await transport.shutdown()

@@ -30,6 +30,20 @@ struct InitializeAndLostStateTests {
         #expect(cluster[1].isLeader)
     }
 
+    /// A wiped node restarted with its storage lost must rejoin its cluster: initializing it
+    /// would write a first membership entry of its own under the id the cluster's first entry
+    /// has. Refused, and the node stays pristine until the leader sends it the log.
+    @Test func initializeOfANodeWithItsStorageLostIsRefused() throws {
+        let cluster = try ManualCluster.withLeader(1, ids: [1, 2, 3])
+        cluster.addNode(3, recovered: RecoveredState(votingSuspended: true))
+        #expect(throws: InitializeError.storageLost) { try cluster.nodes[3]!.engine.initialize(membership([3])) }
+        cluster.process(3)
+        #expect(cluster.nodes[3]!.storedLog.isEmpty)
+        cluster.with(1) { $0.triggerHeartbeat() }
+        cluster.stabilize()
+        #expect(cluster.storedLogIDs(3) == cluster.storedLogIDs(1), "it received the cluster's log instead")
+    }
+
     @Test func initializeWithAnInvalidMembershipIsRefused() throws {
         let cluster = ManualCluster(ids: [1])
         let joint = TestMembership(config: MembershipConfig(voterSets: [VoterSet([1]), VoterSet([1, 2])]), addresses: [1: "node-1", 2: "node-2"])
