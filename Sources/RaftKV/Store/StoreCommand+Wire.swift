@@ -25,12 +25,9 @@ extension StoreTypes {
     private static func write(_ command: StoreCommand, into buffer: inout ByteBuffer) {
         switch command {
         case let .put(key, value):
-            buffer.writeInteger(UInt8(1))
-            writeString(key, into: &buffer)
-            writeString(value, into: &buffer)
+            writePut(key, value, into: &buffer)
         case .delete(let key):
-            buffer.writeInteger(UInt8(2))
-            writeString(key, into: &buffer)
+            writeDelete(key, into: &buffer)
         case let .compareAndSet(key, expected, new):
             buffer.writeInteger(UInt8(3))
             writeString(key, into: &buffer)
@@ -55,13 +52,8 @@ extension StoreTypes {
                 buffer.writeInteger(UInt16(operations.count))
                 for operation in operations {
                     switch operation {
-                    case let .put(key, value):
-                        buffer.writeInteger(UInt8(1))
-                        writeString(key, into: &buffer)
-                        writeString(value, into: &buffer)
-                    case .delete(let key):
-                        buffer.writeInteger(UInt8(2))
-                        writeString(key, into: &buffer)
+                    case let .put(key, value): writePut(key, value, into: &buffer)
+                    case .delete(let key): writeDelete(key, into: &buffer)
                     }
                 }
             }
@@ -71,6 +63,18 @@ extension StoreTypes {
             buffer.writeInteger(sequence)
             write(command, into: &buffer)
         }
+    }
+
+    /// A put and a delete have one layout (and tag) as commands and as a transaction's operations.
+    private static func writePut(_ key: String, _ value: String, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(1))
+        writeString(key, into: &buffer)
+        writeString(value, into: &buffer)
+    }
+
+    private static func writeDelete(_ key: String, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(2))
+        writeString(key, into: &buffer)
     }
 
     private static func writeString(_ string: String, into buffer: inout ByteBuffer) {
