@@ -7,7 +7,7 @@ import Testing
 
 /// Every test runs a 3-node cluster of `RaftKVServer`s in this process; one at a time, so a
 /// loaded 2-core machine serves one cluster.
-@Suite("RaftKV", .serialized)
+@Suite("RaftKV", .serialized, .ownThread)
 struct RaftKVTests {}
 
 extension RaftKVTests {

@@ -112,7 +112,8 @@ struct CallsEndTests {
             return await group.next() ?? nil
         }
         #expect(outcome == .cancelled)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Far below the wait's hour, with room for a test process stalled beside builds.
+        #expect(ContinuousClock.now - start < .seconds(30))
         #expect(node.metrics.runningState == .running)
         await cluster.shutdownAll()
     }
