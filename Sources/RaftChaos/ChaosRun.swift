@@ -102,6 +102,7 @@ public struct ChaosRun: Sendable {
         report.faults = injector.injected
         report.skippedFaults = injector.skipped
         report.snapshotsForced = injector.snapshotsForced
+        report.snapshotsInstalled = injector.snapshotsInstalled
 
         await cluster.stopAll(grace: .seconds(10))
         await http.shutdown()

@@ -31,6 +31,32 @@ import Testing
         }
     }
 
+    @Test func everyKindStrikesBeforeAnyStrikesTwice() {
+        let all = Set(FaultKind.allCases)
+        for seed in UInt64(1)...200 {
+            let schedule = FaultSchedule(seed: seed, kinds: all, nodeCount: 5, duration: .seconds(90), electionTimeout: .seconds(1))
+            let dealt = schedule.episodes.flatMap(\.faults).map(\.kind)
+            // CI's run (90 s) sees every kind, whatever its seed.
+            #expect(Set(dealt) == all, "seed \(seed): missing \(all.subtracting(dealt).sorted())")
+            var seen = Set<FaultKind>()
+            for kind in dealt.prefix(all.count) {
+                #expect(seen.insert(kind).inserted, "seed \(seed): \(kind) again before every kind struck once")
+            }
+        }
+    }
+
+    @Test func diskFaultsFailWritesAndFsyncsWithBothErrors() {
+        var variants = Set<String>()
+        for seed in UInt64(1)...50 {
+            let schedule = FaultSchedule(seed: seed, kinds: [.disk, .kill], nodeCount: 5, duration: .seconds(120), electionTimeout: .seconds(1))
+            for fault in schedule.episodes.flatMap(\.faults) where fault.kind == .disk {
+                #expect(fault.parameter == 5 || fault.parameter == 28)
+                variants.insert(fault.description.components(separatedBy: " ").suffix(3).joined(separator: " "))
+            }
+        }
+        #expect(variants == ["EIO on pwrite", "EIO on fsync", "ENOSPC on pwrite", "ENOSPC on fsync"])
+    }
+
     @Test func onlyTheChosenKindsAppear() throws {
         let kinds = try FaultKind.parse("all,-disk,-clock-jumps,-wipe")
         #expect(!kinds.contains(.disk) && !kinds.contains(.clockJumps) && !kinds.contains(.wipe))

@@ -17,7 +17,8 @@ public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, 
     /// This node is no longer a member of the cluster (it was removed) and knows no leader:
     /// asking it again cannot succeed; ask another member.
     case notAMember
-    /// The write's entry was replaced by another leader's entry: it did not take effect.
+    /// The write's entry was replaced by another leader's entry: it did not take effect (an
+    /// entry lives at one index only), so retrying is safe.
     case writeFailed
     /// The request may or may not have taken effect, and may still take effect later; the
     /// reason says why its fate is unknown here.
@@ -58,7 +59,7 @@ public enum RaftError<Address: Sendable & Hashable & Codable>: Error, Sendable, 
     /// not apply twice.
     @inlinable public var isRetryable: Bool {
         switch self {
-        case .forwardToLeader, .transferringLeadership, .timeout, .leadershipLost, .network: return true
+        case .forwardToLeader, .writeFailed, .transferringLeadership, .timeout, .leadershipLost, .network: return true
         case .membershipChange(.changeInProgress): return true
         case .leaderTransfer(.transferInProgress), .leaderTransfer(.timedOut), .leaderTransfer(.leadershipLost): return true
         default: return false

@@ -142,8 +142,8 @@ final class ChaosCluster: Sendable {
         }
     }
 
-    /// Moves node `id`'s clocks (monotonic and wall) `seconds` forward, for good: libfaketime
-    /// rereads the offset file within a second.
+    /// Moves node `id`'s wall clock `seconds` forward, for good (its monotonic clock is left
+    /// alone, see `environment(for:)`): libfaketime rereads the offset file within a second.
     func jumpClock(_ id: Int, bySeconds seconds: Int) throws {
         let offset = state.withLock { state -> Int in
             state.clockOffsets[id, default: 0] += seconds

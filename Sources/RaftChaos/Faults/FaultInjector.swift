@@ -18,6 +18,8 @@ final class FaultInjector: Sendable {
         /// term the cluster had when they lost their data.
         var suspended: [Int: UInt64] = [:]
         var snapshotsForced = 0
+        /// Forced installs the node was then seen to have made.
+        var snapshotsInstalled = 0
         /// The node's last log index when its disk fault was switched on.
         var logAtDiskFault: [Int: UInt64?] = [:]
     }
@@ -32,6 +34,7 @@ final class FaultInjector: Sendable {
     var injected: [FaultKind: Int] { state.withLock { $0.injected } }
     var skipped: [FaultKind: Int] { state.withLock { $0.skipped } }
     var snapshotsForced: Int { state.withLock { $0.snapshotsForced } }
+    var snapshotsInstalled: Int { state.withLock { $0.snapshotsInstalled } }
 
     func log(_ text: String) {
         let line = "[\((ContinuousClock.now - origin).chaosSeconds)] \(text)"
@@ -350,6 +353,18 @@ final class FaultInjector: Sendable {
             count(.snapshotInstall)
             state.withLock { $0.snapshotsForced += 1 }
             log("leader compacted past \(lastIndex); n\(id) healed and must install a snapshot")
+            // Its own log ends at lastIndex, so a snapshot past it can only have come from the
+            // leader.
+            let installEnd = ContinuousClock.now + .seconds(15)
+            while ContinuousClock.now < installEnd {
+                if let status = await http.status(id, timeout: .seconds(1)), let snapshot = status.snapshot, snapshot > lastIndex {
+                    state.withLock { $0.snapshotsInstalled += 1 }
+                    log("n\(id) installed a snapshot at index \(snapshot)")
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+            log("n\(id) showed no snapshot past \(lastIndex) within 15 s of healing")
         } else {
             skip(.snapshotInstall, "the leader did not compact past \(lastIndex) in time")
         }

@@ -28,7 +28,8 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable, Comparable, Cus
     /// EIO or ENOSPC on the node's file writes or fsyncs (libfiu): it must stop with a
     /// storage error, and is then restarted from what its disk kept.
     case disk
-    /// The node's clocks jump forward (libfaketime), as after a stall of its machine.
+    /// The node's wall clock jumps forward (libfaketime), as when NTP steps it; its
+    /// monotonic clock runs on (a stalled machine is what `pause` gives).
     case clockJumps = "clock-jumps"
 
     public var description: String { rawValue }
@@ -45,6 +46,12 @@ public enum FaultKind: String, CaseIterable, Sendable, Hashable, Comparable, Cus
         case .isolate, .snapshotInstall, .kill, .pause, .wipe, .disk: return true
         case .split, .asymmetric, .delay, .transfer, .membership, .clockJumps: return false
         }
+    }
+
+    /// Faults carried out by a procedure of the harness's own (churn, re-admission, waiting
+    /// for a compaction), which an episode runs alone.
+    var runsAProcedure: Bool {
+        self == .membership || self == .wipe || self == .snapshotInstall
     }
 
     /// Parses `all`, `all,-kind`, or a list of kinds.

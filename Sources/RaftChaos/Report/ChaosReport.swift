@@ -14,6 +14,8 @@ public struct ChaosReport: Sendable {
     public var faults: [FaultKind: Int] = [:]
     public var skippedFaults: [FaultKind: Int] = [:]
     public var snapshotsForced = 0
+    /// Forced installs the node was then seen to hold a snapshot from.
+    public var snapshotsInstalled = 0
     /// By operation kind: get, put, cas.
     public var operations: [String: OperationCounts] = [:]
     public var linearizability = "not checked"
@@ -49,7 +51,7 @@ public struct ChaosReport: Sendable {
         lines.append("| all | \(total.ok) | \(total.fail) | \(total.unknown) |")
         lines.append("")
         lines.append("linearizability: \(linearizability) (checked in \(String(format: "%.2f", checkSeconds)) s)")
-        lines.append("snapshot installs forced: \(snapshotsForced)")
+        lines.append("snapshot installs forced: \(snapshotsForced), seen installed: \(snapshotsInstalled)")
         lines.append("liveness after healing: " + (livenessSeconds.map { String(format: "first write acknowledged after %.2f s", $0) } ?? "no write acknowledged"))
         if !violations.isEmpty {
             lines.append("")
@@ -70,7 +72,10 @@ extension ChaosReport {
         var passed = 0
         var worstLiveness = 0.0
         var checkSeconds = 0.0
+        var snapshotsForced = 0, snapshotsInstalled = 0
         for report in reports {
+            snapshotsForced += report.snapshotsForced
+            snapshotsInstalled += report.snapshotsInstalled
             faults.merge(report.faults, uniquingKeysWith: +)
             for counts in report.operations.values {
                 operations.ok += counts.ok; operations.fail += counts.fail; operations.unknown += counts.unknown
@@ -85,6 +90,7 @@ extension ChaosReport {
         for kind in FaultKind.allCases where faults[kind] != nil { lines.append("| \(kind) | \(faults[kind]!) |") }
         lines.append("")
         lines.append("operations: \(operations.ok) ok, \(operations.fail) fail, \(operations.unknown) info")
+        lines.append("snapshot installs forced: \(snapshotsForced), seen installed: \(snapshotsInstalled)")
         lines.append(String(format: "linearizability checks: %.1f s in all; worst liveness after healing: %.2f s", checkSeconds, worstLiveness))
         return lines.joined(separator: "\n")
     }

@@ -1,5 +1,7 @@
+// No `import Logging`: the guide promises `import Raft` brings what logging needs (a file
+// sees only the top-level names its own imports bring, so this file would not compile if
+// the re-export broke).
 import CoreMetrics
-import Logging
 import Prometheus
 import Raft
 import RaftTesting

@@ -139,6 +139,66 @@ struct CallsEndTests {
         await cluster.shutdownAll()
     }
 
+    /// A membership change and a transfer pending on a leader that loses its quorum end
+    /// when check-quorum steps it down: the change as unknown (its entry may still commit),
+    /// the transfer as a retryable loss of leadership (it changed nothing).
+    @Test func membershipChangeAndTransferOnALeaderThatLosesItsQuorumEnd() async throws {
+        let cluster = try await TestCluster.started([1, 2, 3])
+        let leader = try await cluster.leader()
+        let target = [NodeID(1), 2, 3].first { $0 != leader.id }!
+        cluster.router.isolate(leader.id)
+        let start = ContinuousClock.now
+        async let change = Self.failure { _ = try await leader.changeMembership(.addLearners([4: "node-4"])) }
+        async let transfer = Self.failure { try await leader.transferLeader(to: target) }
+        let (changeError, transferError) = await (change, transfer)
+        #expect(changeError == .outcomeUnknown(.leadershipLost), "got \(String(describing: changeError))")
+        #expect(transferError?.isRetryable == true && transferError?.mayHaveBeenApplied == false, "got \(String(describing: transferError))")
+        #expect(ContinuousClock.now - start < .seconds(8))
+        #expect(leader.metrics.isLeader == false)
+        await cluster.shutdownAll()
+    }
+
+    /// With check-quorum off an isolated leader keeps leading: a membership change ends at
+    /// its deadline as unknown, a transfer to an unreachable voter as a timeout; cancelling
+    /// either's task ends it at once.
+    @Test func membershipChangeAndTransferEndAtTheirDeadlineOrOnCancellation() async throws {
+        let config = TestCluster.fastConfig { $0.engine.checkQuorum = false }
+        let cluster = try await TestCluster.started([1, 2, 3], config: config)
+        let leader = try await cluster.leader()
+        let target = [NodeID(1), 2, 3].first { $0 != leader.id }!
+        cluster.router.isolate(leader.id)
+        let changeError = await Self.failure { _ = try await leader.changeMembership(.addLearners([4: "node-4"]), timeout: .milliseconds(300)) }
+        #expect(changeError == .outcomeUnknown(.deadlineExceeded), "got \(String(describing: changeError))")
+        let transferError = await Self.failure { try await leader.transferLeader(to: target, timeout: .milliseconds(300)) }
+        #expect(transferError?.isRetryable == true && transferError?.mayHaveBeenApplied == false, "got \(String(describing: transferError))")
+
+        // The first change's entry is still pending, so a second change waits behind it or
+        // is refused; either way, cancelling its task ends it.
+        let cancelledChange = Task { await Self.failure { _ = try await leader.changeMembership(.addLearners([5: "node-5"])) } }
+        let cancelledTransfer = Task { await Self.failure { try await leader.transferLeader(to: target) } }
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        cancelledChange.cancel()
+        cancelledTransfer.cancel()
+        let afterCancel = (await cancelledChange.value, await cancelledTransfer.value)
+        #expect(afterCancel.0 != nil && afterCancel.1 != nil)
+        #expect(ContinuousClock.now - start < .seconds(2), "answered at once, not at a deadline: \(String(describing: afterCancel))")
+        #expect(leader.metrics.isLeader, "still leading: only the calls ended")
+        await cluster.shutdownAll()
+    }
+
+    static func failure(_ call: () async throws -> Void) async -> RaftError<String>? {
+        do {
+            try await call()
+            return nil
+        } catch let error as RaftError<String> {
+            return error
+        } catch {
+            Issue.record("not a RaftError: \(error)")
+            return nil
+        }
+    }
+
     /// A leader that removed itself answers later writes with a distinct, final error rather
     /// than a retryable redirect to nobody.
     @Test func removedLeaderAnswersNotAMember() async throws {

@@ -41,5 +41,10 @@ struct ErrorDescriptionTests {
         }
         #expect(RaftError<String>.forwardToLeader(leaderID: nil, address: nil).isRetryable)
         #expect(!RaftError<String>.notAMember.isRetryable)
+        // A replaced entry certainly did not apply, and the description promises a retry is safe.
+        #expect(RaftError<String>.writeFailed.isRetryable && !RaftError<String>.writeFailed.mayHaveBeenApplied)
+        for error in Self.errors where error.description.contains("safe to retry") {
+            #expect(error.isRetryable, "\(error) says it is safe to retry")
+        }
     }
 }
